@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds with ASan+UBSan, runs ctest.
+#   scripts/test.sh                 everything
+#   scripts/test.sh -R merkle       only tests whose name matches (ctest -R)
+#   PINWATCH_SANITIZE=OFF scripts/test.sh   a plain build (faster, no sanitizers)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+sanitize="${PINWATCH_SANITIZE:-ON}"
+build="build/test-$( [ "$sanitize" = ON ] && echo asan || echo plain )"
+jobs="${PINWATCH_JOBS:-$(nproc)}"
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DPINWATCH_SANITIZE="$sanitize" >/dev/null
+cmake --build "$build" -j "$jobs"
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+ctest --test-dir "$build" --output-on-failure -j "$jobs" "$@"
