@@ -1,0 +1,51 @@
+// Signed tree heads (RFC 6962 §3.5) and the TLS DigitallySigned struct that carries their
+// signatures (RFC 5246 §4.7).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/byte_reader.h"
+#include "base/status.h"
+#include "ctlog/sha256.h"
+
+namespace pinwatch::ctlog {
+
+// RFC 5246 §7.4.1.4.1 HashAlgorithm and SignatureAlgorithm codes used by CT.
+inline constexpr uint8_t kHashSha256 = 4;
+inline constexpr uint8_t kSignatureRsa = 1;
+inline constexpr uint8_t kSignatureEcdsa = 3;
+
+// DigitallySigned owns its signature bytes (a tree head outlives the response it came in).
+struct DigitallySigned {
+  uint8_t hash_algorithm = 0;       // HashAlgorithm hash
+  uint8_t signature_algorithm = 0;  // SignatureAlgorithm signature
+  std::vector<uint8_t> signature;   // opaque signature<0..2^16-1>
+
+  friend bool operator==(const DigitallySigned&, const DigitallySigned&) = default;
+};
+
+// ParseDigitallySigned reads exactly one DigitallySigned struct; kMalformed naming the
+// field and byte offset if it is truncated or followed by trailing bytes.
+Result<DigitallySigned> ParseDigitallySigned(Bytes in);
+// EncodeDigitallySigned is the inverse of ParseDigitallySigned.
+std::vector<uint8_t> EncodeDigitallySigned(const DigitallySigned& ds);
+
+// SignedTreeHead is a log's signed statement of its size and root (get-sth, or a
+// static-ct-api checkpoint's RFC6962NoteSignature).
+struct SignedTreeHead {
+  uint64_t tree_size = 0;
+  uint64_t timestamp_ms = 0;  // milliseconds since the epoch
+  Hash root_hash{};
+  DigitallySigned signature;
+
+  friend bool operator==(const SignedTreeHead&, const SignedTreeHead&) = default;
+};
+
+// SerializeTreeHeadSignatureInput returns the bytes a log signs for a tree head, RFC 6962 §3.5:
+//   struct { Version version (v1 = 0); SignatureType signature_type (tree_hash = 1);
+//            uint64 timestamp; uint64 tree_size; opaque sha256_root_hash[32]; } TreeHeadSignature;
+std::vector<uint8_t> SerializeTreeHeadSignatureInput(uint64_t timestamp_ms, uint64_t tree_size,
+                                                     const Hash& root_hash);
+
+}  // namespace pinwatch::ctlog
