@@ -27,9 +27,12 @@ Result<DigitallySigned> ParseDigitallySigned(Bytes in) {
 }
 
 std::vector<uint8_t> EncodeDigitallySigned(const DigitallySigned& ds) {
-  std::vector<uint8_t> out{ds.hash_algorithm, ds.signature_algorithm,
-                           static_cast<uint8_t>(ds.signature.size() >> 8),
-                           static_cast<uint8_t>(ds.signature.size())};
+  std::vector<uint8_t> out;
+  out.reserve(4 + ds.signature.size());
+  out.push_back(ds.hash_algorithm);
+  out.push_back(ds.signature_algorithm);
+  out.push_back(static_cast<uint8_t>(ds.signature.size() >> 8));
+  out.push_back(static_cast<uint8_t>(ds.signature.size()));
   out.insert(out.end(), ds.signature.begin(), ds.signature.end());
   return out;
 }
