@@ -127,7 +127,7 @@ Result<std::string> AsUrl(const Ctx& ctx, const Value& v, const std::string& pat
   return std::move(url);
 }
 
-// Array returns the value if it is an array.
+// CheckArray: the value is an array.
 Status CheckArray(const Ctx& ctx, const Value& v, const std::string& path) {
   if (!v.IsArray()) return ctx.Error(path, "expected array");
   return OkStatus();

@@ -99,6 +99,7 @@ struct Log {
   friend bool operator==(const Log&, const Log&) = default;
 };
 
+// Operator is one entry of "operators": who runs the logs, in the list's order.
 struct Operator {
   std::string name{};
   std::vector<std::string> email{};
@@ -106,6 +107,8 @@ struct Operator {
   std::vector<Log> tiled_logs{};  // static-ct-api logs ("tiled_logs"; absent in older lists)
 };
 
+// LogList is one parsed list. Top-level keys other than these (Apple's "$schema",
+// "assetVersion", Google's "is_all_logs") are ignored.
 struct LogList {
   std::string name{};  // the caller's label for this list, used in error messages
   std::optional<std::string> version{};            // e.g. "80.14"; Apple: "511"
