@@ -8,6 +8,10 @@
 namespace pinwatch::ctlog {
 namespace {
 
+// kMaxRetryAfterSeconds: a wait beyond a day is nonsense for a log; the clamp also keeps
+// the arithmetic far from overflow.
+constexpr uint64_t kMaxRetryAfterSeconds = 86'400;
+
 class RealClock final : public Clock {
  public:
   std::chrono::system_clock::time_point Now() override { return std::chrono::system_clock::now(); }
@@ -28,7 +32,9 @@ std::optional<uint64_t> ParseUint(std::string_view s) {
 // ParseImfFixdate reads "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7):
 //   IMF-fixdate = day-name "," SP date1 SP time-of-day SP GMT
 //   date1 = day SP month SP year ; e.g. 02 Jun 1982
-std::optional<std::chrono::system_clock::time_point> ParseImfFixdate(std::string_view s) {
+// Returns seconds since the epoch as sys_seconds: years 0000..9999 fit, unlike
+// system_clock::time_point (nanoseconds, about 1677..2262), so no input can overflow it.
+std::optional<std::chrono::sys_seconds> ParseImfFixdate(std::string_view s) {
   static constexpr std::array<std::string_view, 7> kDays = {"Mon", "Tue", "Wed", "Thu",
                                                             "Fri", "Sat", "Sun"};
   static constexpr std::array<std::string_view, 12> kMonths = {
@@ -56,8 +62,8 @@ std::optional<std::chrono::system_clock::time_point> ParseImfFixdate(std::string
       std::chrono::month(static_cast<unsigned>(month_it - kMonths.begin() + 1)),
       std::chrono::day(static_cast<unsigned>(*day))};
   if (!ymd.ok()) return std::nullopt;
-  return std::chrono::sys_days(ymd) + std::chrono::hours(*hour) + std::chrono::minutes(*minute) +
-         std::chrono::seconds(*second);
+  return std::chrono::sys_seconds(std::chrono::sys_days(ymd)) + std::chrono::hours(*hour) +
+         std::chrono::minutes(*minute) + std::chrono::seconds(*second);
 }
 
 }  // namespace
@@ -71,13 +77,16 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
     std::string_view value, std::chrono::system_clock::time_point now) {
   // Retry-After = HTTP-date / delay-seconds ; delay-seconds = 1*DIGIT
   if (auto seconds = ParseUint(value)) {
-    // Beyond a day is nonsense for a log; clamp so the multiplication cannot overflow.
-    return std::chrono::milliseconds(std::min<uint64_t>(*seconds, 86'400) * 1000);
+    return std::chrono::milliseconds(std::min<uint64_t>(*seconds, kMaxRetryAfterSeconds) * 1000);
   }
   auto date = ParseImfFixdate(value);
   if (!date) return std::nullopt;
-  if (*date <= now) return std::chrono::milliseconds(0);
-  return std::chrono::ceil<std::chrono::milliseconds>(*date - now);
+  // Compared in milliseconds since the epoch, which hold any year 0000..9999.
+  const auto date_ms = std::chrono::time_point_cast<std::chrono::milliseconds>(*date);
+  const auto now_ms = std::chrono::floor<std::chrono::milliseconds>(now);
+  if (date_ms <= now_ms) return std::chrono::milliseconds(0);
+  return std::min<std::chrono::milliseconds>(date_ms - now_ms,
+                                             std::chrono::seconds(kMaxRetryAfterSeconds));
 }
 
 Backoff::Backoff(const RetryPolicy& policy, uint64_t seed) : policy_(policy), rng_(seed) {}

@@ -44,9 +44,9 @@ Clock& SystemClock();
 
 // ParseRetryAfter returns the wait a Retry-After header value asks for, relative to
 // `now`: delta-seconds ("120") or an IMF-fixdate HTTP-date ("Sun, 06 Nov 1994 08:49:37
-// GMT", RFC 9110 §5.6.7); a date in the past means zero. Returns nullopt for anything
-// else (including the obsolete RFC 850 and asctime date forms), in which case callers
-// fall back to plain backoff.
+// GMT", RFC 9110 §5.6.7); a date in the past means zero; waits are capped at one day.
+// Returns nullopt for anything else (including the obsolete RFC 850 and asctime date
+// forms), in which case callers fall back to plain backoff. Thread-safe.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
                                                          std::chrono::system_clock::time_point now);
 
