@@ -45,13 +45,13 @@ struct TimestampedEntryView {
   uint64_t timestamp_ms = 0;  // uint64 timestamp, milliseconds since the epoch
   LogEntryType entry_type = LogEntryType::kX509Entry;
   // x509_entry only: the DER certificate (ASN.1Cert <1..2^24-1>). Empty for precert_entry.
-  Bytes certificate;
+  Bytes certificate{};
   // precert_entry only: PreCert.issuer_key_hash, SHA-256 of the issuer's SPKI. Zero for x509_entry.
   Hash issuer_key_hash{};
   // precert_entry only: PreCert.tbs_certificate (DER, <1..2^24-1>). Empty for x509_entry.
-  Bytes tbs_certificate;
+  Bytes tbs_certificate{};
   // The contents of CtExtensions <0..2^16-1>, without the length prefix.
-  Bytes extensions;
+  Bytes extensions{};
 };
 
 // LeafView is a parsed RFC 6962 §3.4 MerkleTreeLeaf:
@@ -62,7 +62,7 @@ struct LeafView {
   TimestampedEntryView timestamped_entry;
   // The exact bytes of the TimestampedEntry: the whole input after the 2-byte header. These
   // are what a static-ct-api TileLeaf starts with.
-  Bytes timestamped_entry_bytes;
+  Bytes timestamped_entry_bytes{};
 };
 
 // ParseMerkleTreeLeaf parses exactly one MerkleTreeLeaf (a get-entries `leaf_input`).
@@ -154,7 +154,7 @@ class CertificateChain {
 // Its spans alias the parsed buffer. Certificates are not checked to be DER.
 struct ExtraDataView {
   // precert_entry only: the submitted Precertificate (with the poison extension). Empty otherwise.
-  Bytes pre_certificate;
+  Bytes pre_certificate{};
   // certificate_chain (x509_entry) or precertificate_chain (precert_entry).
   CertificateChain chain;
 };

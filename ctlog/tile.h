@@ -97,12 +97,12 @@ struct TileLeafView {
   uint64_t leaf_index = 0;
   TimestampedEntryView timestamped_entry;
   // The exact TimestampedEntry bytes (as in the MerkleTreeLeaf after its 2-byte header).
-  Bytes timestamped_entry_bytes;
+  Bytes timestamped_entry_bytes{};
   // precert_entry only: the submitted Precertificate DER. Empty for x509_entry.
-  Bytes pre_certificate;
+  Bytes pre_certificate{};
   // The contents of certificate_chain: chain_length() SHA-256 fingerprints of the issuers
   // (issuer first), each servable at IssuerPath.
-  Bytes certificate_chain_bytes;
+  Bytes certificate_chain_bytes{};
 
   size_t chain_length() const { return certificate_chain_bytes.size() / 32; }
   // ChainFingerprint returns fingerprint i (i < chain_length()).
