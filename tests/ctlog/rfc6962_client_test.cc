@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -43,6 +45,22 @@ class FakeLog {
     always_ = f;
   }
 
+  // HoldAnswerFor makes the (next) answer for `start` wait `hold` before it is sent, and
+  // records how many requests arrived meanwhile.
+  void HoldAnswerFor(uint64_t start, std::chrono::milliseconds hold) {
+    std::lock_guard<std::mutex> lock(mu_);
+    hold_start_ = start;
+    hold_ = hold;
+  }
+  int requests_while_held() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_while_held_;
+  }
+  int max_concurrent() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return max_concurrent_;
+  }
+
   void Install(httplib::Server& svr) {
     svr.Get("/log/ct/v1/get-entries", [this](const httplib::Request& req, httplib::Response& res) {
       Serve(req, res);
@@ -52,6 +70,27 @@ class FakeLog {
  private:
   void Serve(const httplib::Request& req, httplib::Response& res) {
     const uint64_t start = std::stoull(req.get_param_value("start"));
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      max_concurrent_ = std::max(max_concurrent_, ++concurrent_);
+      if (held_) ++requests_while_held_;
+      if (hold_start_ == start) {
+        hold_start_.reset();
+        held_ = true;
+        ++requests_while_held_;
+        // Not synchronisation: the client must stop issuing requests by itself while
+        // this answer is outstanding; the hold only gives it the chance to misbehave.
+        cv_.wait_for(lock, hold_);
+        held_ = false;
+      }
+    }
+    struct Leave {
+      FakeLog* log;
+      ~Leave() {
+        std::lock_guard<std::mutex> lock(log->mu_);
+        --log->concurrent_;
+      }
+    } leave{this};
     const uint64_t end_inclusive = std::stoull(req.get_param_value("end"));
     std::optional<Fault> fault;
     {
@@ -90,8 +129,15 @@ class FakeLog {
   }
 
   std::mutex mu_;
+  std::condition_variable cv_;  // never notified: the hold ends by timeout
   std::map<uint64_t, std::deque<Fault>> faults_;
   std::optional<Fault> always_;
+  std::optional<uint64_t> hold_start_;
+  std::chrono::milliseconds hold_{0};
+  bool held_ = false;
+  int requests_while_held_ = 0;
+  int concurrent_ = 0;
+  int max_concurrent_ = 0;
 };
 
 class Rfc6962ClientTest : public ::testing::Test {
@@ -167,6 +213,20 @@ TEST_F(Rfc6962ClientTest, ManyInFlightWithShortAnswersDeliverInOrder) {
   // Each 100-entry piece (the last holds 95) takes three answers of at most 37.
   EXPECT_EQ(server_.requests("/log/ct/v1/get-entries"), 30);
   EXPECT_LE(server_.connections(), 4u);
+}
+
+TEST_F(Rfc6962ClientTest, SlowHeadBoundsRequestsInFlightAndBuffered) {
+  log_.HoldAnswerFor(0, milliseconds(500));
+  Rfc6962Client client = Client(50, 3);
+  uint64_t delivered_to = 0;
+  Status s = Collect(client, 0, 1000, &delivered_to);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(delivered_to, 1000u);
+  // While the first answer was held: itself plus at most 2 * 3 - 1 answers to buffer.
+  EXPECT_LE(log_.requests_while_held(), 6);
+  EXPECT_GE(log_.requests_while_held(), 1);
+  EXPECT_LE(log_.max_concurrent(), 3);
+  EXPECT_EQ(server_.requests("/log/ct/v1/get-entries"), 20);
 }
 
 TEST_F(Rfc6962ClientTest, ServerErrorIsRetried) {
