@@ -24,6 +24,7 @@ class TestHttpServer {
  public:
   TestHttpServer() {
     server_.set_keep_alive_max_count(1000);
+    server_.set_tcp_nodelay(true);  // no Nagle + delayed-ACK stalls between header and body
     // Every request is recorded before its handler runs.
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
       std::lock_guard<std::mutex> lock(mu_);
