@@ -1,0 +1,93 @@
+// Retrying transient failures: exponential backoff with full jitter, Retry-After
+// honoured, only kUnavailable retried (STYLE.md "Error handling"). Time comes from an
+// injectable Clock so tests check the computed delays without sleeping.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "ctlog/http.h"
+
+namespace pinwatch::ctlog {
+
+// RetryPolicy says how often and how patiently to retry one request.
+struct RetryPolicy {
+  // Attempts in total, the first included; 1 means never retry.
+  int max_attempts = 6;
+  // Backoff cap before jitter for retry n (1-based) is min(max_delay_ms, base_delay_ms * 2^(n-1));
+  // the delay is drawn uniformly from [0, cap] ("full jitter").
+  int64_t base_delay_ms = 250;
+  int64_t max_delay_ms = 30'000;
+  // A server's Retry-After is obeyed up to this long; a longer one is cut to this (the
+  // attempt after it will most likely be told to wait again, and counts as an attempt).
+  int64_t max_retry_after_ms = 300'000;
+};
+
+// Clock is the time source and sleeper for retries and request pacing. Production uses
+// SystemClock(); tests use a fake whose SleepFor only advances its Now.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Now returns wall-clock time (HTTP-dates in Retry-After are wall-clock).
+  virtual std::chrono::system_clock::time_point Now() = 0;
+  // SleepFor blocks the calling thread for `duration` (a fake may just record it).
+  virtual void SleepFor(std::chrono::milliseconds duration) = 0;
+};
+
+// SystemClock returns the process-wide real clock. Thread-safe.
+Clock& SystemClock();
+
+// ParseRetryAfter returns the wait a Retry-After header value asks for, relative to
+// `now`: delta-seconds ("120") or an IMF-fixdate HTTP-date ("Sun, 06 Nov 1994 08:49:37
+// GMT", RFC 9110 §5.6.7); a date in the past means zero; waits are capped at one day.
+// Returns nullopt for anything else (including the obsolete RFC 850 and asctime date
+// forms), in which case callers fall back to plain backoff. Thread-safe.
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
+                                                         std::chrono::system_clock::time_point now);
+
+// Backoff tracks the attempts of one request and computes the wait before the next.
+// Not thread-safe; one per request.
+class Backoff {
+ public:
+  // Backoff draws jitter from a generator seeded with `seed` (tests pass a fixed seed;
+  // production code passes std::random_device{}()).
+  Backoff(const RetryPolicy& policy, uint64_t seed);
+
+  // NextDelay records a failed attempt and returns how long to wait before the next one,
+  // or nullopt when `error` is not kUnavailable or the policy's attempts are used up.
+  // `retry_after` is the parsed Retry-After of the failed answer, if any: the delay is
+  // then max(jittered backoff, retry_after), capped at max_retry_after_ms.
+  std::optional<std::chrono::milliseconds> NextDelay(
+      const Status& error, std::optional<std::chrono::milliseconds> retry_after);
+
+  // attempts_failed counts the NextDelay calls so far.
+  int attempts_failed() const { return attempts_failed_; }
+
+ private:
+  RetryPolicy policy_;
+  std::mt19937_64 rng_;
+  int attempts_failed_ = 0;
+};
+
+// GetWithRetry GETs `url` until it yields a 2xx answer, retrying transport failures and
+// answers that CheckHttpStatus maps to kUnavailable (429, 5xx) after the delays Backoff
+// computes, sleeping on `clock`. Returns the 2xx response, or the last error (its
+// message says how many attempts were made). Blocking; same thread-safety as `http`.
+Result<HttpResponse> GetWithRetry(HttpClient& http, const std::string& url,
+                                  const RetryPolicy& policy, Clock& clock);
+
+// AttemptOutcome is what one completed request means for retrying.
+struct AttemptOutcome {
+  Status status = {};  // the transport error, or CheckHttpStatus of the answer
+  std::optional<std::chrono::milliseconds> retry_after = std::nullopt;  // parsed Retry-After, if any
+};
+// OutcomeOf classifies one completed request; `what` names it in error messages.
+AttemptOutcome OutcomeOf(const Result<HttpResponse>& response, std::string_view what,
+                         std::chrono::system_clock::time_point now);
+
+}  // namespace pinwatch::ctlog
