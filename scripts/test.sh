@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds with ASan+UBSan, runs ctest.
+# The build keeps assert()s on (no NDEBUG): they guard our own invariants.
 #   scripts/test.sh                 everything
 #   scripts/test.sh -R merkle       only tests whose name matches (ctest -R)
 #   PINWATCH_SANITIZE=OFF scripts/test.sh   a plain build (faster, no sanitizers)
@@ -13,7 +14,7 @@ build="build/test-$( [ "$sanitize" = ON ] && echo asan || echo plain )"
 jobs="${PINWATCH_JOBS:-$(nproc)}"
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPINWATCH_SANITIZE="$sanitize" >/dev/null
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g" -DPINWATCH_SANITIZE="$sanitize" >/dev/null
 cmake --build "$build" -j "$jobs"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
