@@ -120,15 +120,22 @@ AttemptOutcome OutcomeOf(const Result<HttpResponse>& response, std::string_view 
 }
 
 Result<HttpResponse> GetWithRetry(HttpClient& http, const std::string& url,
-                                  const RetryPolicy& policy, Clock& clock) {
+                                  const RetryPolicy& policy, Clock& clock,
+                                  const std::function<Status(const HttpResponse&)>& accept) {
   Backoff backoff(policy, std::random_device{}());
   for (;;) {
     Result<HttpResponse> response = http.Get(url);
     AttemptOutcome outcome = OutcomeOf(response, "GET " + url, clock.Now());
+    Code final_code = outcome.status.code();
+    if (outcome.status.ok() && accept) {
+      outcome.status = accept(*response);
+      final_code = outcome.status.code();
+      if (final_code == Code::kMalformed) outcome.status = UnavailableError(outcome.status.message());
+    }
     if (outcome.status.ok()) return response;
     auto delay = backoff.NextDelay(outcome.status, outcome.retry_after);
     if (!delay) {
-      return Status(outcome.status.code(),
+      return Status(final_code,
                     outcome.status.message() + " (after " +
                         std::to_string(backoff.attempts_failed()) + " attempt(s))");
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -78,8 +79,12 @@ class Backoff {
 // answers that CheckHttpStatus maps to kUnavailable (429, 5xx) after the delays Backoff
 // computes, sleeping on `clock`. Returns the 2xx response, or the last error (its
 // message says how many attempts were made). Blocking; same thread-safety as `http`.
+// `accept`, if given, judges a 2xx answer (typically by parsing it): a kMalformed verdict
+// is retried like kUnavailable, because frontends and caches do serve cut or garbled
+// bodies now and then, and is returned as kMalformed if every attempt gets one.
 Result<HttpResponse> GetWithRetry(HttpClient& http, const std::string& url,
-                                  const RetryPolicy& policy, Clock& clock);
+                                  const RetryPolicy& policy, Clock& clock,
+                                  const std::function<Status(const HttpResponse&)>& accept = nullptr);
 
 // AttemptOutcome is what one completed request means for retrying.
 struct AttemptOutcome {

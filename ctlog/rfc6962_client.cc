@@ -36,12 +36,6 @@ Status WithContext(const Status& s, const std::string& url) {
   return Status(s.code(), url + ": " + s.message());
 }
 
-template <class T>
-Result<T> ParseOrContext(Result<T> parsed, const std::string& url) {
-  if (!parsed.ok()) return WithContext(parsed.status(), url);
-  return parsed;
-}
-
 }  // namespace
 
 Rfc6962Client::Rfc6962Client(std::string base_url, Rfc6962ClientOptions options)
@@ -58,23 +52,28 @@ std::string Rfc6962Client::Url(std::string_view method) const {
   return base_url_ + "/ct/v1/" + std::string(method);
 }
 
-Result<HttpResponse> Rfc6962Client::Fetch(const std::string& url) {
-  return GetWithRetry(http_, url, options_.retry, clock_);
+template <class T>
+Result<T> Rfc6962Client::FetchParsed(const std::string& url, Result<T> (*parse)(std::string_view)) {
+  std::optional<T> value;
+  Result<HttpResponse> r = GetWithRetry(http_, url, options_.retry, clock_, [&](const HttpResponse& response) {
+    Result<T> parsed = parse(response.body);
+    if (!parsed.ok()) return WithContext(parsed.status(), url);
+    value = std::move(*parsed);
+    return OkStatus();
+  });
+  if (!r.ok()) return r.status();
+  return std::move(*value);
 }
 
 Result<SignedTreeHead> Rfc6962Client::GetSth() {
   const std::string url = Url("get-sth");
-  Result<HttpResponse> r = Fetch(url);
-  if (!r.ok()) return r.status();
-  return ParseOrContext(ParseGetSthResponse(r->body), url);
+  return FetchParsed(url, &ParseGetSthResponse);
 }
 
 Result<std::vector<Hash>> Rfc6962Client::GetSthConsistency(uint64_t first, uint64_t second) {
   const std::string url = Url("get-sth-consistency") + "?first=" + std::to_string(first) +
                           "&second=" + std::to_string(second);
-  Result<HttpResponse> r = Fetch(url);
-  if (!r.ok()) return r.status();
-  return ParseOrContext(ParseGetSthConsistencyResponse(r->body), url);
+  return FetchParsed(url, &ParseGetSthConsistencyResponse);
 }
 
 Result<GetProofByHashResponse> Rfc6962Client::GetProofByHash(const Hash& leaf_hash,
@@ -82,25 +81,19 @@ Result<GetProofByHashResponse> Rfc6962Client::GetProofByHash(const Hash& leaf_ha
   const std::string url = Url("get-proof-by-hash") +
                           "?hash=" + PercentEncode(Base64Encode(leaf_hash)) +
                           "&tree_size=" + std::to_string(tree_size);
-  Result<HttpResponse> r = Fetch(url);
-  if (!r.ok()) return r.status();
-  return ParseOrContext(ParseGetProofByHashResponse(r->body), url);
+  return FetchParsed(url, &ParseGetProofByHashResponse);
 }
 
 Result<GetEntryAndProofResponse> Rfc6962Client::GetEntryAndProof(uint64_t leaf_index,
                                                                 uint64_t tree_size) {
   const std::string url = Url("get-entry-and-proof") + "?leaf_index=" +
                           std::to_string(leaf_index) + "&tree_size=" + std::to_string(tree_size);
-  Result<HttpResponse> r = Fetch(url);
-  if (!r.ok()) return r.status();
-  return ParseOrContext(ParseGetEntryAndProofResponse(r->body), url);
+  return FetchParsed(url, &ParseGetEntryAndProofResponse);
 }
 
 Result<std::vector<std::vector<uint8_t>>> Rfc6962Client::GetRoots() {
   const std::string url = Url("get-roots");
-  Result<HttpResponse> r = Fetch(url);
-  if (!r.ok()) return r.status();
-  return ParseOrContext(ParseGetRootsResponse(r->body), url);
+  return FetchParsed(url, &ParseGetRootsResponse);
 }
 
 namespace {
@@ -111,8 +104,8 @@ struct Piece {
   uint64_t end_exclusive = 0;
   Backoff backoff;
   std::chrono::system_clock::time_point due{};  // not before this (after a retry delay)
-  // kMalformed when the last failure was "more entries than asked", so that a persistent
-  // one ends as kMalformed although it is retried as kUnavailable.
+  // kMalformed when the last failure was a body that does not parse or "more entries than
+  // asked", so that a persistent one ends as kMalformed although it is retried.
   Code final_code = Code::kUnavailable;
 };
 
@@ -200,15 +193,17 @@ Status Rfc6962Client::GetEntries(uint64_t start, uint64_t end_exclusive, const E
     const std::string url = url_for(piece);
     AttemptOutcome outcome = OutcomeOf(done->response, "GET " + url, clock_.Now());
     auto answer = std::make_unique<Batch>();
+    piece.final_code = Code::kUnavailable;
     if (outcome.status.ok()) {
       answer->body = std::move(done->response->body);
       Status parsed = ParseGetEntriesResponse(answer->body, answer->entries);
-      if (!parsed.ok()) {
-        cancel_all();
-        return WithContext(parsed, url);
-      }
       const uint64_t asked = piece.end_exclusive - piece.start;
-      if (answer->entries.empty()) {
+      if (!parsed.ok()) {
+        // Frontends and caches do serve cut or garbled bodies now and then: retry, and
+        // report kMalformed only if the log keeps answering so.
+        outcome.status = UnavailableError(WithContext(parsed, url).message());
+        piece.final_code = Code::kMalformed;
+      } else if (answer->entries.empty()) {
         outcome.status = UnavailableError(url + ": 0 entries returned, " + std::to_string(asked) +
                                           " asked");
         piece.final_code = Code::kUnavailable;

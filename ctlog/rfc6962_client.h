@@ -93,7 +93,10 @@ class Rfc6962Client {
 
  private:
   std::string Url(std::string_view method) const;
-  Result<HttpResponse> Fetch(const std::string& url);
+  // FetchParsed GETs `url` and parses the body, retrying transient failures and bodies
+  // that do not parse (kMalformed if they never do).
+  template <class T>
+  Result<T> FetchParsed(const std::string& url, Result<T> (*parse)(std::string_view));
 
   std::string base_url_;  // without a trailing slash
   Rfc6962ClientOptions options_;

@@ -70,11 +70,13 @@ Result<std::string> StaticCtClient::GetCheckpoint() {
 
 Result<std::vector<uint8_t>> StaticCtClient::GetIssuer(const Hash& fingerprint) {
   const std::string url = prefix_ + "/" + IssuerPath(fingerprint);
-  Result<HttpResponse> r = GetWithRetry(http_, url, options_.retry, clock_);
+  Result<HttpResponse> r = GetWithRetry(http_, url, options_.retry, clock_, [&](const HttpResponse& response) {
+    if (Sha256Of(AsBytes(response.body)) != fingerprint) {
+      return MalformedError(url + ": issuer certificate does not hash to its fingerprint");
+    }
+    return OkStatus();
+  });
   if (!r.ok()) return r.status();
-  if (Sha256Of(AsBytes(r->body)) != fingerprint) {
-    return MalformedError(url + ": issuer certificate does not hash to its fingerprint");
-  }
   return std::vector<uint8_t>(r->body.begin(), r->body.end());
 }
 
@@ -213,8 +215,17 @@ Status StaticCtClient::FetchTiles(std::optional<unsigned> level, uint64_t first_
     auto body = std::make_unique<std::string>(std::move(done->response->body));
     Result<size_t> keep = NormalizeTile(level, slot.index, slot.width, AsBytes(*body), url);
     if (!keep.ok()) {
-      cancel_all();
-      return keep.status();
+      // A cut or garbled tile may come from a cache or frontend: retry, and report
+      // kMalformed only if the log keeps serving it.
+      auto delay = slot.backoff.NextDelay(UnavailableError(keep.status().message()), std::nullopt);
+      if (!delay) {
+        cancel_all();
+        return Status(Code::kMalformed, keep.status().message() + " (after " +
+                                            std::to_string(slot.backoff.attempts_failed()) + " attempt(s))");
+      }
+      slot.due = clock_.Now() + *delay;
+      pending.emplace(slot.index, std::move(slot));
+      continue;
     }
     body->resize(*keep);
     ready.emplace(slot.index, std::make_pair(slot.width, std::move(body)));

@@ -214,7 +214,7 @@ TEST_F(StaticCtClientTest, PersistentOutageIsUnavailable) {
   EXPECT_EQ(server_.requests("/log/tile/data/000"), 3);
 }
 
-TEST_F(StaticCtClientTest, GarbageTileIsMalformedAndNotRetried) {
+TEST_F(StaticCtClientTest, PersistentlyGarbageTileIsMalformedAfterRetries) {
   garbage_.insert("tile/data/002");
   garbage_.insert("tile/0/001");
   StaticCtClient client = Client();
@@ -225,7 +225,7 @@ TEST_F(StaticCtClientTest, GarbageTileIsMalformedAndNotRetried) {
   });
   EXPECT_EQ(s.code(), Code::kMalformed) << s.ToString();
   EXPECT_NE(s.message().find("/log/tile/data/002"), std::string::npos) << s.message();
-  EXPECT_EQ(server_.requests("/log/tile/data/002"), 1);
+  EXPECT_EQ(server_.requests("/log/tile/data/002"), 3);  // max_attempts
   EXPECT_LT(seen.size(), 3u);
   for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i);
   EXPECT_EQ(client.GetHashTile(0, 1, 256).status().code(), Code::kMalformed);

@@ -1,0 +1,80 @@
+// LogSource: one CT log as a monitor reads it, whichever API it speaks (RFC 6962 get-entries
+// or static-ct-api tiles). Implementations verify tree-head signatures with the log's key;
+// the Merkle checks belong to TreeVerifier, driven by Scanner.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "ctlog/leaf.h"
+#include "ctlog/log_key.h"
+#include "ctlog/retry.h"
+#include "ctlog/sth.h"
+
+namespace pinwatch::ctlog {
+
+// LogEntry is one log entry, decoded as far as the log framing goes. Spans alias the batch
+// being delivered and are valid only during the sink call.
+struct LogEntry {
+  uint64_t index = 0;
+  Hash leaf_hash{};  // over the exact bytes the log committed to, even when they do not parse
+  // OK, or kMalformed with the field and offset when the log served an entry that does not
+  // parse (it still counts, and is hashed, so nothing is skipped).
+  Status status;
+  TimestampedEntryView entry;
+  Bytes pre_certificate{};    // precert entries: the precertificate as submitted
+  CertificateChain chain;     // RFC 6962: the DER chain from extra_data
+  Bytes chain_fingerprints{};  // static-ct-api: SHA-256 fingerprints of the chain, 32 bytes each
+};
+
+// LogEntrySink receives consecutive entries in log order. A non-OK Status stops the download
+// and is returned from LogSource::Entries.
+using LogEntrySink = std::function<Status(std::span<const LogEntry>)>;
+
+// LogSource is one log. Not thread-safe: one per log worker.
+class LogSource {
+ public:
+  virtual ~LogSource() = default;
+
+  // LatestTreeHead fetches the log's newest tree head and verifies its signature.
+  // kMisbehaviour if the signature does not verify; kUnavailable after retries; kMalformed
+  // for a response that does not parse.
+  virtual Result<SignedTreeHead> LatestTreeHead() = 0;
+
+  // ConsistencyProof returns PROOF(size1, size2), or an empty vector when the API has none
+  // (static-ct-api: the compact range checked at the new size proves consistency instead).
+  virtual Result<std::vector<Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) = 0;
+
+  // Entries delivers entries [start, end_exclusive) of the tree of size tree_size
+  // (end_exclusive <= tree_size) to `sink`, in order, each exactly once.
+  virtual Status Entries(uint64_t start, uint64_t end_exclusive, uint64_t tree_size,
+                         const LogEntrySink& sink) = 0;
+
+  // Description names the log in messages, e.g. its URL.
+  virtual const std::string& Description() const = 0;
+};
+
+// LogSourceOptions tune how a source downloads; the defaults suit public logs.
+struct LogSourceOptions {
+  uint64_t entries_per_request = 256;  // RFC 6962 get-entries batch asked for
+  size_t max_requests_in_flight = 4;   // per log
+  int64_t request_timeout_ms = 30'000;
+  RetryPolicy retry = {};
+  Clock* clock = nullptr;  // nullptr: the system clock
+};
+
+// NewRfc6962Source returns a source for an RFC 6962 log at `url` (".../ct/v1/" is added).
+std::unique_ptr<LogSource> NewRfc6962Source(std::string url, LogKey key, LogSourceOptions options = {});
+
+// NewStaticCtSource returns a source for a static-ct-api log at `monitoring_url`. The
+// checkpoint's origin must equal `origin` (by convention the submission URL without scheme
+// and trailing slash).
+std::unique_ptr<LogSource> NewStaticCtSource(std::string monitoring_url, std::string origin, LogKey key,
+                                             LogSourceOptions options = {});
+
+}  // namespace pinwatch::ctlog

@@ -1,0 +1,61 @@
+#include "ctlog/scanner.h"
+
+#include <algorithm>
+
+namespace pinwatch::ctlog {
+
+Result<ScanResult> Scan(LogSource& source, TreeVerifier& verifier, const LogEntrySink& sink,
+                        const ScanOptions& options) {
+  ScanResult result;
+  auto head = source.LatestTreeHead();
+  if (!head.ok()) {
+    if (head.status().code() != Code::kMisbehaviour) return head.status();
+    result.misbehaviour = Misbehaviour{.kind = Misbehaviour::Kind::kBadTreeHeadSignature,
+                                       .detail = head.status().message(),
+                                       .verified_head = verifier.verified_head()};
+    return result;
+  }
+
+  // Check the new head against the verified one before fetching anything under it.
+  std::vector<Hash> proof;
+  const uint64_t verified_size = verifier.verified_end();
+  if (verified_size > 0 && head->tree_size > verified_size) {
+    auto p = source.ConsistencyProof(verified_size, head->tree_size);
+    if (!p.ok()) return p.status();
+    proof = std::move(*p);
+  }
+  if (auto m = verifier.CheckNewTreeHead(*head, proof)) {
+    result.misbehaviour = std::move(m);
+    return result;
+  }
+  result.head = *head;
+  if (head->tree_size <= verifier.pending_end()) return result;  // nothing new (or stale)
+
+  const uint64_t start = verifier.pending_end();
+  const uint64_t end = start + std::min(options.max_entries, head->tree_size - start);
+  Status status = source.Entries(start, end, head->tree_size, [&](std::span<const LogEntry> batch) {
+    for (const LogEntry& e : batch) {
+      if (e.index != verifier.pending_end()) {
+        return InternalError("log source delivered entry " + std::to_string(e.index) + ", expected " +
+                             std::to_string(verifier.pending_end()));
+      }
+      verifier.Append(e.leaf_hash);
+      if (!e.status.ok()) ++result.malformed_entries;
+    }
+    result.entries_delivered += batch.size();
+    return sink(batch);
+  });
+  if (!status.ok()) {
+    verifier.Rewind();
+    if (status.code() != Code::kMisbehaviour) return status;
+    result.misbehaviour = Misbehaviour{.kind = Misbehaviour::Kind::kBadEntry,
+                                       .detail = status.message(),
+                                       .tree_head = *head,
+                                       .verified_head = verifier.verified_head()};
+    return result;
+  }
+  if (verifier.pending_end() == head->tree_size) result.misbehaviour = verifier.VerifyAt(*head);
+  return result;
+}
+
+}  // namespace pinwatch::ctlog
