@@ -150,15 +150,39 @@ struct SimServer::Impl {
   }
 
   void Route();
-  void Json(httplib::Response& res, std::string body) const { res.set_content(std::move(body), "application/json"); }
+  // Json sets a JSON body, applying the body faults to successful answers. (They are
+  // applied here rather than in a post-routing handler, which runs after httplib has
+  // fixed Content-Length; a truncated body must still be a complete HTTP response.)
+  void Json(httplib::Response& res, std::string body) const {
+    if (res.status == -1 || res.status == 200) {
+      Faults f = CurrentFaults();
+      uint64_t n = tls_request_number;
+      if (n == 0) {
+        // an admin answer
+      } else if (f.truncate_every > 0 && n % f.truncate_every == 0) {
+        body.resize(body.size() / 2);
+      } else if (f.garbage_every > 0 && n % f.garbage_every == 0) {
+        body = "<html>ctsim garbage: this is not JSON</html>\x01\x02";
+      }
+    }
+    res.set_content(std::move(body), "application/json");
+  }
+  // The number of the request this thread is answering (httplib answers a request on one thread).
+  static thread_local uint64_t tls_request_number;
 };
+
+thread_local uint64_t SimServer::Impl::tls_request_number = 0;
 
 void SimServer::Impl::Route() {
   // Faults and delays apply to the log API, not to /sim/ admin calls.
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.path.rfind("/sim/", 0) == 0) return httplib::Server::HandlerResponse::Unhandled;
+    if (req.path.rfind("/sim/", 0) == 0) {
+      tls_request_number = 0;  // admin answers are never faulted
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     Faults f = CurrentFaults();
     uint64_t n = request_count.fetch_add(1) + 1;
+    tls_request_number = n;
     if (f.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.delay_ms));
     if (f.http_429_every > 0 && n % f.http_429_every == 0) {
       res.status = 429;
@@ -173,17 +197,6 @@ void SimServer::Impl::Route() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.path.rfind("/sim/", 0) == 0 || res.status != 200) return;
-    Faults f = CurrentFaults();
-    uint64_t n = request_count.load();
-    if (f.truncate_every > 0 && n % f.truncate_every == 0) {
-      res.body.resize(res.body.size() / 2);
-    } else if (f.garbage_every > 0 && n % f.garbage_every == 0) {
-      res.body = "<html>ctsim garbage: this is not JSON</html>\x01\x02";
-    }
-  });
-
   http.Get("/ct/v1/get-sth", [this](const httplib::Request&, httplib::Response& res) {
     Json(res, SthJson(ServedSth(CurrentFaults())));
   });
