@@ -1,5 +1,7 @@
 #include "ctlog/sth.h"
 
+#include "ctlog/log_key.h"
+
 namespace pinwatch::ctlog {
 namespace {
 
@@ -47,6 +49,16 @@ std::vector<uint8_t> SerializeTreeHeadSignatureInput(uint64_t timestamp_ms, uint
   PutU64(out, tree_size);
   out.insert(out.end(), root_hash.begin(), root_hash.end());
   return out;
+}
+
+Status VerifySignedTreeHead(const SignedTreeHead& sth, const LogKey& key) {
+  const std::vector<uint8_t> input =
+      SerializeTreeHeadSignatureInput(sth.timestamp_ms, sth.tree_size, sth.root_hash);
+  if (Status s = key.Verify(input, sth.signature); !s.ok()) {
+    return Status(s.code(), "tree head (tree_size " + std::to_string(sth.tree_size) + ", timestamp " +
+                                std::to_string(sth.timestamp_ms) + "): " + s.message());
+  }
+  return OkStatus();
 }
 
 }  // namespace pinwatch::ctlog

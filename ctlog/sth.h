@@ -11,6 +11,8 @@
 
 namespace pinwatch::ctlog {
 
+class LogKey;  // ctlog/log_key.h
+
 // RFC 5246 §7.4.1.4.1 HashAlgorithm and SignatureAlgorithm codes used by CT.
 inline constexpr uint8_t kHashSha256 = 4;
 inline constexpr uint8_t kSignatureRsa = 1;
@@ -47,5 +49,12 @@ struct SignedTreeHead {
 //            uint64 timestamp; uint64 tree_size; opaque sha256_root_hash[32]; } TreeHeadSignature;
 std::vector<uint8_t> SerializeTreeHeadSignatureInput(uint64_t timestamp_ms, uint64_t tree_size,
                                                      const Hash& root_hash);
+
+// VerifySignedTreeHead checks sth.signature over the TreeHeadSignature of (timestamp,
+// tree_size, root_hash) with the log's key. OK if it verifies; kMisbehaviour if it does
+// not (a wrong key, or an altered or forged tree head); kMalformed if the signature's
+// algorithms are unusable with that key (see LogKey::Verify). Says nothing about whether
+// the tree head is consistent with others. Thread-safe.
+Status VerifySignedTreeHead(const SignedTreeHead& sth, const LogKey& key);
 
 }  // namespace pinwatch::ctlog
