@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 
+#include "ctlog/tile.h"
 #include "sim/entries.h"
 
 namespace pinwatch::sim {
@@ -96,6 +97,12 @@ Result<CertsDirSource> LoadCertsDir(const std::filesystem::path& dir, uint64_t e
     for (X509* c = issuer; c != nullptr && chain.size() < 8; c = self_signed(c) ? nullptr : find_issuer(c)) {
       chain.push_back(Der(c));
     }
+    std::vector<Bytes> chain_views(chain.begin(), chain.end());
+    Buffer chain_der;
+    if (Status s = ctlog::EncodeX509ChainEntry(chain_views, chain_der); !s.ok()) return s;
+    std::array<uint8_t, 8> leaf_index = ctlog::EncodeLeafIndexExtensions(i);
+    Buffer cert_der = Der(x);
+    Buffer leaf;
     int poison = X509_get_ext_by_NID(x, NID_ct_precert_poison, -1);
     if (poison >= 0) {
       if (issuer == nullptr) return FailedPreconditionError("precertificate #" + std::to_string(i) + " has no issuer among the files");
@@ -106,10 +113,23 @@ Result<CertsDirSource> LoadCertsDir(const std::filesystem::path& dir, uint64_t e
       Buffer tbs(static_cast<size_t>(std::max(len, 0)));
       uint8_t* p = tbs.data();
       i2d_re_X509_tbs(stripped.get(), &p);
-      ctlog::Hash issuer_key_hash = ctlog::Sha256Of(SpkiDer(issuer));
-      store->Add(EncodePrecertLeaf(timestamp_ms, issuer_key_hash, tbs), Der(x), EncodeCertificateChain(chain));
+      ctlog::TimestampedEntryView entry{.timestamp_ms = timestamp_ms,
+                                        .entry_type = ctlog::LogEntryType::kPrecertEntry,
+                                        .certificate = {},
+                                        .issuer_key_hash = ctlog::Sha256Of(SpkiDer(issuer)),
+                                        .tbs_certificate = tbs,
+                                        .extensions = leaf_index};
+      if (Status s = ctlog::EncodeMerkleTreeLeaf(entry, leaf); !s.ok()) return s;
+      store->Add(leaf, cert_der, chain_der);
     } else {
-      store->Add(EncodeX509Leaf(timestamp_ms, Der(x)), {}, EncodeCertificateChain(chain));
+      ctlog::TimestampedEntryView entry{.timestamp_ms = timestamp_ms,
+                                        .entry_type = ctlog::LogEntryType::kX509Entry,
+                                        .certificate = cert_der,
+                                        .issuer_key_hash = {},
+                                        .tbs_certificate = {},
+                                        .extensions = leaf_index};
+      if (Status s = ctlog::EncodeMerkleTreeLeaf(entry, leaf); !s.ok()) return s;
+      store->Add(leaf, {}, chain_der);
     }
     if (self_signed(x)) out.roots.push_back(Der(x));
   }

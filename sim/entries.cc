@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/encoding.h"
+#include "ctlog/tile.h"
 
 namespace pinwatch::sim {
 namespace {
@@ -43,6 +44,23 @@ constexpr const char* kWords[] = {"api", "shop", "mail", "cdn", "static", "login
                                   "portal", "files", "img", "dev", "beta", "status", "docs", "vpn"};
 
 std::string HexOf(Bytes b) { return HexEncode(b); }
+
+// EncodeChain returns `ASN.1Cert certificate_chain<0..2^24-1>`: the issuer, then its issuers.
+Buffer EncodeChain(const CertificateAuthority& issuer) {
+  std::vector<Bytes> certs = {issuer.cert_der};
+  for (const Buffer& c : issuer.chain_above) certs.emplace_back(c);
+  Buffer out;
+  Status s = ctlog::EncodeX509ChainEntry(certs, out);
+  (void)s;  // our own certificates are within every bound
+  return out;
+}
+
+// EncodeLeaf sets `out` to the MerkleTreeLeaf of one of our own entries (within bounds).
+void EncodeLeaf(const ctlog::TimestampedEntryView& entry, Buffer& out) {
+  out.clear();
+  Status s = ctlog::EncodeMerkleTreeLeaf(entry, out);
+  (void)s;
+}
 
 Result<PlantType> ParsePlantType(std::string_view s) {
   if (s == "x509") return PlantType::kX509;
@@ -348,36 +366,46 @@ void EntryGenerator::GenerateOne(uint64_t index, EntryStore& out, PlantFacts* fa
   }
   spec.spki_der = leaf_key->spki_der();
   ctlog::Hash issuer_key_hash = ctlog::Sha256Of(issuer->key.spki_der());
-  Buffer chain;
-  {
-    std::vector<Buffer> certs;
-    certs.push_back(issuer->cert_der);
-    certs.insert(certs.end(), issuer->chain_above.begin(), issuer->chain_above.end());
-    chain = EncodeCertificateChain(certs);
-  }
+  Buffer chain = EncodeChain(*issuer);
+  std::array<uint8_t, 8> leaf_index = ctlog::EncodeLeafIndexExtensions(index);
 
   // The TBS without poison or SCT list: what a precert_entry logs (RFC 6962 §3.2).
   Buffer bare_tbs = LeafTbs(spec, *issuer);
   Buffer logged_cert;
   Buffer leaf_input;
   bool is_precert_entry = precert_first && part == 0;
+  // The precert_entry this index (or, for a final certificate, the plant's first index) has.
+  ctlog::TimestampedEntryView precert_entry{.timestamp_ms = base_timestamp_ms,
+                                            .entry_type = ctlog::LogEntryType::kPrecertEntry,
+                                            .certificate = {},
+                                            .issuer_key_hash = issuer_key_hash,
+                                            .tbs_certificate = bare_tbs,
+                                            .extensions = {}};
   if (is_precert_entry) {
     spec.last = LastExtension::kPoison;
     logged_cert = SignCertificate(LeafTbs(spec, *issuer), issuer->key);
-    leaf_input = EncodePrecertLeaf(timestamp_ms, issuer_key_hash, bare_tbs);
+    precert_entry.extensions = leaf_index;
+    EncodeLeaf(precert_entry, leaf_input);
     out.Add(leaf_input, logged_cert, chain);
   } else {
-    Buffer sct_list;
     if (plant != nullptr && plant->type == PlantType::kBoth) {
       // The final certificate embeds the SCT this log issued for the precertificate.
-      sct_list = EncodeSctList(SignPrecertSct(*log_key_, log_id_, base_timestamp_ms, issuer_key_hash, bare_tbs));
+      std::array<uint8_t, 8> precert_leaf_index = ctlog::EncodeLeafIndexExtensions(base_index);
+      precert_entry.extensions = precert_leaf_index;
+      Buffer sct_list = EncodeSctList(SignPrecertSct(*log_key_, log_id_, precert_entry));
       spec.last = LastExtension::kSctList;
       spec.sct_list = sct_list;
       logged_cert = SignCertificate(LeafTbs(spec, *issuer), issuer->key);
     } else {
       logged_cert = SignCertificate(bare_tbs, issuer->key);
     }
-    leaf_input = EncodeX509Leaf(timestamp_ms, logged_cert);
+    ctlog::TimestampedEntryView entry{.timestamp_ms = timestamp_ms,
+                                      .entry_type = ctlog::LogEntryType::kX509Entry,
+                                      .certificate = logged_cert,
+                                      .issuer_key_hash = {},
+                                      .tbs_certificate = {},
+                                      .extensions = leaf_index};
+    EncodeLeaf(entry, leaf_input);
     out.Add(leaf_input, {}, chain);
   }
   if (facts != nullptr) {

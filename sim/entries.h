@@ -16,7 +16,8 @@
 #include "sim/certs.h"
 #include "sim/crypto.h"
 #include "sim/der.h"
-#include "sim/leaf_encoding.h"
+#include "ctlog/leaf.h"
+#include "sim/sct.h"
 
 namespace pinwatch::sim {
 
@@ -40,7 +41,9 @@ struct Plant {
   PlantType type = PlantType::kX509;
 };
 
-// Plan says what the log holds. Indices of plants must not overlap (a kBoth plant takes
+// Plan says what the log holds. Every entry's CtExtensions carries the static-ct-api
+// leaf_index extension, so that one set of entries (and one tree) serves both RFC 6962
+// and static-ct-api; RFC 6962 treats extensions as opaque, so monitors of either accept it. Indices of plants must not overlap (a kBoth plant takes
 // two). Plants may lie beyond `entries`; they appear when the log grows past them.
 struct Plan {
   std::string seed = "ctsim";
@@ -78,13 +81,15 @@ class EntryStore {
  public:
   uint64_t size() const { return chain_ids_.size(); }
   // Add appends an entry. `pre_certificate` is empty for x509 entries. `chain` is the
-  // encoded certificate_chain; equal chains are stored once.
+  // encoded `ASN.1Cert certificate_chain<0..2^24-1>`; equal chains are stored once.
   void Add(Bytes leaf_input, Bytes pre_certificate, Bytes chain);
   // AddAll appends every entry of `other`, in order.
   void AddAll(const EntryStore& other);
   // LeafInput returns entry i's MerkleTreeLeaf; it aliases the store until the next Add.
   Bytes LeafInput(uint64_t i) const;
-  // AppendExtraData appends entry i's extra_data (certificate_chain or PrecertChainEntry).
+  // AppendExtraData appends entry i's extra_data: the certificate_chain (x509_entry) or the
+  // PrecertChainEntry (precert_entry), byte-identical to ctlog::EncodeX509ChainEntry /
+  // EncodePrecertChainEntry (stored chains are shared, so it is assembled here).
   void AppendExtraData(uint64_t i, Buffer& out) const;
   // PreCertificate returns entry i's pre_certificate DER (empty for x509 entries).
   Bytes PreCertificate(uint64_t i) const;
@@ -156,7 +161,7 @@ class EntryGenerator {
 // file may hold several certificates) and returns an EntrySource serving them in order:
 // a certificate with the CT poison extension becomes a precert_entry (its issuer must be
 // among the files), anything else an x509_entry; chains are completed from the files.
-// Timestamps are epoch_ms + i * 1000. kFailedPrecondition on unreadable or unparsable
+// Timestamps are epoch_ms + i * 1000; extensions carry leaf_index i. kFailedPrecondition on unreadable or unparsable
 // files, or a precertificate whose issuer is missing.
 struct CertsDirSource {
   EntrySource source;

@@ -15,7 +15,9 @@
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
+#include "ctlog/leaf.h"
 #include "ctlog/merkle.h"
+#include "ctlog/tile.h"
 #include "ctlog/sth.h"
 #include "sim/entries.h"
 #include "sim/log.h"
@@ -78,6 +80,7 @@ struct ParsedEntry {
   Buffer issuer_key_hash;      // precert only
   Buffer pre_certificate;      // precert only
   std::vector<Buffer> chain;
+  Buffer extensions;           // CtExtensions contents
 };
 
 ParsedEntry SplitEntry(Bytes leaf, Bytes extra) {
@@ -94,7 +97,8 @@ ParsedEntry SplitEntry(Bytes leaf, Bytes extra) {
   auto body = r.U24Prefixed();
   Bytes b = body->Rest();
   e.cert.assign(b.begin(), b.end());
-  EXPECT_EQ(r.U16(), 0);  // extensions
+  Bytes ext = r.U16Prefixed()->Rest();  // CtExtensions extensions
+  e.extensions.assign(ext.begin(), ext.end());
   EXPECT_TRUE(r.empty());
   ByteReader x(extra);
   if (e.entry_type == 1) {
@@ -181,6 +185,11 @@ TEST(EntryGeneratorTest, EveryEntryIsAValidCertificateUnderItsChain) {
     store.AppendExtraData(i, extra);
     ParsedEntry e = SplitEntry(store.LeafInput(i), extra);
     EXPECT_EQ(e.timestamp_ms, g.plan().epoch_ms + i * 1000);
+    EXPECT_EQ(ctlog::ParseLeafIndex(e.extensions).value(), i);  // static-ct-api leaf_index
+    // The ctlog parsers (branch leaf) accept the entry too.
+    EXPECT_TRUE(ctlog::ParseMerkleTreeLeaf(store.LeafInput(i)).ok());
+    EXPECT_TRUE(ctlog::ParseExtraData(e.entry_type == 1 ? ctlog::LogEntryType::kPrecertEntry
+                                                        : ctlog::LogEntryType::kX509Entry, extra).ok());
     ASSERT_EQ(e.chain.size(), 2u);  // intermediate, root
     X509Ptr issuer = ParseCert(e.chain[0]);
     X509Ptr root = ParseCert(e.chain[1]);
@@ -206,6 +215,11 @@ TEST(EntryGeneratorTest, EveryEntryIsAValidCertificateUnderItsChain) {
       EXPECT_EQ(TbsOf(pre.get()), e.cert);
       Hash ikh = ctlog::Sha256Of(SpkiOf(issuer.get()));
       EXPECT_EQ(Buffer(ikh.begin(), ikh.end()), e.issuer_key_hash);
+      // The shared-chain extra_data equals what the ctlog encoder makes.
+      std::vector<Bytes> chain(e.chain.begin(), e.chain.end());
+      Buffer want;
+      ASSERT_TRUE(ctlog::EncodePrecertChainEntry(e.pre_certificate, chain, want).ok());
+      EXPECT_EQ(extra, want);
     }
   }
   EXPECT_GT(precerts, 20);
@@ -252,13 +266,13 @@ TEST(EntryGeneratorTest, PlantsAreWhereThePlanSaysWithTheirFacts) {
   ParsedEntry pre = SplitEntry(store.LeafInput(20), extra20);
   ParsedEntry fin = SplitEntry(store.LeafInput(21), extra21);
   X509Ptr final_cert = ParseCert(fin.cert);
-  int sct_ext = X509_get_ext_by_NID(final_cert.get(), NID_ct_precert_scts, -1);
-  ASSERT_GE(sct_ext, 0);
-  const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(X509_get_ext(final_cert.get(), sct_ext));
+  int sct_ext_pos = X509_get_ext_by_NID(final_cert.get(), NID_ct_precert_scts, -1);
+  ASSERT_GE(sct_ext_pos, 0);
+  const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(X509_get_ext(final_cert.get(), sct_ext_pos));
   Bytes value_bytes(ASN1_STRING_get0_data(value), static_cast<size_t>(ASN1_STRING_length(value)));
   ByteReader v(value_bytes);
   ASSERT_EQ(v.U8(), 0x04);  // inner OCTET STRING
-  v.U8();                   // its length (short form here)
+  if (auto len = v.U8(); len && *len > 0x80) v.Read(*len & 0x7f);  // its length (maybe long form)
   ByteReader list = *v.U16Prefixed();
   ByteReader sct = *list.U16Prefixed();
   EXPECT_EQ(sct.U8(), 0);  // v1
@@ -268,7 +282,8 @@ TEST(EntryGeneratorTest, PlantsAreWhereThePlanSaysWithTheirFacts) {
   EXPECT_TRUE(std::equal(log_id.begin(), log_id.end(), want_id.begin()));
   uint64_t sct_ts = *sct.U64();
   EXPECT_EQ(sct_ts, pre.timestamp_ms);
-  EXPECT_EQ(sct.U16(), 0);
+  Bytes sct_extensions = sct.U16Prefixed()->Rest();
+  EXPECT_EQ(ctlog::ParseLeafIndex(sct_extensions).value(), 20u);  // the precert's index
   auto ds = ctlog::ParseDigitallySigned(sct.Rest());
   ASSERT_TRUE(ds.ok());
   Buffer signed_input = {0, 0};
@@ -279,9 +294,10 @@ TEST(EntryGeneratorTest, PlantsAreWhereThePlanSaysWithTheirFacts) {
                                            static_cast<uint8_t>(pre.cert.size() >> 8),
                                            static_cast<uint8_t>(pre.cert.size())});
   signed_input.insert(signed_input.end(), pre.cert.begin(), pre.cert.end());
-  signed_input.insert(signed_input.end(), {0, 0});
+  signed_input.insert(signed_input.end(), {0, static_cast<uint8_t>(sct_extensions.size())});
+  signed_input.insert(signed_input.end(), sct_extensions.begin(), sct_extensions.end());
   EXPECT_TRUE(VerifyEcdsa(log_key->spki_der(), signed_input, ds->signature));
-  X509_EXTENSION_free(X509_delete_ext(final_cert.get(), sct_ext));
+  X509_EXTENSION_free(X509_delete_ext(final_cert.get(), sct_ext_pos));
   EXPECT_EQ(TbsOf(final_cert.get()), pre.cert);
 }
 
