@@ -95,6 +95,8 @@ class EntryStore {
   Bytes PreCertificate(uint64_t i) const;
   // Chain returns entry i's encoded certificate_chain.
   Bytes Chain(uint64_t i) const { return chains_[chain_ids_[i]]; }
+  // chains returns every distinct encoded certificate_chain.
+  std::vector<Bytes> chains() const { return std::vector<Bytes>(chains_.begin(), chains_.end()); }
   size_t memory_bytes() const;
 
  private:

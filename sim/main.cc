@@ -57,7 +57,10 @@ Server
   --gzip-tiles             serve data tiles gzip-compressed (Content-Encoding: gzip)
 
 Endpoints: /ct/v1/get-sth, get-sth-consistency, get-proof-by-hash, get-entries,
-get-entry-and-proof, get-roots (RFC 6962 §4). Admin: POST /sim/grow?n=K appends K entries
+get-entry-and-proof, get-roots (RFC 6962 §4). The same tree over C2SP static-ct-api:
+/checkpoint (signed note, RFC6962NoteSignature, key name = origin), /tile/<L>/<N>[.p/<W>]
+(hash tiles), /tile/data/<N>[.p/<W>] (TileLeaf data tiles), /issuer/<hex SHA-256>. Every
+entry carries the leaf_index CT extension, in both APIs (one tree serves both). Admin: POST /sim/grow?n=K appends K entries
 and publishes an STH (returned); POST /sim/faults with a JSON object of the fault fields
 below (absent = off) replaces the faults and restarts the request counter; GET /sim/faults;
 GET /sim/info.

@@ -4,10 +4,15 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <zlib.h>
+
 #include <charconv>
 #include <chrono>
 
 #include "base/encoding.h"
+#include "ctlog/checkpoint.h"
+#include "ctlog/leaf.h"
+#include "ctlog/tile.h"
 
 namespace pinwatch::sim {
 namespace {
@@ -38,6 +43,42 @@ void AppendHashArray(std::string& out, const std::vector<ctlog::Hash>& hashes) {
     out += "\"" + Base64Encode(hashes[i]) + "\"";
   }
   out.push_back(']');
+}
+
+// ParseTileIndex reads a tlog-tiles index path "x001/x234/067" (every element three
+// digits, all but the last prefixed with "x"); nullopt otherwise.
+std::optional<uint64_t> ParseTileIndex(std::string_view path) {
+  uint64_t index = 0;
+  while (true) {
+    size_t slash = path.find('/');
+    std::string_view element = path.substr(0, slash);
+    bool last = slash == std::string_view::npos;
+    if (!last) {
+      if (element.size() != 4 || element[0] != 'x') return std::nullopt;
+      element.remove_prefix(1);
+    }
+    if (element.size() != 3) return std::nullopt;
+    auto v = ParseU64(element);
+    if (!v || index > (uint64_t{1} << 50)) return std::nullopt;
+    index = index * 1000 + *v;
+    if (last) return index;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+// Gzip returns `in` as a gzip member (RFC 1952), as static-ct-api logs may serve data tiles.
+std::string Gzip(std::string_view in) {
+  z_stream z{};
+  deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, in.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
 }
 
 void BadRequest(httplib::Response& res, std::string_view message) {
@@ -130,18 +171,20 @@ struct SimServer::Impl {
     return sth;
   }
 
+  // LeafInputServed returns entry i's leaf_input as served, i.e. tampered if the fault
+  // says so (log read-locked).
+  Buffer LeafInputServed(uint64_t i, const Faults& f) const {
+    Bytes leaf = log.entries().LeafInput(i);
+    Buffer out(leaf.begin(), leaf.end());
+    if (f.tamper_index >= 0 && static_cast<uint64_t>(f.tamper_index) == i) out[out.size() - 40] ^= 0x01;
+    return out;
+  }
+
   // AppendEntryJson appends {"leaf_input": ..., "extra_data": ...} for entry i (log read-locked).
   void AppendEntryJson(std::string& out, uint64_t i, const Faults& f, Buffer& scratch) const {
     const EntryStore& entries = log.entries();
     out += "{\"leaf_input\":\"";
-    Bytes leaf = entries.LeafInput(i);
-    if (f.tamper_index >= 0 && static_cast<uint64_t>(f.tamper_index) == i) {
-      Buffer tampered(leaf.begin(), leaf.end());
-      tampered[tampered.size() - 40] ^= 0x01;  // inside the certificate's signature or TBS
-      out += Base64Encode(tampered);
-    } else {
-      out += Base64Encode(leaf);
-    }
+    out += Base64Encode(LeafInputServed(i, f));
     out += "\",\"extra_data\":\"";
     scratch.clear();
     entries.AppendExtraData(i, scratch);
@@ -281,6 +324,96 @@ void SimServer::Impl::Route() {
     }
     body += "]}";
     Json(res, std::move(body));
+  });
+
+  // ---- static-ct-api (C2SP static-ct-api, tlog-tiles) over the same tree ----
+  http.Get("/checkpoint", [this](const httplib::Request&, httplib::Response& res) {
+    ctlog::SignedTreeHead sth = ServedSth(CurrentFaults());
+    res.set_content(ctlog::FormatRfc6962Checkpoint(options.origin, sth, log.key().spki_der()), "text/plain; charset=utf-8");
+  });
+  // /tile/<L>/<N>[.p/<W>]: hashes of the level-(8*L) nodes [N*256, N*256 + W).
+  http.Get(R"(/tile/(\d+)/((?:x\d{3}/)*\d{3})(?:\.p/(\d+))?)", [this](const httplib::Request& req, httplib::Response& res) {
+    auto level = ParseU64(req.matches[1].str());
+    auto index = ParseTileIndex(req.matches[2].str());
+    std::optional<uint64_t> width = req.matches[3].matched ? ParseU64(req.matches[3].str()) : 256;
+    if (!level || *level > ctlog::kMaxTileLevel || !index || !width || *width == 0 || *width > 256 ||
+        (req.matches[3].matched && *width == 256)) {
+      res.status = 404;
+      return;
+    }
+    auto lock = log.ReadLock();
+    uint64_t tree_size = log.LatestSth().tree_size;
+    unsigned node_level = static_cast<unsigned>(8 * *level);
+    uint64_t nodes = tree_size >> node_level;
+    uint64_t first = *index * 256;
+    if (first + *width > nodes) {
+      res.status = 404;
+      return;
+    }
+    std::string body;
+    body.reserve(*width * 32);
+    for (uint64_t k = 0; k < *width; ++k) {
+      const ctlog::Hash& h = log.tree().PerfectNode(node_level, first + k);
+      body.append(reinterpret_cast<const char*>(h.data()), h.size());
+    }
+    res.set_content(std::move(body), "application/octet-stream");
+  });
+  // /tile/data/<N>[.p/<W>]: TileLeaf structs of entries [N*256, N*256 + W).
+  http.Get(R"(/tile/data/((?:x\d{3}/)*\d{3})(?:\.p/(\d+))?)", [this](const httplib::Request& req, httplib::Response& res) {
+    auto index = ParseTileIndex(req.matches[1].str());
+    std::optional<uint64_t> width = req.matches[2].matched ? ParseU64(req.matches[2].str()) : 256;
+    if (!index || !width || *width == 0 || *width > 256 || (req.matches[2].matched && *width == 256)) {
+      res.status = 404;
+      return;
+    }
+    Faults f = CurrentFaults();
+    auto lock = log.ReadLock();
+    uint64_t first = *index * 256;
+    if (first + *width > log.LatestSth().tree_size) {
+      res.status = 404;
+      return;
+    }
+    Buffer tile;
+    tile.reserve(*width * 1200);
+    for (uint64_t i = first; i < first + *width; ++i) {
+      Buffer leaf_input = LeafInputServed(i, f);
+      auto leaf = ctlog::ParseMerkleTreeLeaf(leaf_input);
+      Bytes chain_bytes = log.entries().Chain(i);
+      auto chain = ctlog::ParseExtraData(ctlog::LogEntryType::kX509Entry, chain_bytes);
+      if (!leaf.ok() || !chain.ok()) {  // only a tampered entry can fail to parse
+        res.status = 500;
+        return;
+      }
+      std::vector<ctlog::Hash> fingerprints;
+      for (Bytes cert : chain->chain) fingerprints.push_back(ctlog::Sha256Of(cert));
+      if (!ctlog::EncodeTileLeaf(leaf->timestamped_entry, log.entries().PreCertificate(i), fingerprints, tile).ok()) {
+        res.status = 500;
+        return;
+      }
+    }
+    std::string body(tile.begin(), tile.end());
+    if (options.gzip_data_tiles) {
+      res.set_header("Content-Encoding", "gzip");
+      body = Gzip(body);
+    }
+    res.set_content(std::move(body), "application/octet-stream");
+  });
+  // /issuer/<hex SHA-256 of the certificate>: the DER of a chain certificate.
+  http.Get(R"(/issuer/([0-9a-f]{64}))", [this](const httplib::Request& req, httplib::Response& res) {
+    auto want = HexDecode(req.matches[1].str());
+    auto lock = log.ReadLock();
+    for (Bytes chain_bytes : log.entries().chains()) {
+      auto chain = ctlog::ParseExtraData(ctlog::LogEntryType::kX509Entry, chain_bytes);
+      if (!chain.ok()) continue;
+      for (Bytes cert : chain->chain) {
+        ctlog::Hash h = ctlog::Sha256Of(cert);
+        if (std::equal(h.begin(), h.end(), want->begin())) {
+          res.set_content(std::string(cert.begin(), cert.end()), "application/pkix-cert");
+          return;
+        }
+      }
+    }
+    res.status = 404;
   });
 
   // ---- admin ----

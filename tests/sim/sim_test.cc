@@ -15,7 +15,9 @@
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
+#include "ctlog/checkpoint.h"
 #include "ctlog/leaf.h"
+#include "ctlog/log_key.h"
 #include "ctlog/merkle.h"
 #include "ctlog/tile.h"
 #include "ctlog/sth.h"
@@ -625,6 +627,95 @@ TEST_F(SimServerTest, FaultsJsonRejectsUnknownFields) {
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->http_429_every, 3u);
   EXPECT_EQ(f->tamper_index, 9);
+}
+
+// ---- static-ct-api over the same entries ----
+
+TEST_F(SimServerTest, CheckpointVerifiesAndMatchesGetSth) {
+  ctlog::SignedTreeHead sth = GetSth();
+  auto res = Get("/checkpoint");
+  ASSERT_EQ(res->status, 200);
+  auto key = ctlog::LogKey::Create(log_->key().spki_der());
+  ASSERT_TRUE(key.ok());
+  std::string origin = "127.0.0.1:" + std::to_string(server_->port());
+  auto head = ctlog::VerifyRfc6962Checkpoint(res->body, origin, *key);
+  ASSERT_TRUE(head.ok()) << head.status().ToString() << "\n" << res->body;
+  EXPECT_EQ(head->tree_size, sth.tree_size);
+  EXPECT_EQ(head->root_hash, sth.root_hash);
+  SetFaults(R"({"bad_signature": true})");
+  EXPECT_EQ(ctlog::VerifyRfc6962Checkpoint(Get("/checkpoint")->body, origin, *key).status().code(),
+            Code::kMisbehaviour);
+}
+
+TEST_F(SimServerTest, DataTilesHoldTheSameEntriesWithLeafIndexAndIssuers) {
+  std::vector<Hash> leaves = LeafHashes(300);
+  struct Case {
+    std::string path;
+    uint64_t tile;
+    uint16_t width;
+  };
+  for (const Case& c : {Case{"/tile/data/000", 0, 256}, Case{"/tile/data/001.p/44", 1, 44},
+                        Case{"/tile/data/001.p/3", 1, 3}}) {
+    SCOPED_TRACE(c.path);
+    auto res = Get(c.path);
+    ASSERT_EQ(res->status, 200);
+    auto tile = ctlog::ParseDataTile(AsBytes(res->body), c.tile, c.width);
+    ASSERT_TRUE(tile.ok()) << tile.status().ToString();
+    for (const ctlog::TileLeafView& leaf : *tile) {
+      EXPECT_TRUE(ctlog::VerifyLeafIndex(leaf).ok());
+      EXPECT_EQ(leaf.MerkleLeafHash(), leaves[leaf.leaf_index]);
+      ASSERT_EQ(leaf.chain_length(), 2u);
+      auto issuer = Get("/issuer/" + HexEncode(leaf.ChainFingerprint(0)));
+      ASSERT_EQ(issuer->status, 200);
+      EXPECT_EQ(ctlog::Sha256Of(AsBytes(issuer->body)), leaf.ChainFingerprint(0));
+    }
+  }
+  EXPECT_EQ(Get("/tile/data/001")->status, 404);       // only 44 entries in tile 1
+  EXPECT_EQ(Get("/tile/data/001.p/45")->status, 404);
+  EXPECT_EQ(Get("/tile/data/x001/000")->status, 404);
+  EXPECT_EQ(Get("/issuer/" + std::string(64, '0'))->status, 404);
+}
+
+TEST_F(SimServerTest, HashTilesHoldTheTreeNodes) {
+  std::vector<Hash> leaves = LeafHashes(300);
+  auto level0 = Get("/tile/0/000");
+  ASSERT_EQ(level0->status, 200);
+  auto hashes = ctlog::ParseHashTile(AsBytes(level0->body), 256);
+  ASSERT_TRUE(hashes.ok());
+  EXPECT_TRUE(std::equal(hashes->begin(), hashes->end(), leaves.begin()));
+  auto partial = Get("/tile/0/001.p/44");
+  ASSERT_EQ(partial->status, 200);
+  hashes = ctlog::ParseHashTile(AsBytes(partial->body), 44);
+  ASSERT_TRUE(hashes.ok());
+  EXPECT_TRUE(std::equal(hashes->begin(), hashes->end(), leaves.begin() + 256));
+  // Level 1 holds the roots of 256-leaf subtrees: one so far.
+  auto level1 = Get("/tile/1/000.p/1");
+  ASSERT_EQ(level1->status, 200);
+  ctlog::CompactRange first256;
+  for (int i = 0; i < 256; ++i) first256.Append(leaves[i]);
+  Hash root256 = first256.Root();
+  EXPECT_EQ(level1->body, std::string(root256.begin(), root256.end()));
+  EXPECT_EQ(Get("/tile/1/000.p/2")->status, 404);
+  EXPECT_EQ(Get("/tile/0/001")->status, 404);
+}
+
+TEST_F(SimServerTest, GzipDataTilesDecodeToTheSameBytes) {
+  auto gz_server = SimServer::Start(*log_, ServerOptions{.host = "127.0.0.1", .port = 0, .max_batch = 64,
+                                                         .origin = "", .gzip_data_tiles = true, .faults = {}});
+  ASSERT_TRUE(gz_server.ok());
+  httplib::Client gz_client("127.0.0.1", (*gz_server)->port());
+  gz_client.set_decompress(false);
+  auto compressed = gz_client.Get("/tile/data/000");
+  ASSERT_TRUE(compressed);
+  EXPECT_EQ(compressed->get_header_value("Content-Encoding"), "gzip");
+  ASSERT_GE(compressed->body.size(), 2u);
+  EXPECT_EQ(static_cast<uint8_t>(compressed->body[0]), 0x1f);  // gzip magic
+  EXPECT_EQ(static_cast<uint8_t>(compressed->body[1]), 0x8b);
+  auto plain = Get("/tile/data/000");
+  EXPECT_LT(compressed->body.size(), plain->body.size());
+  gz_client.set_decompress(true);
+  auto decoded = gz_client.Get("/tile/data/000");
+  EXPECT_EQ(decoded->body, plain->body);
 }
 
 }  // namespace
