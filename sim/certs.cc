@@ -172,7 +172,7 @@ Buffer LeafTbs(const LeafSpec& spec, const CertificateAuthority& issuer) {
 }
 
 Buffer SignCertificate(Bytes tbs_der, const EcKey& issuer_key) {
-  Buffer sig = issuer_key.Sign(tbs_der);
+  Buffer sig = issuer_key.SignWithNoncePool(tbs_der);
   Buffer body;
   body.reserve(tbs_der.size() + sig.size() + 24);
   Append(body, tbs_der);

@@ -57,7 +57,8 @@ CertificateAuthority MakeIntermediate(std::string id, EcKey key, std::string_vie
 
 // LeafTbs returns the DER TBSCertificate of a leaf issued by `issuer`.
 Buffer LeafTbs(const LeafSpec& spec, const CertificateAuthority& issuer);
-// SignCertificate returns Certificate ::= SEQUENCE { tbs, ecdsa-with-SHA256, signature }.
+// SignCertificate returns Certificate ::= SEQUENCE { tbs, ecdsa-with-SHA256, signature },
+// signed with EcKey::SignWithNoncePool (CA keys here are derived from a public seed).
 Buffer SignCertificate(Bytes tbs_der, const EcKey& issuer_key);
 
 // EncodeSctListExtensionValue returns the TLS SignedCertificateTimestampList holding one

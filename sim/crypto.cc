@@ -9,6 +9,8 @@
 #include <openssl/pem.h>
 
 #include <cstdio>
+#include <mutex>
+#include <vector>
 
 #include "base/encoding.h"
 #include "ctlog/sha256.h"
@@ -38,15 +40,40 @@ constexpr uint8_t kP256SpkiPrefix[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a,
                                        0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
                                        0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
 
+constexpr size_t kNoncePoolSize = 64;
+
+struct PooledNonce {
+  BnPtr k_inverse;
+  BnPtr r;
+};
+
 }  // namespace
 
 struct EcKey::Impl {
   BnPtr d;
   uint8_t d_bytes[32];
   Buffer spki;
+  mutable std::once_flag pool_once;
+  mutable std::vector<PooledNonce> pool;
 };
 
 namespace {
+
+// DerSignature returns the DER ECDSA-Sig-Value { r, s } (copies r and s).
+Buffer DerSignature(const BIGNUM* r, const BIGNUM* s) {
+  SigPtr sig(ECDSA_SIG_new());
+  ECDSA_SIG_set0(sig.get(), BN_dup(r), BN_dup(s));
+  int len = i2d_ECDSA_SIG(sig.get(), nullptr);
+  Buffer out(static_cast<size_t>(len));
+  uint8_t* p = out.data();
+  i2d_ECDSA_SIG(sig.get(), &p);
+  return out;
+}
+
+BN_CTX* ThreadBnCtx() {
+  thread_local BnCtxPtr ctx(BN_CTX_new());
+  return ctx.get();
+}
 
 Result<std::shared_ptr<EcKey::Impl>> ImplFromScalar(BnPtr d) {
   auto impl = std::make_shared<EcKey::Impl>();
@@ -165,12 +192,49 @@ Buffer EcKey::Sign(Bytes message) const {
     if (BN_is_zero(s.get())) continue;
     break;
   }
-  SigPtr sig(ECDSA_SIG_new());
-  ECDSA_SIG_set0(sig.get(), r.release(), s.release());
-  int len = i2d_ECDSA_SIG(sig.get(), nullptr);
-  Buffer out(static_cast<size_t>(len));
-  uint8_t* p = out.data();
-  i2d_ECDSA_SIG(sig.get(), &p);
+  return DerSignature(r.get(), s.get());
+}
+
+Buffer EcKey::SignWithNoncePool(Bytes message) const {
+  const BIGNUM* n = EC_GROUP_get0_order(P256());
+  std::call_once(impl_->pool_once, [this, n] {
+    BnCtxPtr ctx(BN_CTX_new());
+    PointPtr point(EC_POINT_new(P256()));
+    BnPtr k(BN_new()), x(BN_new());
+    for (size_t i = 0; impl_->pool.size() < kNoncePoolSize; ++i) {
+      // k_i = HMAC-SHA256(d, "nonce pool" || i) mod n
+      std::string label = "nonce pool " + std::to_string(i);
+      uint8_t mac[32];
+      unsigned mac_len = 0;
+      HMAC(EVP_sha256(), impl_->d_bytes, 32, reinterpret_cast<const uint8_t*>(label.data()), label.size(), mac,
+           &mac_len);
+      BN_bin2bn(mac, 32, x.get());
+      BN_nnmod(k.get(), x.get(), n, ctx.get());
+      if (BN_is_zero(k.get())) continue;
+      PooledNonce nonce{BnPtr(BN_new()), BnPtr(BN_new())};
+      EC_POINT_mul(P256(), point.get(), k.get(), nullptr, nullptr, ctx.get());
+      EC_POINT_get_affine_coordinates(P256(), point.get(), x.get(), nullptr, ctx.get());
+      BN_nnmod(nonce.r.get(), x.get(), n, ctx.get());
+      if (BN_is_zero(nonce.r.get())) continue;
+      BN_mod_inverse(nonce.k_inverse.get(), k.get(), n, ctx.get());
+      impl_->pool.push_back(std::move(nonce));
+    }
+  });
+  ctlog::Hash digest = ctlog::Sha256Of(message);
+  const PooledNonce& nonce = impl_->pool[digest[31] % kNoncePoolSize];
+  BN_CTX* ctx = ThreadBnCtx();
+  BN_CTX_start(ctx);
+  BIGNUM* z = BN_CTX_get(ctx);
+  BIGNUM* t = BN_CTX_get(ctx);
+  BIGNUM* s = BN_CTX_get(ctx);
+  BN_bin2bn(digest.data(), 32, z);
+  // s = k⁻¹ (z + r·d) mod n; s == 0 has negligible probability and would only make this
+  // one signature invalid, so it is not retried.
+  BN_mod_mul(t, nonce.r.get(), impl_->d.get(), n, ctx);
+  BN_mod_add(t, t, z, n, ctx);
+  BN_mod_mul(s, nonce.k_inverse.get(), t, n, ctx);
+  Buffer out = DerSignature(nonce.r.get(), s);
+  BN_CTX_end(ctx);
   return out;
 }
 

@@ -6,6 +6,9 @@
 namespace pinwatch::sim {
 namespace {
 
+// Entries generated per thread between two appends to the log.
+constexpr uint64_t kGrowChunkEntries = 1 << 16;
+
 uint64_t NowMs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
@@ -24,36 +27,44 @@ Result<std::unique_ptr<SimLog>> SimLog::Create(EcKey log_key, EntrySource source
 
 Result<ctlog::SignedTreeHead> SimLog::Grow(uint64_t count) {
   std::lock_guard grow_lock(grow_mu_);
-  uint64_t begin = entries_.size();  // only Grow changes the size, and grow_mu_ is held
-  EntryStore fresh;
-  if (count > 0) {
-    // Generate in chunks spread over the threads; the source is a pure function of index.
-    uint64_t end = begin + count;
-    unsigned threads = std::max(1u, threads_);
+  // Only Grow changes the size, and grow_mu_ is held, so reading it unlocked is safe.
+  uint64_t next = entries_.size();
+  const uint64_t end = next + count;
+  unsigned threads = std::max(1u, threads_);
+  // Entries are made in chunks, each split over the threads, so that the transient copies
+  // stay small; the lock is held only to append a finished chunk. Readers may see more
+  // entries than the latest STH covers, which is why every endpoint bounds itself by it.
+  while (next < end) {
+    uint64_t chunk = std::min<uint64_t>(end - next, kGrowChunkEntries * threads);
     std::vector<EntryStore> parts(threads);
     std::vector<Status> statuses(threads);
-    std::vector<std::thread> workers;
-    for (unsigned t = 0; t < threads; ++t) {
-      uint64_t b = begin + count * t / threads, e = begin + count * (t + 1) / threads;
-      if (threads == 1) {
-        statuses[t] = source_(b, e, parts[t]);
-      } else {
-        workers.emplace_back([this, b, e, t, &parts, &statuses] { statuses[t] = source_(b, e, parts[t]); });
+    std::vector<std::vector<ctlog::Hash>> hashes(threads);
+    auto work = [&](unsigned t) {
+      uint64_t b = next + chunk * t / threads, e = next + chunk * (t + 1) / threads;
+      statuses[t] = source_(b, e, parts[t]);
+      if (!statuses[t].ok()) return;
+      if (parts[t].size() != e - b) {
+        statuses[t] = InternalError("entry source produced the wrong number of entries");
+        return;
       }
-    }
+      hashes[t].reserve(parts[t].size());
+      for (uint64_t i = 0; i < parts[t].size(); ++i) hashes[t].push_back(ctlog::HashLeaf(parts[t].LeafInput(i)));
+    };
+    std::vector<std::thread> workers;
+    for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work, t);
+    work(0);
     for (auto& w : workers) w.join();
     for (const Status& s : statuses) {
       if (!s.ok()) return s;
     }
-    for (const auto& part : parts) fresh.AddAll(part);
-    if (fresh.size() != count) return InternalError("entry source produced the wrong number of entries");
-    (void)end;
+    std::unique_lock lock(mu_);
+    for (unsigned t = 0; t < threads; ++t) {
+      entries_.AddAll(parts[t]);
+      for (const auto& h : hashes[t]) tree_.Append(h);
+    }
+    next += chunk;
   }
-  std::vector<ctlog::Hash> hashes(fresh.size());
-  for (uint64_t i = 0; i < fresh.size(); ++i) hashes[i] = ctlog::HashLeaf(fresh.LeafInput(i));
   std::unique_lock lock(mu_);
-  entries_.AddAll(fresh);
-  for (const auto& h : hashes) tree_.Append(h);
   return PublishLocked();
 }
 
