@@ -1,0 +1,331 @@
+// ctsim: a faithful Certificate Transparency log simulator on loopback. See kUsage.
+#include <csignal>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "base/encoding.h"
+#include "sim/entries.h"
+#include "sim/log.h"
+#include "sim/server.h"
+
+namespace {
+
+constexpr const char kUsage[] = R"(ctsim: a simulated RFC 6962 / static-ct-api Certificate Transparency log.
+
+It generates a signed log of real-shaped certificates (deterministic from --seed), plants
+chosen certificates at chosen indices, serves the log over HTTP on loopback, and can grow
+and misbehave on request.
+
+Contents
+  --seed S                 seed for every key, certificate and name (default "ctsim")
+  --entries N              initial tree size (default 1000)
+  --epoch-ms T             entry i has timestamp T + i*1000 ms (default 1735689600000)
+  --plan FILE              JSON plan: {"seed", "entries", "epoch_ms", "unwatched_domains",
+                           "plants": [{"index", "names": [...], "issuer": "normal|e1|e2|rogue",
+                           "key": "key-a", "type": "x509|precert|both"}]}; flags override it
+  --plant SPEC             add a plant: INDEX:TYPE:ISSUER:KEY:NAME[,NAME...] (repeatable);
+                           TYPE x509|precert|both ("both" = precert at INDEX and its final
+                           certificate with an embedded SCT at INDEX+1); ISSUER normal|e1|e2|
+                           rogue (empty = normal); KEY names a leaf key shared by plants
+                           naming it (empty = a key of the plant's own)
+  --certs DIR              serve the certificates in DIR (*.pem, *.crt, *.der, sorted by name)
+                           instead of generated ones; --entries/--plan are then ignored
+  --threads N              generator threads (default: hardware concurrency)
+  --facts-out FILE         write JSON facts about the log and every plant
+  --generate-only          generate, print timing and memory, and exit (no server)
+
+Log
+  --key FILE               log private key (PEM, ECDSA P-256); default: derived from --seed
+  --pubkey-out FILE        write the log public key (PEM)
+  --grow N                 append N entries (and publish a new STH) every --grow-interval-ms
+  --grow-interval-ms M     (default 1000)
+  --grow-max-size S        stop growing at tree size S (default: never)
+
+Server
+  --host H                 address to bind (default 127.0.0.1; ::1 works too)
+  --port P                 port (default 0 = pick a free port)
+  --port-file FILE         write the bound port there once listening
+  --info-out FILE          write {"url", "log_id", "key", "port"} once listening
+  --max-batch N            get-entries answers at most N entries (default 256)
+  --origin O               static-ct-api checkpoint origin (default HOST:PORT)
+  --gzip-tiles             serve data tiles gzip-compressed (Content-Encoding: gzip)
+
+Endpoints: /ct/v1/get-sth, get-sth-consistency, get-proof-by-hash, get-entries,
+get-entry-and-proof, get-roots (RFC 6962 §4). The same tree over C2SP static-ct-api:
+/checkpoint (signed note, RFC6962NoteSignature, key name = origin), /tile/<L>/<N>[.p/<W>]
+(hash tiles), /tile/data/<N>[.p/<W>] (TileLeaf data tiles), /issuer/<hex SHA-256>. Every
+entry carries the leaf_index CT extension, in both APIs (one tree serves both). Admin: POST /sim/grow?n=K appends K entries
+and publishes an STH (returned); POST /sim/faults with a JSON object of the fault fields
+below (absent = off) replaces the faults and restarts the request counter; GET /sim/faults;
+GET /sim/info.
+
+Faults (flags set the initial faults; requests to /sim/ are never faulted or counted;
+"every K" counts log requests from 1 and hits requests K, 2K, ...)
+  --fault-429-every K      answer 429 Too Many Requests with Retry-After  [http_429_every]
+  --fault-retry-after-s S  the Retry-After value (default 1)             [retry_after_s]
+  --fault-500-every K      answer 500 Internal Server Error              [http_500_every]
+  --fault-short-batch N    get-entries returns at most N entries         [short_batch_entries]
+  --fault-truncate-every K cut the body of a 200 answer in half          [truncate_every]
+  --fault-garbage-every K  replace the body of a 200 answer by non-JSON  [garbage_every]
+  --fault-wrong-root       get-sth serves a validly signed STH whose root does not
+                           match the entries                             [wrong_root]
+  --fault-bad-signature    get-sth serves an STH with a corrupted signature [bad_signature]
+  --fault-fork             get-sth alternates between the true STH and a validly signed
+                           STH of the same size with another root         [fork]
+  --fault-tamper-index I   entry I is served with one byte flipped        [tamper_index]
+  --fault-delay-ms M       sleep M ms before answering                    [delay_ms]
+  --faults JSON            the same as a JSON object, e.g. '{"http_429_every":3}'
+
+Runs until SIGINT or SIGTERM.
+)";
+
+using namespace pinwatch;
+using namespace pinwatch::sim;
+
+struct Flags {
+  Plan plan;
+  std::optional<std::string> plan_file;
+  std::vector<std::string> plant_flags;
+  std::optional<std::string> seed, certs_dir, key_file, pubkey_out, facts_out, port_file, info_out, faults_json;
+  std::optional<uint64_t> entries, epoch_ms;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  bool generate_only = false;
+  uint64_t grow = 0, grow_interval_ms = 1000, grow_max_size = 0;
+  ServerOptions server;
+};
+
+[[noreturn]] void Die(const std::string& message) {
+  std::cerr << "ctsim: " << message << "\n";
+  std::exit(2);
+}
+
+uint64_t U64Flag(const std::string& name, const char* value) {
+  char* end = nullptr;
+  errno = 0;
+  uint64_t v = std::strtoull(value, &end, 10);
+  if (*value == '\0' || *end != '\0' || errno != 0 || value[0] == '-') Die(name + " wants an unsigned integer");
+  return v;
+}
+
+Flags ParseFlags(int argc, char** argv) {
+  Flags f;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) Die(a + " needs a value");
+      return argv[++i];
+    };
+    auto u32 = [&]() { return static_cast<uint32_t>(U64Flag(a, value())); };
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else if (a == "--seed") f.seed = value();
+    else if (a == "--entries") f.entries = U64Flag(a, value());
+    else if (a == "--epoch-ms") f.epoch_ms = U64Flag(a, value());
+    else if (a == "--plan") f.plan_file = value();
+    else if (a == "--plant") f.plant_flags.emplace_back(value());
+    else if (a == "--certs") f.certs_dir = value();
+    else if (a == "--threads") f.threads = std::max(1u, u32());
+    else if (a == "--facts-out") f.facts_out = value();
+    else if (a == "--generate-only") f.generate_only = true;
+    else if (a == "--key") f.key_file = value();
+    else if (a == "--pubkey-out") f.pubkey_out = value();
+    else if (a == "--grow") f.grow = U64Flag(a, value());
+    else if (a == "--grow-interval-ms") f.grow_interval_ms = U64Flag(a, value());
+    else if (a == "--grow-max-size") f.grow_max_size = U64Flag(a, value());
+    else if (a == "--host") f.server.host = value();
+    else if (a == "--port") f.server.port = static_cast<int>(u32());
+    else if (a == "--port-file") f.port_file = value();
+    else if (a == "--info-out") f.info_out = value();
+    else if (a == "--max-batch") f.server.max_batch = std::max(1u, u32());
+    else if (a == "--origin") f.server.origin = value();
+    else if (a == "--gzip-tiles") f.server.gzip_data_tiles = true;
+    else if (a == "--fault-429-every") f.server.faults.http_429_every = u32();
+    else if (a == "--fault-retry-after-s") f.server.faults.retry_after_s = u32();
+    else if (a == "--fault-500-every") f.server.faults.http_500_every = u32();
+    else if (a == "--fault-short-batch") f.server.faults.short_batch_entries = u32();
+    else if (a == "--fault-truncate-every") f.server.faults.truncate_every = u32();
+    else if (a == "--fault-garbage-every") f.server.faults.garbage_every = u32();
+    else if (a == "--fault-wrong-root") f.server.faults.wrong_root = true;
+    else if (a == "--fault-bad-signature") f.server.faults.bad_signature = true;
+    else if (a == "--fault-fork") f.server.faults.fork = true;
+    else if (a == "--fault-tamper-index") f.server.faults.tamper_index = static_cast<int64_t>(U64Flag(a, value()));
+    else if (a == "--fault-delay-ms") f.server.faults.delay_ms = u32();
+    else if (a == "--faults") f.faults_json = value();
+    else Die("unknown flag " + a + " (see --help)");
+  }
+  return f;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Die("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out || !(out << content)) Die("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) Die("cannot rename " + tmp + " to " + path);
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string FactsJsonText(const SimLog& log, const Plan& plan, const std::vector<PlantFacts>& facts) {
+  std::string out = "{\n  \"log_id\": " + JsonString(Base64Encode(log.log_id())) +
+                    ",\n  \"log_key\": " + JsonString(Base64Encode(log.key().spki_der())) +
+                    ",\n  \"seed\": " + JsonString(plan.seed) +
+                    ",\n  \"initial_tree_size\": " + std::to_string(log.LatestSth().tree_size) +
+                    ",\n  \"epoch_ms\": " + std::to_string(plan.epoch_ms) + ",\n  \"plants\": [";
+  for (size_t i = 0; i < facts.size(); ++i) {
+    const PlantFacts& f = facts[i];
+    out += i ? ",\n    {" : "\n    {";
+    out += "\"index\": " + std::to_string(f.plant.index) + ", \"indices\": [";
+    for (size_t j = 0; j < f.indices.size(); ++j) out += (j ? ", " : "") + std::to_string(f.indices[j]);
+    out += "], \"entry_types\": [";
+    for (size_t j = 0; j < f.entry_types.size(); ++j) out += (j ? ", " : "") + JsonString(f.entry_types[j]);
+    out += "], \"cert_sha256\": [";
+    for (size_t j = 0; j < f.cert_sha256_hex.size(); ++j) out += (j ? ", " : "") + JsonString(f.cert_sha256_hex[j]);
+    out += "], \"names\": [";
+    for (size_t j = 0; j < f.plant.names.size(); ++j) out += (j ? ", " : "") + JsonString(f.plant.names[j]);
+    out += "], \"type\": " + JsonString(PlantTypeName(f.plant.type)) + ", \"issuer\": " +
+           JsonString(f.issuer_subject_cn) + ", \"key\": " + JsonString(f.plant.key) +
+           ", \"leaf_spki_sha256\": " + JsonString(f.leaf_spki_pin) +
+           ", \"issuer_spki_sha256\": " + JsonString(f.issuer_spki_pin) +
+           ", \"tbs_sha256\": " + JsonString(f.tbs_sha256_hex) + ", \"serial\": " + JsonString(f.serial_hex) +
+           ", \"not_before_unix_s\": " + std::to_string(f.not_before_s) +
+           ", \"not_after_unix_s\": " + std::to_string(f.not_after_s) + "}";
+  }
+  out += "\n  ]\n}\n";
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags = ParseFlags(argc, argv);
+  // Block the stop signals in every thread; main waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Plan plan;
+  if (flags.plan_file) {
+    auto parsed = ParsePlanJson(ReadFile(*flags.plan_file), plan);
+    if (!parsed.ok()) Die(parsed.status().ToString());
+    plan = std::move(*parsed);
+  }
+  if (flags.seed) plan.seed = *flags.seed;
+  if (flags.entries) plan.entries = *flags.entries;
+  if (flags.epoch_ms) plan.epoch_ms = *flags.epoch_ms;
+  for (const std::string& spec : flags.plant_flags) {
+    auto plant = ParsePlantFlag(spec);
+    if (!plant.ok()) Die(plant.status().ToString());
+    plan.plants.push_back(std::move(*plant));
+  }
+  if (flags.faults_json) {
+    auto faults = ParseFaultsJson(*flags.faults_json);
+    if (!faults.ok()) Die(faults.status().ToString());
+    flags.server.faults = *faults;
+  }
+
+  auto key = flags.key_file ? EcKey::FromPemFile(*flags.key_file) : EcKey::FromSeed(plan.seed, "log");
+  if (!key.ok()) Die(key.status().ToString());
+
+  auto t0 = std::chrono::steady_clock::now();
+  EntrySource source;
+  uint64_t initial_size = plan.entries;
+  std::vector<Buffer> roots;
+  std::vector<PlantFacts> facts;
+  std::optional<EntryGenerator> generator;
+  if (flags.certs_dir) {
+    auto dir = LoadCertsDir(*flags.certs_dir, plan.epoch_ms);
+    if (!dir.ok()) Die(dir.status().ToString());
+    source = dir->source;
+    initial_size = dir->count;
+    roots = dir->roots;
+    if (flags.grow > 0) Die("--grow cannot be used with --certs");
+  } else {
+    auto g = EntryGenerator::Create(plan, *key);
+    if (!g.ok()) Die(g.status().ToString());
+    generator = std::move(*g);
+    roots = generator->pki().Roots();
+    facts = generator->Facts();
+    const EntryGenerator* gen = &*generator;
+    source = [gen](uint64_t begin, uint64_t end, EntryStore& out) { return gen->Generate(begin, end, out); };
+  }
+  auto log = SimLog::Create(*key, source, initial_size, roots, flags.threads);
+  if (!log.ok()) Die(log.status().ToString());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ctlog::SignedTreeHead sth = (*log)->LatestSth();
+  std::cerr << "ctsim: " << sth.tree_size << " entries in " << seconds << " s ("
+            << (*log)->entries().memory_bytes() / (1024 * 1024) << " MiB of entries), root "
+            << Base64Encode(sth.root_hash) << ", log_id " << Base64Encode((*log)->log_id()) << "\n";
+
+  if (flags.pubkey_out) WriteFile(*flags.pubkey_out, key->PublicKeyPem());
+  if (flags.facts_out) WriteFile(*flags.facts_out, FactsJsonText(**log, plan, facts));
+  if (flags.generate_only) return 0;
+
+  auto server = SimServer::Start(**log, flags.server);
+  if (!server.ok()) Die(server.status().ToString());
+  int port = (*server)->port();
+  std::string host = flags.server.host.find(':') != std::string::npos ? "[" + flags.server.host + "]" : flags.server.host;
+  std::string url = "http://" + host + ":" + std::to_string(port) + "/";
+  if (flags.info_out) {
+    WriteFile(*flags.info_out, "{\"url\": " + JsonString(url) + ", \"port\": " + std::to_string(port) +
+                                   ", \"log_id\": " + JsonString(Base64Encode((*log)->log_id())) +
+                                   ", \"key\": " + JsonString(Base64Encode(key->spki_der())) + "}\n");
+  }
+  if (flags.port_file) WriteFile(*flags.port_file, std::to_string(port) + "\n");
+  std::cout << "ctsim: serving " << url << std::endl;
+
+  std::atomic<bool> stopping{false};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  std::thread grower;
+  if (flags.grow > 0) {
+    grower = std::thread([&] {
+      std::unique_lock lock(stop_mu);
+      while (!stop_cv.wait_for(lock, std::chrono::milliseconds(flags.grow_interval_ms), [&] { return stopping.load(); })) {
+        uint64_t size = (*log)->LatestSth().tree_size;
+        if (flags.grow_max_size > 0 && size >= flags.grow_max_size) continue;
+        uint64_t n = flags.grow;
+        if (flags.grow_max_size > 0) n = std::min(n, flags.grow_max_size - size);
+        auto grown = (*log)->Grow(n);
+        if (!grown.ok()) std::cerr << "ctsim: grow failed: " << grown.status().ToString() << "\n";
+      }
+    });
+  }
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  {
+    std::lock_guard lock(stop_mu);
+    stopping = true;
+  }
+  stop_cv.notify_all();
+  if (grower.joinable()) grower.join();
+  (*server)->Stop();
+  std::cerr << "ctsim: stopped by signal " << sig << "\n";
+  return 0;
+}

@@ -1,0 +1,722 @@
+// Tests of the CT log simulator: its certificates are what RFC 5280/6962 say, its tree
+// heads verify, its proofs verify with ctlog/merkle.h, plants are where the plan says, it
+// is deterministic, and every fault mode does what `ctsim --help` says.
+#include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "base/encoding.h"
+#include "ctlog/checkpoint.h"
+#include "ctlog/leaf.h"
+#include "ctlog/log_key.h"
+#include "ctlog/merkle.h"
+#include "ctlog/tile.h"
+#include "ctlog/sth.h"
+#include "sim/entries.h"
+#include "sim/log.h"
+#include "sim/server.h"
+#include "tests/support/testdata.h"
+
+namespace pinwatch::sim {
+namespace {
+
+using ctlog::Hash;
+
+// ---- helpers: an independent reader of what the simulator wrote, via OpenSSL ----
+
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+X509Ptr ParseCert(Bytes der) {
+  const uint8_t* p = der.data();
+  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  EXPECT_TRUE(x) << "OpenSSL cannot parse the certificate";
+  EXPECT_EQ(p, der.data() + der.size()) << "trailing bytes after the certificate";
+  return x;
+}
+
+Buffer TbsOf(X509* x) {
+  int len = i2d_re_X509_tbs(x, nullptr);
+  Buffer out(static_cast<size_t>(len));
+  uint8_t* p = out.data();
+  i2d_re_X509_tbs(x, &p);
+  return out;
+}
+
+Buffer SpkiOf(X509* x) {
+  int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), nullptr);
+  Buffer out(static_cast<size_t>(len));
+  uint8_t* p = out.data();
+  i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &p);
+  return out;
+}
+
+// VerifyEcdsa checks an ECDSA-SHA256 signature with OpenSSL's own verifier (the simulator
+// signs with its own deterministic code, so this is an independent check).
+bool VerifyEcdsa(Bytes spki_der, Bytes message, Bytes signature) {
+  const uint8_t* p = spki_der.data();
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())),
+                                                          EVP_PKEY_free);
+  if (!key) return false;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  return EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
+         EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(), message.size()) == 1;
+}
+
+// ParsedEntry is a MerkleTreeLeaf and extra_data, split the RFC 6962 way.
+struct ParsedEntry {
+  uint64_t timestamp_ms = 0;
+  uint16_t entry_type = 0;
+  Buffer cert;                 // x509: the certificate; precert: the TBS
+  Buffer issuer_key_hash;      // precert only
+  Buffer pre_certificate;      // precert only
+  std::vector<Buffer> chain;
+  Buffer extensions;           // CtExtensions contents
+};
+
+ParsedEntry SplitEntry(Bytes leaf, Bytes extra) {
+  ParsedEntry e;
+  ByteReader r(leaf);
+  EXPECT_EQ(r.U8(), 0);  // version
+  EXPECT_EQ(r.U8(), 0);  // leaf_type
+  e.timestamp_ms = r.U64().value_or(0);
+  e.entry_type = r.U16().value_or(99);
+  if (e.entry_type == 1) {
+    auto h = r.Read(32);
+    e.issuer_key_hash.assign(h->begin(), h->end());
+  }
+  auto body = r.U24Prefixed();
+  Bytes b = body->Rest();
+  e.cert.assign(b.begin(), b.end());
+  Bytes ext = r.U16Prefixed()->Rest();  // CtExtensions extensions
+  e.extensions.assign(ext.begin(), ext.end());
+  EXPECT_TRUE(r.empty());
+  ByteReader x(extra);
+  if (e.entry_type == 1) {
+    Bytes pc = x.U24Prefixed()->Rest();
+    e.pre_certificate.assign(pc.begin(), pc.end());
+  }
+  auto chain = x.U24Prefixed();
+  while (chain && !chain->empty()) {
+    Bytes c = chain->U24Prefixed()->Rest();
+    e.chain.emplace_back(c.begin(), c.end());
+  }
+  EXPECT_TRUE(x.empty());
+  return e;
+}
+
+std::vector<std::string> DnsNames(X509* x) {
+  std::vector<std::string> names;
+  auto* gens = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(gens, i);
+    if (g->type == GEN_DNS) {
+      names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(g->d.dNSName)),
+                         ASN1_STRING_length(g->d.dNSName));
+    }
+  }
+  GENERAL_NAMES_free(gens);
+  return names;
+}
+
+Plan TestPlan() {
+  Plan plan;
+  plan.seed = "sim-test";
+  plan.entries = 300;
+  plan.plants = {
+      Plant{.index = 3, .names = {"a.watched.test"}, .issuer = "normal", .key = "key-a", .type = PlantType::kX509},
+      Plant{.index = 10, .names = {"b.watched.test", "watched.test"}, .issuer = "rogue", .key = "key-a",
+            .type = PlantType::kPrecert},
+      Plant{.index = 20, .names = {"c.watched.test"}, .issuer = "e2", .key = "", .type = PlantType::kBoth},
+  };
+  return plan;
+}
+
+EntryGenerator MakeGenerator(Plan plan = TestPlan()) {
+  auto log_key = EcKey::FromSeed(plan.seed, "log");
+  auto g = EntryGenerator::Create(plan, *log_key);
+  EXPECT_TRUE(g.ok()) << g.status().ToString();
+  return std::move(*g);
+}
+
+Hash RootOf(const EntryStore& store) {
+  ctlog::CompactRange range;
+  for (uint64_t i = 0; i < store.size(); ++i) range.Append(ctlog::HashLeaf(store.LeafInput(i)));
+  return range.Root();
+}
+
+// ---- entries ----
+
+TEST(EntryGeneratorTest, SameSeedSameRootOtherSeedOtherRoot) {
+  EntryStore a, b, c;
+  ASSERT_TRUE(MakeGenerator().Generate(0, 200, a).ok());
+  ASSERT_TRUE(MakeGenerator().GenerateParallel(0, 200, 2, b).ok());
+  Plan other = TestPlan();
+  other.seed = "another seed";
+  ASSERT_TRUE(MakeGenerator(other).Generate(0, 200, c).ok());
+  EXPECT_EQ(RootOf(a), RootOf(b));
+  EXPECT_NE(RootOf(a), RootOf(c));
+  // Generating a suffix on its own gives the same entries (entries depend only on index).
+  EntryStore suffix;
+  ASSERT_TRUE(MakeGenerator().Generate(150, 200, suffix).ok());
+  for (uint64_t i = 0; i < 50; ++i) {
+    Bytes x = a.LeafInput(150 + i), y = suffix.LeafInput(i);
+    ASSERT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << "entry " << 150 + i;
+  }
+}
+
+TEST(EntryGeneratorTest, EveryEntryIsAValidCertificateUnderItsChain) {
+  EntryGenerator g = MakeGenerator();
+  EntryStore store;
+  ASSERT_TRUE(g.Generate(0, 120, store).ok());
+  int precerts = 0, x509s = 0;
+  for (uint64_t i = 0; i < store.size(); ++i) {
+    SCOPED_TRACE("entry " + std::to_string(i));
+    Buffer extra;
+    store.AppendExtraData(i, extra);
+    ParsedEntry e = SplitEntry(store.LeafInput(i), extra);
+    EXPECT_EQ(e.timestamp_ms, g.plan().epoch_ms + i * 1000);
+    EXPECT_EQ(ctlog::ParseLeafIndex(e.extensions).value(), i);  // static-ct-api leaf_index
+    // The ctlog parsers (branch leaf) accept the entry too.
+    EXPECT_TRUE(ctlog::ParseMerkleTreeLeaf(store.LeafInput(i)).ok());
+    EXPECT_TRUE(ctlog::ParseExtraData(e.entry_type == 1 ? ctlog::LogEntryType::kPrecertEntry
+                                                        : ctlog::LogEntryType::kX509Entry, extra).ok());
+    ASSERT_EQ(e.chain.size(), 2u);  // intermediate, root
+    X509Ptr issuer = ParseCert(e.chain[0]);
+    X509Ptr root = ParseCert(e.chain[1]);
+    EXPECT_EQ(X509_verify(issuer.get(), X509_get0_pubkey(root.get())), 1);
+    EXPECT_EQ(X509_verify(root.get(), X509_get0_pubkey(root.get())), 1);
+    EXPECT_EQ(X509_check_ca(issuer.get()), 1);
+    if (e.entry_type == 0) {
+      ++x509s;
+      X509Ptr cert = ParseCert(e.cert);
+      EXPECT_EQ(X509_verify(cert.get(), X509_get0_pubkey(issuer.get())), 1);
+      EXPECT_EQ(X509_check_issued(issuer.get(), cert.get()), X509_V_OK);
+      EXPECT_LT(X509_get_ext_by_NID(cert.get(), NID_ct_precert_poison, -1), 0);
+    } else {
+      ++precerts;
+      X509Ptr pre = ParseCert(e.pre_certificate);
+      EXPECT_EQ(X509_verify(pre.get(), X509_get0_pubkey(issuer.get())), 1);
+      int poison = X509_get_ext_by_NID(pre.get(), NID_ct_precert_poison, -1);
+      ASSERT_GE(poison, 0);
+      EXPECT_EQ(X509_EXTENSION_get_critical(X509_get_ext(pre.get(), poison)), 1);
+      // RFC 6962 §3.2: the logged TBS is the precertificate's TBS without the poison, and
+      // issuer_key_hash is SHA-256 of the issuer's SubjectPublicKeyInfo.
+      X509_EXTENSION_free(X509_delete_ext(pre.get(), poison));
+      EXPECT_EQ(TbsOf(pre.get()), e.cert);
+      Hash ikh = ctlog::Sha256Of(SpkiOf(issuer.get()));
+      EXPECT_EQ(Buffer(ikh.begin(), ikh.end()), e.issuer_key_hash);
+      // The shared-chain extra_data equals what the ctlog encoder makes.
+      std::vector<Bytes> chain(e.chain.begin(), e.chain.end());
+      Buffer want;
+      ASSERT_TRUE(ctlog::EncodePrecertChainEntry(e.pre_certificate, chain, want).ok());
+      EXPECT_EQ(extra, want);
+    }
+  }
+  EXPECT_GT(precerts, 20);
+  EXPECT_GT(x509s, 20);
+}
+
+TEST(EntryGeneratorTest, PlantsAreWhereThePlanSaysWithTheirFacts) {
+  EntryGenerator g = MakeGenerator();
+  EntryStore store;
+  ASSERT_TRUE(g.Generate(0, 30, store).ok());
+  std::vector<PlantFacts> facts = g.Facts();
+  ASSERT_EQ(facts.size(), 3u);
+  EXPECT_EQ(facts[0].indices, (std::vector<uint64_t>{3}));
+  EXPECT_EQ(facts[1].entry_types, (std::vector<std::string>{"precert_entry"}));
+  EXPECT_EQ(facts[2].indices, (std::vector<uint64_t>{20, 21}));
+  EXPECT_EQ(facts[2].entry_types, (std::vector<std::string>{"precert_entry", "x509_entry"}));
+  // key-a is shared by the first two plants; the third has its own key.
+  EXPECT_EQ(facts[0].leaf_spki_pin, facts[1].leaf_spki_pin);
+  EXPECT_NE(facts[0].leaf_spki_pin, facts[2].leaf_spki_pin);
+  EXPECT_NE(facts[0].issuer_spki_pin, facts[1].issuer_spki_pin);  // normal vs rogue
+  for (const PlantFacts& f : facts) {
+    for (size_t k = 0; k < f.indices.size(); ++k) {
+      SCOPED_TRACE("plant entry " + std::to_string(f.indices[k]));
+      Buffer extra;
+      store.AppendExtraData(f.indices[k], extra);
+      ParsedEntry e = SplitEntry(store.LeafInput(f.indices[k]), extra);
+      Bytes logged = e.entry_type == 1 ? Bytes(e.pre_certificate) : Bytes(e.cert);
+      EXPECT_EQ(HexEncode(ctlog::Sha256Of(logged)), f.cert_sha256_hex[k]);
+      X509Ptr cert = ParseCert(logged);
+      EXPECT_EQ(DnsNames(cert.get()), f.plant.names);
+      EXPECT_EQ(SpkiPin(SpkiOf(cert.get())), f.leaf_spki_pin);
+      X509Ptr issuer = ParseCert(e.chain[0]);
+      EXPECT_EQ(SpkiPin(SpkiOf(issuer.get())), f.issuer_spki_pin);
+      if (e.entry_type == 1) {
+        EXPECT_EQ(HexEncode(ctlog::Sha256Of(e.cert)), f.tbs_sha256_hex);
+      }
+    }
+  }
+  // The final certificate of a "both" plant equals its precertificate's logged TBS once
+  // the SCT list is removed, and its embedded SCT verifies under the log key.
+  Buffer extra20, extra21;
+  store.AppendExtraData(20, extra20);
+  store.AppendExtraData(21, extra21);
+  ParsedEntry pre = SplitEntry(store.LeafInput(20), extra20);
+  ParsedEntry fin = SplitEntry(store.LeafInput(21), extra21);
+  X509Ptr final_cert = ParseCert(fin.cert);
+  int sct_ext_pos = X509_get_ext_by_NID(final_cert.get(), NID_ct_precert_scts, -1);
+  ASSERT_GE(sct_ext_pos, 0);
+  const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(X509_get_ext(final_cert.get(), sct_ext_pos));
+  Bytes value_bytes(ASN1_STRING_get0_data(value), static_cast<size_t>(ASN1_STRING_length(value)));
+  ByteReader v(value_bytes);
+  ASSERT_EQ(v.U8(), 0x04);  // inner OCTET STRING
+  if (auto len = v.U8(); len && *len > 0x80) v.Read(*len & 0x7f);  // its length (maybe long form)
+  ByteReader list = *v.U16Prefixed();
+  ByteReader sct = *list.U16Prefixed();
+  EXPECT_EQ(sct.U8(), 0);  // v1
+  Bytes log_id = *sct.Read(32);
+  auto log_key = EcKey::FromSeed("sim-test", "log");
+  Hash want_id = ctlog::Sha256Of(log_key->spki_der());
+  EXPECT_TRUE(std::equal(log_id.begin(), log_id.end(), want_id.begin()));
+  uint64_t sct_ts = *sct.U64();
+  EXPECT_EQ(sct_ts, pre.timestamp_ms);
+  Bytes sct_extensions = sct.U16Prefixed()->Rest();
+  EXPECT_EQ(ctlog::ParseLeafIndex(sct_extensions).value(), 20u);  // the precert's index
+  auto ds = ctlog::ParseDigitallySigned(sct.Rest());
+  ASSERT_TRUE(ds.ok());
+  Buffer signed_input = {0, 0};
+  for (int s = 56; s >= 0; s -= 8) signed_input.push_back(static_cast<uint8_t>(sct_ts >> s));
+  signed_input.insert(signed_input.end(), {0, 1});
+  signed_input.insert(signed_input.end(), pre.issuer_key_hash.begin(), pre.issuer_key_hash.end());
+  signed_input.insert(signed_input.end(), {static_cast<uint8_t>(pre.cert.size() >> 16),
+                                           static_cast<uint8_t>(pre.cert.size() >> 8),
+                                           static_cast<uint8_t>(pre.cert.size())});
+  signed_input.insert(signed_input.end(), pre.cert.begin(), pre.cert.end());
+  signed_input.insert(signed_input.end(), {0, static_cast<uint8_t>(sct_extensions.size())});
+  signed_input.insert(signed_input.end(), sct_extensions.begin(), sct_extensions.end());
+  EXPECT_TRUE(VerifyEcdsa(log_key->spki_der(), signed_input, ds->signature));
+  X509_EXTENSION_free(X509_delete_ext(final_cert.get(), sct_ext_pos));
+  EXPECT_EQ(TbsOf(final_cert.get()), pre.cert);
+}
+
+TEST(PlanTest, ParsesJsonAndFlagsAndRejectsBadPlans) {
+  auto plan = ParsePlanJson(R"({"seed":"s","entries":5,"plants":[{"index":1,"names":["x.test"],
+      "type":"both","issuer":"rogue","key":"k"}]})", Plan{});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->seed, "s");
+  EXPECT_EQ(plan->entries, 5u);
+  ASSERT_EQ(plan->plants.size(), 1u);
+  EXPECT_EQ(plan->plants[0].type, PlantType::kBoth);
+  EXPECT_EQ(plan->plants[0].issuer, "rogue");
+
+  auto flag = ParsePlantFlag("7:precert::key-b:a.test,b.test");
+  ASSERT_TRUE(flag.ok());
+  EXPECT_EQ(flag->index, 7u);
+  EXPECT_EQ(flag->issuer, "normal");
+  EXPECT_EQ(flag->names, (std::vector<std::string>{"a.test", "b.test"}));
+
+  EXPECT_EQ(ParsePlanJson("{\"plants\":[{\"index\":-1}]}", Plan{}).status().code(), Code::kMalformed);
+  EXPECT_EQ(ParsePlanJson("{\"plants\":[{\"index\":1,\"names\":[\"a\"],\"type\":\"nope\"}]}", Plan{}).status().code(),
+            Code::kMalformed);
+  EXPECT_EQ(ParsePlanJson("[1,2]", Plan{}).status().code(), Code::kMalformed);
+  EXPECT_EQ(ParsePlantFlag("x:x509::k:a.test").status().code(), Code::kMalformed);
+  Plan overlap;
+  overlap.plants = {Plant{.index = 4, .names = {"a"}, .issuer = "normal", .key = "", .type = PlantType::kBoth},
+                    Plant{.index = 5, .names = {"b"}, .issuer = "normal", .key = "", .type = PlantType::kX509}};
+  EXPECT_EQ(ValidatePlan(overlap).code(), Code::kMalformed);
+}
+
+class CertsDirTest : public pinwatch::testing::TestdataTest {};
+
+TEST_F(CertsDirTest, RealPrecertBecomesTheSameEntryARealLogMade) {
+  // The ctclient Let's Encrypt precert entry (ct/rfc6962/expected.json): its logged TBS
+  // and issuer_key_hash are known; rebuilding the entry from the two PEMs must match.
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("ctsim-certs-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(Path("certs/intermediate/lets-encrypt-x3-cross-signed.pem"), dir / "0-x3.pem");
+  std::filesystem::copy_file(Path("certs/leaf/derived-from-ct-entries/itech.social_ctclient-precert.pem"),
+                             dir / "1-precert.pem");
+  auto source = LoadCertsDir(dir, 1000);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  ASSERT_EQ(source->count, 2u);
+  EntryStore store;
+  ASSERT_TRUE(source->source(0, 2, store).ok());
+  Buffer extra;
+  store.AppendExtraData(1, extra);
+  ParsedEntry e = SplitEntry(store.LeafInput(1), extra);
+  EXPECT_EQ(e.entry_type, 1);
+  EXPECT_EQ(e.timestamp_ms, 2000u);
+  EXPECT_EQ(HexEncode(e.issuer_key_hash), "60b87575447dcba2a36b7d11ac09fb24a9db406fee12d2cc90180517616e8a18");
+  EXPECT_EQ(HexEncode(ctlog::Sha256Of(e.cert)), "7a2461e4ed3c76f8cb45ee3c8af278093ce1935bb6fc71516af7ce1afc2fc7c5");
+  EXPECT_EQ(e.chain.size(), 1u);  // X3; its issuer (DST Root CA X3) is not among the files
+}
+
+// ---- the log over HTTP ----
+
+class SimServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto key = EcKey::FromSeed("sim-test", "log");
+    generator_ = std::make_unique<EntryGenerator>(MakeGenerator());
+    const EntryGenerator* g = generator_.get();
+    auto log = SimLog::Create(
+        *key, [g](uint64_t b, uint64_t e, EntryStore& out) { return g->Generate(b, e, out); }, 300,
+        g->pki().Roots(), 2);
+    ASSERT_TRUE(log.ok());
+    log_ = std::move(*log);
+    auto server = SimServer::Start(*log_, ServerOptions{.host = "127.0.0.1", .port = 0, .max_batch = 64,
+                                                        .origin = "", .gzip_data_tiles = false, .faults = {}});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  }
+
+  httplib::Result Get(const std::string& path) { return client_->Get(path); }
+
+  rapidjson::Document GetJson(const std::string& path) {
+    auto res = Get(path);
+    rapidjson::Document doc;
+    EXPECT_TRUE(res) << path;
+    if (!res) return doc;
+    EXPECT_EQ(res->status, 200) << path << ": " << res->body;
+    doc.Parse(res->body.c_str());
+    EXPECT_FALSE(doc.HasParseError()) << path;
+    return doc;
+  }
+
+  ctlog::SignedTreeHead GetSth() {
+    rapidjson::Document doc = GetJson("/ct/v1/get-sth");
+    ctlog::SignedTreeHead sth;
+    sth.tree_size = doc["tree_size"].GetUint64();
+    sth.timestamp_ms = doc["timestamp"].GetUint64();
+    auto root = Base64Decode(doc["sha256_root_hash"].GetString());
+    std::copy(root->begin(), root->end(), sth.root_hash.begin());
+    auto sig = Base64Decode(doc["tree_head_signature"].GetString());
+    sth.signature = *ctlog::ParseDigitallySigned(*sig);
+    return sth;
+  }
+
+  bool SthVerifies(const ctlog::SignedTreeHead& sth) {
+    return sth.signature.hash_algorithm == ctlog::kHashSha256 &&
+           sth.signature.signature_algorithm == ctlog::kSignatureEcdsa &&
+           VerifyEcdsa(log_->key().spki_der(),
+                       ctlog::SerializeTreeHeadSignatureInput(sth.timestamp_ms, sth.tree_size, sth.root_hash),
+                       sth.signature.signature);
+  }
+
+  // LeafHashes downloads [0, tree_size) through get-entries, following short answers.
+  std::vector<Hash> LeafHashes(uint64_t tree_size) {
+    std::vector<Hash> hashes;
+    while (hashes.size() < tree_size) {
+      rapidjson::Document doc = GetJson("/ct/v1/get-entries?start=" + std::to_string(hashes.size()) +
+                                        "&end=" + std::to_string(tree_size - 1));
+      const auto& entries = doc["entries"];
+      EXPECT_GT(entries.Size(), 0u);
+      if (entries.Size() == 0) break;
+      for (const auto& e : entries.GetArray()) {
+        hashes.push_back(ctlog::HashLeaf(*Base64Decode(e["leaf_input"].GetString())));
+      }
+    }
+    return hashes;
+  }
+
+  void SetFaults(const std::string& json) {
+    auto res = client_->Post("/sim/faults", json, "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+  }
+
+  std::unique_ptr<EntryGenerator> generator_;
+  std::unique_ptr<SimLog> log_;
+  std::unique_ptr<SimServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+std::vector<Hash> HashArray(const rapidjson::Value& v) {
+  std::vector<Hash> out;
+  for (const auto& h : v.GetArray()) {
+    auto bytes = Base64Decode(h.GetString());
+    Hash hash{};
+    std::copy(bytes->begin(), bytes->end(), hash.begin());
+    out.push_back(hash);
+  }
+  return out;
+}
+
+TEST_F(SimServerTest, SthVerifiesAndItsRootIsTheRootOfTheServedEntries) {
+  ctlog::SignedTreeHead sth = GetSth();
+  EXPECT_EQ(sth.tree_size, 300u);
+  EXPECT_TRUE(SthVerifies(sth));
+  ctlog::CompactRange range;
+  for (const Hash& h : LeafHashes(sth.tree_size)) range.Append(h);
+  EXPECT_EQ(range.end(), 300u);
+  EXPECT_EQ(range.Root(), sth.root_hash);
+}
+
+TEST_F(SimServerTest, GetEntriesAnswersAtMostMaxBatchAndRejectsBadRanges) {
+  rapidjson::Document doc = GetJson("/ct/v1/get-entries?start=10&end=299");
+  EXPECT_EQ(doc["entries"].Size(), 64u);
+  doc = GetJson("/ct/v1/get-entries?start=290&end=1000");  // clipped to the tree
+  EXPECT_EQ(doc["entries"].Size(), 10u);
+  EXPECT_EQ(Get("/ct/v1/get-entries?start=300&end=300")->status, 400);
+  EXPECT_EQ(Get("/ct/v1/get-entries?start=5&end=4")->status, 400);
+  EXPECT_EQ(Get("/ct/v1/get-entries?start=-1&end=4")->status, 400);
+  EXPECT_EQ(Get("/ct/v1/get-entries?start=1")->status, 400);
+}
+
+TEST_F(SimServerTest, InclusionProofsVerify) {
+  ctlog::SignedTreeHead sth = GetSth();
+  std::vector<Hash> leaves = LeafHashes(sth.tree_size);
+  for (uint64_t index : {0ull, 1ull, 20ull, 255ull, 299ull}) {
+    SCOPED_TRACE(index);
+    rapidjson::Document doc = GetJson("/ct/v1/get-proof-by-hash?tree_size=300&hash=" +
+                                      httplib::detail::encode_query_param(Base64Encode(leaves[index])));
+    EXPECT_EQ(doc["leaf_index"].GetUint64(), index);
+    EXPECT_TRUE(ctlog::VerifyInclusion(index, 300, leaves[index], HashArray(doc["audit_path"]), sth.root_hash).ok());
+    doc = GetJson("/ct/v1/get-entry-and-proof?leaf_index=" + std::to_string(index) + "&tree_size=300");
+    Hash leaf = ctlog::HashLeaf(*Base64Decode(doc["leaf_input"].GetString()));
+    EXPECT_EQ(leaf, leaves[index]);
+    EXPECT_TRUE(ctlog::VerifyInclusion(index, 300, leaf, HashArray(doc["audit_path"]), sth.root_hash).ok());
+  }
+  Hash absent{};
+  EXPECT_EQ(Get("/ct/v1/get-proof-by-hash?tree_size=300&hash=" +
+                httplib::detail::encode_query_param(Base64Encode(absent)))->status, 404);
+}
+
+TEST_F(SimServerTest, GrowPublishesNewSthsAndConsistencyProofsVerifyBetweenAnyOfThem) {
+  ctlog::SignedTreeHead first = GetSth();
+  auto res = client_->Post("/sim/grow?n=77", "", "text/plain");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  ctlog::SignedTreeHead second = GetSth();
+  ASSERT_TRUE(log_->Grow(1).ok());
+  ctlog::SignedTreeHead third = GetSth();
+  EXPECT_EQ(second.tree_size, 377u);
+  EXPECT_EQ(third.tree_size, 378u);
+  EXPECT_TRUE(SthVerifies(second));
+  EXPECT_GT(third.timestamp_ms, second.timestamp_ms);
+  const ctlog::SignedTreeHead* sths[] = {&first, &second, &third};
+  for (auto* a : sths) {
+    for (auto* b : sths) {
+      if (a->tree_size >= b->tree_size) continue;
+      rapidjson::Document doc = GetJson("/ct/v1/get-sth-consistency?first=" + std::to_string(a->tree_size) +
+                                        "&second=" + std::to_string(b->tree_size));
+      EXPECT_TRUE(ctlog::VerifyConsistency(a->tree_size, b->tree_size, a->root_hash, b->root_hash,
+                                           HashArray(doc["consistency"]))
+                      .ok());
+    }
+  }
+  EXPECT_EQ(Get("/ct/v1/get-sth-consistency?first=10&second=400")->status, 400);
+  // Grown entries are the generator's entries at those indices (the plan continues).
+  ctlog::CompactRange range;
+  for (const Hash& h : LeafHashes(378)) range.Append(h);
+  EXPECT_EQ(range.Root(), third.root_hash);
+}
+
+TEST_F(SimServerTest, GetRootsServesBothRoots) {
+  rapidjson::Document doc = GetJson("/ct/v1/get-roots");
+  ASSERT_EQ(doc["certificates"].Size(), 2u);
+  for (const auto& c : doc["certificates"].GetArray()) {
+    X509Ptr root = ParseCert(*Base64Decode(c.GetString()));
+    EXPECT_EQ(X509_verify(root.get(), X509_get0_pubkey(root.get())), 1);
+  }
+}
+
+TEST_F(SimServerTest, Fault429EveryKthRequestWithRetryAfter) {
+  SetFaults(R"({"http_429_every": 2, "retry_after_s": 7})");
+  auto r1 = Get("/ct/v1/get-sth");
+  auto r2 = Get("/ct/v1/get-sth");
+  auto r3 = Get("/ct/v1/get-sth");
+  auto r4 = Get("/ct/v1/get-sth");
+  EXPECT_EQ(r1->status, 200);
+  EXPECT_EQ(r2->status, 429);
+  EXPECT_EQ(r2->get_header_value("Retry-After"), "7");
+  EXPECT_EQ(r3->status, 200);
+  EXPECT_EQ(r4->status, 429);
+  EXPECT_EQ(Get("/sim/faults")->status, 200);  // admin calls are never faulted
+}
+
+TEST_F(SimServerTest, Fault500) {
+  SetFaults(R"({"http_500_every": 1})");
+  EXPECT_EQ(Get("/ct/v1/get-sth")->status, 500);
+  SetFaults("{}");
+  EXPECT_EQ(Get("/ct/v1/get-sth")->status, 200);
+}
+
+TEST_F(SimServerTest, FaultShortBatch) {
+  SetFaults(R"({"short_batch_entries": 3})");
+  rapidjson::Document doc = GetJson("/ct/v1/get-entries?start=0&end=99");
+  EXPECT_EQ(doc["entries"].Size(), 3u);
+}
+
+TEST_F(SimServerTest, FaultTruncatedAndGarbageBodiesAreNotJson) {
+  SetFaults(R"({"truncate_every": 2})");
+  auto whole = Get("/ct/v1/get-entries?start=0&end=3");
+  auto cut = Get("/ct/v1/get-entries?start=0&end=3");
+  EXPECT_EQ(cut->status, 200);
+  EXPECT_EQ(cut->body.size(), whole->body.size() / 2);
+  EXPECT_EQ(whole->body.compare(0, cut->body.size(), cut->body), 0);
+  rapidjson::Document doc;
+  doc.Parse(cut->body.c_str());
+  EXPECT_TRUE(doc.HasParseError());
+  SetFaults(R"({"garbage_every": 1})");
+  auto garbage = Get("/ct/v1/get-sth");
+  EXPECT_EQ(garbage->status, 200);
+  doc.Parse(garbage->body.c_str());
+  EXPECT_TRUE(doc.HasParseError());
+}
+
+TEST_F(SimServerTest, FaultWrongRootIsValidlySignedButDoesNotMatchTheEntries) {
+  ctlog::SignedTreeHead good = GetSth();
+  SetFaults(R"({"wrong_root": true})");
+  ctlog::SignedTreeHead bad = GetSth();
+  EXPECT_TRUE(SthVerifies(bad));
+  EXPECT_EQ(bad.tree_size, good.tree_size);
+  ctlog::CompactRange range;
+  for (const Hash& h : LeafHashes(bad.tree_size)) range.Append(h);
+  EXPECT_NE(range.Root(), bad.root_hash);
+}
+
+TEST_F(SimServerTest, FaultBadSignature) {
+  EXPECT_TRUE(SthVerifies(GetSth()));
+  SetFaults(R"({"bad_signature": true})");
+  EXPECT_FALSE(SthVerifies(GetSth()));
+}
+
+TEST_F(SimServerTest, FaultForkServesTwoSignedRootsForOneSize) {
+  SetFaults(R"({"fork": true})");
+  ctlog::SignedTreeHead a = GetSth(), b = GetSth(), c = GetSth();
+  EXPECT_EQ(a.tree_size, b.tree_size);
+  EXPECT_NE(a.root_hash, b.root_hash);
+  EXPECT_EQ(a.root_hash, c.root_hash);
+  EXPECT_TRUE(SthVerifies(a));
+  EXPECT_TRUE(SthVerifies(b));
+}
+
+TEST_F(SimServerTest, FaultTamperedEntryNoLongerMatchesTheTree) {
+  std::vector<Hash> honest = LeafHashes(20);
+  SetFaults(R"({"tamper_index": 5})");
+  std::vector<Hash> served = LeafHashes(20);
+  for (size_t i = 0; i < 20; ++i) {
+    if (i == 5) {
+      EXPECT_NE(served[i], honest[i]);
+    } else {
+      EXPECT_EQ(served[i], honest[i]) << i;
+    }
+  }
+}
+
+TEST_F(SimServerTest, FaultDelay) {
+  SetFaults(R"({"delay_ms": 200})");
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Get("/ct/v1/get-sth")->status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+}
+
+TEST_F(SimServerTest, FaultsJsonRejectsUnknownFields) {
+  auto res = client_->Post("/sim/faults", R"({"explode": true})", "application/json");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(ParseFaultsJson(R"({"wrong_root": 1})").status().code(), Code::kMalformed);
+  auto f = ParseFaultsJson(FaultsJson(Faults{.http_429_every = 3, .tamper_index = 9}));
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->http_429_every, 3u);
+  EXPECT_EQ(f->tamper_index, 9);
+}
+
+// ---- static-ct-api over the same entries ----
+
+TEST_F(SimServerTest, CheckpointVerifiesAndMatchesGetSth) {
+  ctlog::SignedTreeHead sth = GetSth();
+  auto res = Get("/checkpoint");
+  ASSERT_EQ(res->status, 200);
+  auto key = ctlog::LogKey::Create(log_->key().spki_der());
+  ASSERT_TRUE(key.ok());
+  std::string origin = "127.0.0.1:" + std::to_string(server_->port());
+  auto head = ctlog::VerifyRfc6962Checkpoint(res->body, origin, *key);
+  ASSERT_TRUE(head.ok()) << head.status().ToString() << "\n" << res->body;
+  EXPECT_EQ(head->tree_size, sth.tree_size);
+  EXPECT_EQ(head->root_hash, sth.root_hash);
+  SetFaults(R"({"bad_signature": true})");
+  EXPECT_EQ(ctlog::VerifyRfc6962Checkpoint(Get("/checkpoint")->body, origin, *key).status().code(),
+            Code::kMisbehaviour);
+}
+
+TEST_F(SimServerTest, DataTilesHoldTheSameEntriesWithLeafIndexAndIssuers) {
+  std::vector<Hash> leaves = LeafHashes(300);
+  struct Case {
+    std::string path;
+    uint64_t tile;
+    uint16_t width;
+  };
+  for (const Case& c : {Case{"/tile/data/000", 0, 256}, Case{"/tile/data/001.p/44", 1, 44},
+                        Case{"/tile/data/001.p/3", 1, 3}}) {
+    SCOPED_TRACE(c.path);
+    auto res = Get(c.path);
+    ASSERT_EQ(res->status, 200);
+    auto tile = ctlog::ParseDataTile(AsBytes(res->body), c.tile, c.width);
+    ASSERT_TRUE(tile.ok()) << tile.status().ToString();
+    for (const ctlog::TileLeafView& leaf : *tile) {
+      EXPECT_TRUE(ctlog::VerifyLeafIndex(leaf).ok());
+      EXPECT_EQ(leaf.MerkleLeafHash(), leaves[leaf.leaf_index]);
+      ASSERT_EQ(leaf.chain_length(), 2u);
+      auto issuer = Get("/issuer/" + HexEncode(leaf.ChainFingerprint(0)));
+      ASSERT_EQ(issuer->status, 200);
+      EXPECT_EQ(ctlog::Sha256Of(AsBytes(issuer->body)), leaf.ChainFingerprint(0));
+    }
+  }
+  EXPECT_EQ(Get("/tile/data/001")->status, 404);       // only 44 entries in tile 1
+  EXPECT_EQ(Get("/tile/data/001.p/45")->status, 404);
+  EXPECT_EQ(Get("/tile/data/x001/000")->status, 404);
+  EXPECT_EQ(Get("/issuer/" + std::string(64, '0'))->status, 404);
+}
+
+TEST_F(SimServerTest, HashTilesHoldTheTreeNodes) {
+  std::vector<Hash> leaves = LeafHashes(300);
+  auto level0 = Get("/tile/0/000");
+  ASSERT_EQ(level0->status, 200);
+  auto hashes = ctlog::ParseHashTile(AsBytes(level0->body), 256);
+  ASSERT_TRUE(hashes.ok());
+  EXPECT_TRUE(std::equal(hashes->begin(), hashes->end(), leaves.begin()));
+  auto partial = Get("/tile/0/001.p/44");
+  ASSERT_EQ(partial->status, 200);
+  hashes = ctlog::ParseHashTile(AsBytes(partial->body), 44);
+  ASSERT_TRUE(hashes.ok());
+  EXPECT_TRUE(std::equal(hashes->begin(), hashes->end(), leaves.begin() + 256));
+  // Level 1 holds the roots of 256-leaf subtrees: one so far.
+  auto level1 = Get("/tile/1/000.p/1");
+  ASSERT_EQ(level1->status, 200);
+  ctlog::CompactRange first256;
+  for (int i = 0; i < 256; ++i) first256.Append(leaves[i]);
+  Hash root256 = first256.Root();
+  EXPECT_EQ(level1->body, std::string(root256.begin(), root256.end()));
+  EXPECT_EQ(Get("/tile/1/000.p/2")->status, 404);
+  EXPECT_EQ(Get("/tile/0/001")->status, 404);
+}
+
+TEST_F(SimServerTest, GzipDataTilesDecodeToTheSameBytes) {
+  auto gz_server = SimServer::Start(*log_, ServerOptions{.host = "127.0.0.1", .port = 0, .max_batch = 64,
+                                                         .origin = "", .gzip_data_tiles = true, .faults = {}});
+  ASSERT_TRUE(gz_server.ok());
+  httplib::Client gz_client("127.0.0.1", (*gz_server)->port());
+  gz_client.set_decompress(false);
+  auto compressed = gz_client.Get("/tile/data/000");
+  ASSERT_TRUE(compressed);
+  EXPECT_EQ(compressed->get_header_value("Content-Encoding"), "gzip");
+  ASSERT_GE(compressed->body.size(), 2u);
+  EXPECT_EQ(static_cast<uint8_t>(compressed->body[0]), 0x1f);  // gzip magic
+  EXPECT_EQ(static_cast<uint8_t>(compressed->body[1]), 0x8b);
+  auto plain = Get("/tile/data/000");
+  EXPECT_LT(compressed->body.size(), plain->body.size());
+  gz_client.set_decompress(true);
+  auto decoded = gz_client.Get("/tile/data/000");
+  EXPECT_EQ(decoded->body, plain->body);
+}
+
+}  // namespace
+}  // namespace pinwatch::sim
