@@ -62,6 +62,12 @@ void EncodeLeaf(const ctlog::TimestampedEntryView& entry, Buffer& out) {
   (void)s;
 }
 
+// Member returns obj[name] or nullptr (FindMember on a const object: no operator[] on input).
+const rapidjson::Value* Member(const rapidjson::Value& obj, const char* name) {
+  auto it = obj.FindMember(name);
+  return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
 Result<PlantType> ParsePlantType(std::string_view s) {
   if (s == "x509") return PlantType::kX509;
   if (s == "precert") return PlantType::kPrecert;
@@ -94,59 +100,59 @@ Result<Plan> ParsePlanJson(std::string_view json, Plan base) {
   }
   if (!doc.IsObject()) return MalformedError("plan JSON: top level must be an object");
   Plan plan = std::move(base);
-  if (auto it = doc.FindMember("seed"); it != doc.MemberEnd()) {
-    if (!it->value.IsString()) return MalformedError("plan JSON: \"seed\" must be a string");
-    plan.seed = it->value.GetString();
+  if (const rapidjson::Value* it = Member(doc, "seed")) {
+    if (!it->IsString()) return MalformedError("plan JSON: \"seed\" must be a string");
+    plan.seed = it->GetString();
   }
-  if (auto it = doc.FindMember("entries"); it != doc.MemberEnd()) {
-    if (!it->value.IsUint64()) return MalformedError("plan JSON: \"entries\" must be an integer");
-    plan.entries = it->value.GetUint64();
+  if (const rapidjson::Value* it = Member(doc, "entries")) {
+    if (!it->IsUint64()) return MalformedError("plan JSON: \"entries\" must be an integer");
+    plan.entries = it->GetUint64();
   }
-  if (auto it = doc.FindMember("epoch_ms"); it != doc.MemberEnd()) {
-    if (!it->value.IsUint64()) return MalformedError("plan JSON: \"epoch_ms\" must be an integer");
-    plan.epoch_ms = it->value.GetUint64();
+  if (const rapidjson::Value* it = Member(doc, "epoch_ms")) {
+    if (!it->IsUint64()) return MalformedError("plan JSON: \"epoch_ms\" must be an integer");
+    plan.epoch_ms = it->GetUint64();
   }
-  if (auto it = doc.FindMember("unwatched_domains"); it != doc.MemberEnd()) {
-    if (!it->value.IsArray() || it->value.Empty()) {
+  if (const rapidjson::Value* it = Member(doc, "unwatched_domains")) {
+    if (!it->IsArray() || it->Empty()) {
       return MalformedError("plan JSON: \"unwatched_domains\" must be a non-empty array");
     }
     plan.unwatched_domains.clear();
-    for (const auto& d : it->value.GetArray()) {
+    for (const auto& d : it->GetArray()) {
       if (!d.IsString()) return MalformedError("plan JSON: unwatched_domains[] must be strings");
       plan.unwatched_domains.emplace_back(d.GetString());
     }
   }
-  if (auto it = doc.FindMember("plants"); it != doc.MemberEnd()) {
-    if (!it->value.IsArray()) return MalformedError("plan JSON: \"plants\" must be an array");
+  if (const rapidjson::Value* it = Member(doc, "plants")) {
+    if (!it->IsArray()) return MalformedError("plan JSON: \"plants\" must be an array");
     size_t i = 0;
-    for (const auto& p : it->value.GetArray()) {
+    for (const auto& p : it->GetArray()) {
       std::string where = "plan JSON: plants[" + std::to_string(i++) + "]";
       if (!p.IsObject()) return MalformedError(where + " must be an object");
       Plant plant;
-      auto index = p.FindMember("index");
-      if (index == p.MemberEnd() || !index->value.IsUint64()) {
+      const rapidjson::Value* index = Member(p, "index");
+      if (index == nullptr || !index->IsUint64()) {
         return MalformedError(where + ".index must be an integer");
       }
-      plant.index = index->value.GetUint64();
-      auto names = p.FindMember("names");
-      if (names == p.MemberEnd() || !names->value.IsArray() || names->value.Empty()) {
+      plant.index = index->GetUint64();
+      const rapidjson::Value* names = Member(p, "names");
+      if (names == nullptr || !names->IsArray() || names->Empty()) {
         return MalformedError(where + ".names must be a non-empty array");
       }
-      for (const auto& n : names->value.GetArray()) {
+      for (const auto& n : names->GetArray()) {
         if (!n.IsString()) return MalformedError(where + ".names[] must be strings");
         plant.names.emplace_back(n.GetString());
       }
-      if (auto v = p.FindMember("issuer"); v != p.MemberEnd()) {
-        if (!v->value.IsString()) return MalformedError(where + ".issuer must be a string");
-        plant.issuer = v->value.GetString();
+      if (const rapidjson::Value* v = Member(p, "issuer")) {
+        if (!v->IsString()) return MalformedError(where + ".issuer must be a string");
+        plant.issuer = v->GetString();
       }
-      if (auto v = p.FindMember("key"); v != p.MemberEnd()) {
-        if (!v->value.IsString()) return MalformedError(where + ".key must be a string");
-        plant.key = v->value.GetString();
+      if (const rapidjson::Value* v = Member(p, "key")) {
+        if (!v->IsString()) return MalformedError(where + ".key must be a string");
+        plant.key = v->GetString();
       }
-      if (auto v = p.FindMember("type"); v != p.MemberEnd()) {
-        if (!v->value.IsString()) return MalformedError(where + ".type must be a string");
-        auto type = ParsePlantType(v->value.GetString());
+      if (const rapidjson::Value* v = Member(p, "type")) {
+        if (!v->IsString()) return MalformedError(where + ".type must be a string");
+        auto type = ParsePlantType(v->GetString());
         if (!type.ok()) return MalformedError(where + ": " + type.status().message());
         plant.type = *type;
       }

@@ -93,7 +93,7 @@ Result<Faults> ParseFaultsJson(std::string_view json) {
   doc.Parse(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return MalformedError("faults: body must be a JSON object");
   Faults f;
-  for (const auto& m : doc.GetObject()) {
+  for (const auto& m : static_cast<const rapidjson::Document&>(doc).GetObject()) {
     std::string_view name = m.name.GetString();
     const auto& v = m.value;
     auto u32 = [&](uint32_t& field) -> Status {

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include <gtest/gtest.h>
@@ -154,6 +155,34 @@ Hash RootOf(const EntryStore& store) {
   ctlog::CompactRange range;
   for (uint64_t i = 0; i < store.size(); ++i) range.Append(ctlog::HashLeaf(store.LeafInput(i)));
   return range.Root();
+}
+
+// ---- keys ----
+
+TEST(EcKeyTest, SeededKeysAreStableAndPemRoundTrips) {
+  auto a = EcKey::FromSeed("s", "log"), b = EcKey::FromSeed("s", "log"), c = EcKey::FromSeed("s", "other");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->spki_der(), b->spki_der());
+  EXPECT_NE(a->spki_der(), c->spki_der());
+  Buffer msg = {1, 2, 3};
+  EXPECT_EQ(a->Sign(msg), b->Sign(msg));  // deterministic
+  EXPECT_TRUE(VerifyEcdsa(a->spki_der(), msg, a->Sign(msg)));
+  EXPECT_TRUE(VerifyEcdsa(a->spki_der(), msg, a->SignWithNoncePool(msg)));
+  EXPECT_FALSE(VerifyEcdsa(c->spki_der(), msg, a->Sign(msg)));
+  // A key written as PEM (what --key reads) loads back as the same key.
+  std::filesystem::path path = std::filesystem::temp_directory_path() / ("ctsim-key-" + std::to_string(getpid()) + ".pem");
+  {
+    std::ofstream(path) << a->PrivateKeyPem();
+  }
+  auto loaded = EcKey::FromPemFile(path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->spki_der(), a->spki_der());
+  EXPECT_EQ(EcKey::FromPemFile("/nonexistent/key.pem").status().code(), Code::kFailedPrecondition);
+  // The public PEM is what the log list / certspotter consume.
+  auto key = ctlog::LogKey::FromPem(a->PublicKeyPem());
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->log_id(), ctlog::Sha256Of(a->spki_der()));
 }
 
 // ---- entries ----
