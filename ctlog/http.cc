@@ -247,8 +247,8 @@ HttpClient::RequestId HttpClient::Start(std::string url) {
   // (chunked answers, and decoded gzip which may be far larger than its transfer size).
   curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
                    static_cast<curl_off_t>(options_.max_response_bytes));
-  // "" asks for every encoding curl can decode (gzip, deflate, ...): gzip tiles arrive decoded.
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+  // Whatever is offered here arrives decoded (gzip tiles included).
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, options_.accept_encoding.c_str());
   curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);

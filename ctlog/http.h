@@ -32,6 +32,10 @@ struct HttpOptions {
   // Connections kept open per host; requests beyond this wait for a free connection.
   int64_t max_connections_per_host = 8;
   std::string user_agent = "pinwatch/0.1";
+  // Accept-Encoding sent: "gzip" by default, which CT logs and their CDNs serve and which
+  // static-ct-api data tiles may arrive in; "" offers everything curl can decode (brotli
+  // too, which costs a server far more CPU); "identity" asks for no compression.
+  std::string accept_encoding = "gzip";
 };
 
 // HttpResponse is a complete answer from the server, whatever its status code.

@@ -72,7 +72,8 @@ Faults (flags set the initial faults; requests to /sim/ are never faulted or cou
   --fault-500-every K      answer 500 Internal Server Error              [http_500_every]
   --fault-short-batch N    get-entries returns at most N entries         [short_batch_entries]
   --fault-truncate-every K cut the body of a 200 answer in half          [truncate_every]
-  --fault-garbage-every K  replace the body of a 200 answer by non-JSON  [garbage_every]
+  --fault-garbage-every K  replace the body of a 200 answer by garbage  [garbage_every]
+                           (both body faults hit JSON, checkpoints and tiles alike)
   --fault-wrong-root       get-sth serves a validly signed STH whose root does not
                            match the entries                             [wrong_root]
   --fault-bad-signature    get-sth serves an STH with a corrupted signature [bad_signature]

@@ -193,22 +193,26 @@ struct SimServer::Impl {
   }
 
   void Route();
-  // Json sets a JSON body, applying the body faults to successful answers. (They are
-  // applied here rather than in a post-routing handler, which runs after httplib has
-  // fixed Content-Length; a truncated body must still be a complete HTTP response.)
-  void Json(httplib::Response& res, std::string body) const {
-    if (res.status == -1 || res.status == 200) {
-      Faults f = CurrentFaults();
-      uint64_t n = tls_request_number;
-      if (n == 0) {
-        // an admin answer
-      } else if (f.truncate_every > 0 && n % f.truncate_every == 0) {
-        body.resize(body.size() / 2);
-      } else if (f.garbage_every > 0 && n % f.garbage_every == 0) {
-        body = "<html>ctsim garbage: this is not JSON</html>\x01\x02";
-      }
+  // FaultedBody applies the body faults (truncate, garbage) to a successful answer's body.
+  // (They are applied while the handler runs rather than in a post-routing handler, which
+  // runs after httplib has fixed Content-Length: a truncated body must still be a complete
+  // HTTP response.)
+  std::string FaultedBody(const httplib::Response& res, std::string body) const {
+    if (res.status != -1 && res.status != 200) return body;
+    Faults f = CurrentFaults();
+    uint64_t n = tls_request_number;
+    if (n == 0) {
+      // an admin answer
+    } else if (f.truncate_every > 0 && n % f.truncate_every == 0) {
+      body.resize(body.size() / 2);
+    } else if (f.garbage_every > 0 && n % f.garbage_every == 0) {
+      body = "<html>ctsim garbage: this is not what you asked for</html>\x01\x02";
     }
-    res.set_content(std::move(body), "application/json");
+    return body;
+  }
+  // Json sets a JSON body, with the body faults applied.
+  void Json(httplib::Response& res, std::string body) const {
+    res.set_content(FaultedBody(res, std::move(body)), "application/json");
   }
   // The number of the request this thread is answering (httplib answers a request on one thread).
   static thread_local uint64_t tls_request_number;
@@ -329,7 +333,8 @@ void SimServer::Impl::Route() {
   // ---- static-ct-api (C2SP static-ct-api, tlog-tiles) over the same tree ----
   http.Get("/checkpoint", [this](const httplib::Request&, httplib::Response& res) {
     ctlog::SignedTreeHead sth = ServedSth(CurrentFaults());
-    res.set_content(ctlog::FormatRfc6962Checkpoint(options.origin, sth, log.key().spki_der()), "text/plain; charset=utf-8");
+    res.set_content(FaultedBody(res, ctlog::FormatRfc6962Checkpoint(options.origin, sth, log.key().spki_der())),
+                    "text/plain; charset=utf-8");
   });
   // /tile/<L>/<N>[.p/<W>]: hashes of the level-(8*L) nodes [N*256, N*256 + W).
   http.Get(R"(/tile/(\d+)/((?:x\d{3}/)*\d{3})(?:\.p/(\d+))?)", [this](const httplib::Request& req, httplib::Response& res) {
@@ -356,7 +361,7 @@ void SimServer::Impl::Route() {
       const ctlog::Hash& h = log.tree().PerfectNode(node_level, first + k);
       body.append(reinterpret_cast<const char*>(h.data()), h.size());
     }
-    res.set_content(std::move(body), "application/octet-stream");
+    res.set_content(FaultedBody(res, std::move(body)), "application/octet-stream");
   });
   // /tile/data/<N>[.p/<W>]: TileLeaf structs of entries [N*256, N*256 + W).
   http.Get(R"(/tile/data/((?:x\d{3}/)*\d{3})(?:\.p/(\d+))?)", [this](const httplib::Request& req, httplib::Response& res) {
@@ -391,7 +396,7 @@ void SimServer::Impl::Route() {
         return;
       }
     }
-    std::string body(tile.begin(), tile.end());
+    std::string body = FaultedBody(res, std::string(tile.begin(), tile.end()));
     if (options.gzip_data_tiles) {
       res.set_header("Content-Encoding", "gzip");
       body = Gzip(body);

@@ -1,0 +1,281 @@
+// The CT log client end to end: Scan (LogSource + TreeVerifier) against ctsim, the project's
+// faithful log simulator, over both APIs and in every fault mode ctsim offers.
+#include "ctlog/scanner.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <map>
+
+#include "base/encoding.h"
+#include "tests/support/sim_process.h"
+
+namespace pinwatch::ctlog {
+namespace {
+
+using testing::SimProcess;
+
+enum class Api { kRfc6962, kStaticCt };
+
+std::string ApiName(const ::testing::TestParamInfo<Api>& info) {
+  return info.param == Api::kRfc6962 ? "Rfc6962" : "StaticCt";
+}
+
+// Fast retries: the faults are deterministic, so what matters is that retrying happens.
+LogSourceOptions TestOptions() {
+  return {.entries_per_request = 1000,  // ctsim answers at most 256: every answer is short
+          .max_requests_in_flight = 4,
+          .request_timeout_ms = 10'000,
+          .retry = {.max_attempts = 4, .base_delay_ms = 1, .max_delay_ms = 10}};
+}
+
+std::unique_ptr<LogSource> SourceFor(const SimProcess& sim, Api api, LogSourceOptions options = TestOptions()) {
+  auto key = LogKey::FromPem(sim.PubkeyPem());
+  EXPECT_TRUE(key.ok()) << key.status().ToString();
+  if (api == Api::kRfc6962) return NewRfc6962Source(sim.url(), *key, options);
+  // ctsim's default checkpoint origin is HOST:PORT, the URL without scheme and slash.
+  std::string origin = sim.url().substr(std::string("http://").size());
+  origin.pop_back();
+  return NewStaticCtSource(sim.url(), origin, *key, options);
+}
+
+std::unique_ptr<SimProcess> StartSim(const std::vector<std::string>& args) {
+  auto sim = SimProcess::Start(args);
+  EXPECT_TRUE(sim.ok()) << sim.status().ToString();
+  return sim.ok() ? std::move(*sim) : nullptr;
+}
+
+// Collected is what a sink saw: every index once, in order, with a digest of the leaf hashes.
+struct Collected {
+  uint64_t next_index = 0;
+  uint64_t count = 0;
+  uint64_t malformed = 0;
+  uint64_t precerts = 0;
+  Sha256 digest;
+  std::map<uint64_t, std::string> entry_sha256;  // of planted indices: cert or pre_certificate
+  std::map<uint64_t, std::string> issuer_key_hash;
+  std::vector<uint64_t> watch;
+
+  LogEntrySink Sink() {
+    return [this](std::span<const LogEntry> batch) {
+      for (const LogEntry& e : batch) {
+        if (e.index != next_index) return InternalError("entry " + std::to_string(e.index) + " out of order");
+        ++next_index;
+        ++count;
+        digest.Update(e.leaf_hash);
+        if (!e.status.ok()) ++malformed;
+        if (e.entry.entry_type == LogEntryType::kPrecertEntry) ++precerts;
+        if (std::find(watch.begin(), watch.end(), e.index) != watch.end()) {
+          const bool precert = e.entry.entry_type == LogEntryType::kPrecertEntry;
+          entry_sha256[e.index] = HexEncode(Sha256Of(precert ? e.pre_certificate : e.entry.certificate));
+          if (precert) issuer_key_hash[e.index] = "sha256/" + Base64Encode(e.entry.issuer_key_hash);
+        }
+      }
+      return OkStatus();
+    };
+  }
+};
+
+class ScanTest : public ::testing::TestWithParam<Api> {};
+
+// The issue's yardstick: a simulated log of 100,000 entries downloads and verifies over
+// both APIs, the planted certificates come out at their indices with the right facts, both
+// APIs deliver the same leaves, and following the log as it grows stays verified.
+TEST(ScanBothApis, HundredThousandEntriesVerifyAndAgree) {
+  auto sim = StartSim({"--entries", "100000", "--seed", "scan-100k",
+                       "--plant", "17:x509:normal:key-a:www.example.com",
+                       "--plant", "50000:precert:rogue:key-evil:login.example.com",
+                       "--plant", "99998:both:e1:key-a:api.example.com"});
+  ASSERT_TRUE(sim);
+  rapidjson::Document facts;
+  const std::string facts_text = sim->FactsJson();
+  ASSERT_FALSE(facts.Parse(facts_text.c_str()).HasParseError());
+
+  // Each API in turn scans the same log from scratch.
+  std::unique_ptr<LogSource> sources[2];
+  std::optional<TreeVerifier> verifiers[2];
+  Collected got[2];
+  for (int n : {0, 1}) {
+    const Api api = n == 0 ? Api::kRfc6962 : Api::kStaticCt;
+    SCOPED_TRACE(n == 0 ? "rfc6962" : "static-ct");
+    sources[n] = SourceFor(*sim, api);
+    verifiers[n].emplace(CompactRange(), std::nullopt);
+    TreeVerifier& verifier = *verifiers[n];
+    for (const auto& plant : facts["plants"].GetArray()) {
+      for (const auto& i : plant["indices"].GetArray()) got[n].watch.push_back(i.GetUint64());
+    }
+    auto result = Scan(*sources[n], verifier, got[n].Sink());
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_FALSE(result->misbehaviour.has_value()) << result->misbehaviour->detail;
+    EXPECT_EQ(result->entries_delivered, 100000u);
+    EXPECT_EQ(result->malformed_entries, 0u);
+    EXPECT_EQ(got[n].count, 100000u);
+    EXPECT_GT(got[n].precerts, 0u);
+    EXPECT_EQ(verifier.verified_end(), 100000u);
+    ASSERT_TRUE(verifier.verified_head().has_value());
+    EXPECT_EQ(verifier.verified_range().Root(), verifier.verified_head()->root_hash);
+
+    for (const auto& plant : facts["plants"].GetArray()) {
+      const auto& indices = plant["indices"].GetArray();
+      for (unsigned k = 0; k < indices.Size(); ++k) {
+        const uint64_t index = indices[k].GetUint64();
+        EXPECT_EQ(got[n].entry_sha256[index], plant["cert_sha256"][k].GetString()) << "plant at " << index;
+        if (std::string_view(plant["entry_types"][k].GetString()) == "precert_entry") {
+          EXPECT_EQ(got[n].issuer_key_hash[index], plant["issuer_spki_sha256"].GetString()) << index;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(got[0].digest.Final(), got[1].digest.Final());
+  EXPECT_EQ(verifiers[0]->verified_range(), verifiers[1]->verified_range());
+
+  // The log grows; the next scans check the new head against the verified one (with a
+  // consistency proof over RFC 6962) and continue where they stopped.
+  ASSERT_TRUE(sim->Post("/sim/grow?n=777").ok());
+  for (int n : {0, 1}) {
+    SCOPED_TRACE(n == 0 ? "rfc6962" : "static-ct");
+    auto more = Scan(*sources[n], *verifiers[n], got[n].Sink());
+    ASSERT_TRUE(more.ok()) << more.status().ToString();
+    EXPECT_FALSE(more->misbehaviour.has_value()) << more->misbehaviour->detail;
+    EXPECT_EQ(more->entries_delivered, 777u);
+    EXPECT_EQ(verifiers[n]->verified_end(), 100777u);
+    EXPECT_EQ(got[n].count, 100777u);
+  }
+  EXPECT_EQ(verifiers[0]->verified_range(), verifiers[1]->verified_range());
+}
+
+// SetFaults replaces ctsim's faults (see `ctsim --help`).
+void SetFaults(const SimProcess& sim, const std::string& json) {
+  auto r = sim.Post("/sim/faults", json);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+}
+
+// Transient faults are retried: the scan completes and verifies as if nothing happened.
+TEST_P(ScanTest, TransientFaultsAreRetried) {
+  auto sim = StartSim({"--entries", "3000", "--seed", "faults"});
+  ASSERT_TRUE(sim);
+  for (const char* faults : {R"({"http_429_every": 3, "retry_after_s": 0})",
+                             R"({"http_500_every": 4})",
+                             R"({"short_batch_entries": 37})",
+                             R"({"truncate_every": 5})",
+                             R"({"garbage_every": 6})",
+                             R"({"delay_ms": 20})"}) {
+    SCOPED_TRACE(faults);
+    SetFaults(*sim, faults);
+    auto source = SourceFor(*sim, GetParam());
+    TreeVerifier verifier({}, std::nullopt);
+    Collected got;
+    auto result = Scan(*source, verifier, got.Sink());
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_FALSE(result->misbehaviour.has_value()) << result->misbehaviour->detail;
+    EXPECT_EQ(verifier.verified_end(), 3000u);
+    EXPECT_EQ(got.count, 3000u);
+  }
+}
+
+// A log that keeps failing gives an error that says what failed; the verifier stays at its
+// last verified size, so nothing unverified is taken as verified.
+TEST_P(ScanTest, PersistentFaultsFailCleanly) {
+  auto sim = StartSim({"--entries", "2000", "--seed", "persistent"});
+  ASSERT_TRUE(sim);
+  const std::pair<const char*, Code> cases[] = {
+      {R"({"http_500_every": 1})", Code::kUnavailable},
+      {R"({"garbage_every": 1})", Code::kMalformed},
+  };
+  for (const auto& [faults, code] : cases) {
+    SCOPED_TRACE(faults);
+    SetFaults(*sim, faults);
+    auto source = SourceFor(*sim, GetParam());
+    TreeVerifier verifier({}, std::nullopt);
+    Collected got;
+    auto result = Scan(*source, verifier, got.Sink());
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), code) << result.status().ToString();
+    EXPECT_EQ(verifier.verified_end(), 0u);
+    EXPECT_EQ(verifier.pending_end(), 0u);
+  }
+  // Slow answers beyond the request timeout are a timeout, then kUnavailable.
+  SetFaults(*sim, R"({"delay_ms": 400})");
+  LogSourceOptions options = TestOptions();
+  options.request_timeout_ms = 100;
+  options.retry.max_attempts = 2;
+  auto source = SourceFor(*sim, GetParam(), options);
+  TreeVerifier verifier({}, std::nullopt);
+  Collected got;
+  auto result = Scan(*source, verifier, got.Sink());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), Code::kUnavailable) << result.status().ToString();
+}
+
+// A validly signed head whose root does not match the entries is misbehaviour with evidence.
+TEST_P(ScanTest, WrongRootIsMisbehaviour) {
+  auto sim = StartSim({"--entries", "2000", "--seed", "wrong-root", "--fault-wrong-root"});
+  ASSERT_TRUE(sim);
+  auto source = SourceFor(*sim, GetParam());
+  TreeVerifier verifier({}, std::nullopt);
+  Collected got;
+  auto result = Scan(*source, verifier, got.Sink());
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_TRUE(result->misbehaviour.has_value());
+  EXPECT_EQ(result->misbehaviour->kind, Misbehaviour::Kind::kRootMismatch);
+  ASSERT_TRUE(result->misbehaviour->computed_root.has_value());
+  EXPECT_NE(*result->misbehaviour->computed_root, result->misbehaviour->tree_head->root_hash);
+  EXPECT_EQ(got.count, 2000u);                // delivered, but not verified:
+  EXPECT_EQ(verifier.verified_end(), 0u);     // the position rewinds
+  EXPECT_EQ(verifier.pending_end(), 0u);
+}
+
+// A tampered entry changes the tree: the recomputed root no longer matches the signed one.
+TEST_P(ScanTest, TamperedEntryIsMisbehaviour) {
+  auto sim = StartSim({"--entries", "2000", "--seed", "tamper", "--fault-tamper-index", "1234"});
+  ASSERT_TRUE(sim);
+  auto source = SourceFor(*sim, GetParam());
+  TreeVerifier verifier({}, std::nullopt);
+  Collected got;
+  auto result = Scan(*source, verifier, got.Sink());
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_TRUE(result->misbehaviour.has_value());
+  EXPECT_EQ(result->misbehaviour->kind, Misbehaviour::Kind::kRootMismatch);
+  EXPECT_EQ(verifier.verified_end(), 0u);
+}
+
+TEST_P(ScanTest, BadSignatureIsMisbehaviourAndFetchesNothing) {
+  auto sim = StartSim({"--entries", "500", "--seed", "bad-sig", "--fault-bad-signature"});
+  ASSERT_TRUE(sim);
+  auto source = SourceFor(*sim, GetParam());
+  TreeVerifier verifier({}, std::nullopt);
+  Collected got;
+  auto result = Scan(*source, verifier, got.Sink());
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_TRUE(result->misbehaviour.has_value());
+  EXPECT_EQ(result->misbehaviour->kind, Misbehaviour::Kind::kBadTreeHeadSignature);
+  EXPECT_EQ(got.count, 0u);
+}
+
+// Two validly signed heads with different roots for one size: a fork, caught on the head
+// alone before any entry is fetched.
+TEST_P(ScanTest, ForkIsMisbehaviour) {
+  auto sim = StartSim({"--entries", "1000", "--seed", "fork"});
+  ASSERT_TRUE(sim);
+  auto source = SourceFor(*sim, GetParam());
+  TreeVerifier verifier({}, std::nullopt);
+  Collected got;
+  auto first = Scan(*source, verifier, got.Sink());
+  ASSERT_TRUE(first.ok() && !first->misbehaviour) << first.status().ToString();
+  SetFaults(*sim, R"({"fork": true})");  // heads alternate: true, forked, true, ...
+  std::optional<Misbehaviour> seen;
+  for (int i = 0; i < 2 && !seen; ++i) {
+    auto again = Scan(*source, verifier, got.Sink());
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    seen = again->misbehaviour;
+  }
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->kind, Misbehaviour::Kind::kForkedTreeHead);
+  EXPECT_EQ(seen->verified_head->tree_size, seen->tree_head->tree_size);
+  EXPECT_EQ(got.count, 1000u);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothApis, ScanTest, ::testing::Values(Api::kRfc6962, Api::kStaticCt), ApiName);
+
+}  // namespace
+}  // namespace pinwatch::ctlog

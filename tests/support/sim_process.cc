@@ -1,0 +1,112 @@
+#include "tests/support/sim_process.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cstdio>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <httplib.h>
+#include <iterator>
+#include <memory>
+
+extern char** environ;
+
+namespace pinwatch::testing {
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string CtsimPath() {
+  if (const char* env = std::getenv("CTSIM"); env != nullptr && *env != '\0') return env;
+  return std::string(PINWATCH_BIN_DIR) + "/sim/ctsim";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SimProcess>> SimProcess::Start(const std::vector<std::string>& args) {
+  std::unique_ptr<SimProcess> sim(new SimProcess());
+  char tmpl[] = "/tmp/ctsim-test.XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return InternalError("mkdtemp failed");
+  sim->dir_ = tmpl;
+
+  std::vector<std::string> argv_strings = {CtsimPath(),  "--port",        "0",
+                                           "--pubkey-out", sim->dir_ + "/pubkey.pem",
+                                           "--facts-out",  sim->dir_ + "/facts.json",
+                                           "--info-out",   sim->dir_ + "/info.json"};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  int out_pipe[2];
+  if (pipe(out_pipe) != 0) return InternalError("pipe failed");
+  const std::string err_path = sim->dir_ + "/ctsim.err";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const int rc = posix_spawn(&sim->pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  if (rc != 0) {
+    close(out_pipe[0]);
+    return InternalError("cannot start " + argv_strings[0] + ": " + std::strerror(rc));
+  }
+
+  // ctsim prints "ctsim: serving URL" once it listens; EOF first means it died.
+  std::string line;
+  char c;
+  while (read(out_pipe[0], &c, 1) == 1) {
+    if (c != '\n') {
+      line.push_back(c);
+      continue;
+    }
+    if (line.rfind("ctsim: serving ", 0) == 0) {
+      sim->url_ = line.substr(std::string("ctsim: serving ").size());
+      break;
+    }
+    line.clear();
+  }
+  close(out_pipe[0]);
+  if (sim->url_.empty()) {
+    return InternalError("ctsim exited before serving: " + Slurp(err_path));
+  }
+  return sim;
+}
+
+SimProcess::~SimProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  if (!dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+std::string SimProcess::PubkeyPem() const { return Slurp(dir_ + "/pubkey.pem"); }
+std::string SimProcess::FactsJson() const { return Slurp(dir_ + "/facts.json"); }
+
+Result<std::string> SimProcess::Post(const std::string& path, const std::string& body) const {
+  httplib::Client client(url_.substr(0, url_.size() - 1));
+  auto res = client.Post(path.c_str(), body, "application/json");
+  if (!res || res->status != 200) {
+    return UnavailableError("POST " + path + " failed" + (res ? ": " + res->body : ""));
+  }
+  return res->body;
+}
+
+}  // namespace pinwatch::testing
