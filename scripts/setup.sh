@@ -7,7 +7,7 @@ PACKAGES=(
   libssl-dev libcurl4-openssl-dev zlib1g-dev rapidjson-dev
   libpqxx-dev prometheus-cpp-dev libyaml-cpp-dev libidn2-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
-  postgresql certspotter curl ca-certificates
+  postgresql certspotter curl ca-certificates python3
 )
 
 missing=()
