@@ -128,7 +128,7 @@ TEST_F(Rfc6962JsonTest, RealGetEntriesBodiesParseInSituToTheExpectedEntries) {
     if (!want.HasMember("index_in_file")) continue;
     SCOPED_TRACE(want["label"].GetString());
     std::string body = Body(want["file"].GetString());
-    ASSERT_TRUE(ParseGetEntriesResponse(std::span<char>(body), entries).ok());
+    ASSERT_TRUE(ParseGetEntriesResponse(body, entries).ok());
     ASSERT_EQ(entries.size(), 2u);
     const RawEntry& e = entries[want["index_in_file"].GetUint()];
     // The views alias the buffer.
@@ -250,14 +250,14 @@ TEST(GetRoots, ParsesAndRejectsBadElements) {
 }
 
 Status ParseEntries(std::string body, std::vector<RawEntry>& out) {
-  return ParseGetEntriesResponse(std::span<char>(body), out);
+  return ParseGetEntriesResponse(body, out);
 }
 
 TEST(GetEntries, InSituViewsAreUnescapedAndAliasTheBuffer) {
   // JSON allows "\/" for "/": the in-situ parser unescapes it in place.
   std::string body = R"({"entries":[{"leaf_input":"AA\/A","extra_data":""},{"extra_data":"AAAA","leaf_input":"AAAA","x":1}]})";
   std::vector<RawEntry> out = {RawEntry{}, RawEntry{}, RawEntry{}};  // stale contents are cleared
-  ASSERT_TRUE(ParseGetEntriesResponse(std::span<char>(body), out).ok());
+  ASSERT_TRUE(ParseGetEntriesResponse(body, out).ok());
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].leaf_input_b64, "AA/A");
   EXPECT_EQ(out[0].extra_data_b64, "");
@@ -292,13 +292,13 @@ TEST(GetEntries, TruncationAtEveryByteIsMalformedNeverACrash) {
       R"({"entries":[{"leaf_input":"AA\/A","extra_data":"\u0041AAA"},{"leaf_input":"","extra_data":""}]})";
   std::vector<RawEntry> out;
   for (size_t n = 0; n < good.size(); ++n) {
-    // Exactly-sized heap copy, so ASan catches any read past the end.
-    std::vector<char> buf(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n));
-    Status s = ParseGetEntriesResponse(std::span<char>(buf), out);
+    // A fresh heap copy of the prefix (std::string keeps its NUL terminator).
+    std::string buf(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n));
+    Status s = ParseGetEntriesResponse(buf, out);
     EXPECT_EQ(s.code(), Code::kMalformed) << "prefix of " << n << " bytes";
   }
-  std::vector<char> buf(good.begin(), good.end());
-  ASSERT_TRUE(ParseGetEntriesResponse(std::span<char>(buf), out).ok());
+  std::string buf(good.begin(), good.end());
+  ASSERT_TRUE(ParseGetEntriesResponse(buf, out).ok());
   EXPECT_EQ(out[0].extra_data_b64, "AAAA");
 }
 

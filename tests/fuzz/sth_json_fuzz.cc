@@ -43,10 +43,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckMalformedIfError(ParseGetEntryAndProofResponse(body).status());
   CheckMalformedIfError(ParseGetRootsResponse(body).status());
 
-  // In situ on an exactly-sized heap copy, so any read or write past the end is caught.
-  std::vector<char> buf(body.begin(), body.end());
+  // In situ on a fresh heap copy, so reads or writes past its end are caught.
+  std::string buf(body.begin(), body.end());
   std::vector<RawEntry> entries;
-  Status s = ParseGetEntriesResponse(std::span<char>(buf), entries);
+  Status s = ParseGetEntriesResponse(buf, entries);
   CheckMalformedIfError(s);
   if (s.ok()) {
     for (const RawEntry& e : entries) {
