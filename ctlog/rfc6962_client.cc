@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
-#include <map>
 #include <optional>
-#include <random>
 #include <utility>
 
 #include "base/encoding.h"
+#include "ctlog/ordered_fetch.h"
 
 namespace pinwatch::ctlog {
 namespace {
@@ -98,18 +97,7 @@ Result<std::vector<std::vector<uint8_t>>> Rfc6962Client::GetRoots() {
 
 namespace {
 
-// Piece is a sub-range of a GetEntries call still to be fetched, with its retry state.
-struct Piece {
-  uint64_t start = 0;
-  uint64_t end_exclusive = 0;
-  Backoff backoff;
-  std::chrono::system_clock::time_point due{};  // not before this (after a retry delay)
-  // kMalformed when the last failure was a body that does not parse or "more entries than
-  // asked", so that a persistent one ends as kMalformed although it is retried.
-  Code final_code = Code::kUnavailable;
-};
-
-// Batch is a successful answer waiting for its turn: `entries` alias `body`, so a Batch
+// Batch is one get-entries answer waiting for its turn: `entries` alias `body`, so a Batch
 // lives on the heap and is never moved (moving a short std::string would move its bytes).
 struct Batch {
   std::string body;
@@ -124,131 +112,43 @@ Status Rfc6962Client::GetEntries(uint64_t start, uint64_t end_exclusive, const E
                          std::to_string(end_exclusive));
   }
   const uint64_t batch = options_.entries_per_request;
-  const size_t max_in_flight = options_.max_requests_in_flight;
-  std::random_device seeder;
-
-  std::map<uint64_t, Piece> pending;                // by start; ranges never overlap
-  std::map<HttpClient::RequestId, Piece> in_flight;
-  std::map<uint64_t, std::unique_ptr<Batch>> ready;                 // by first index
-  uint64_t next_new = start;                        // ranges below this have pieces
-  uint64_t next_deliver = start;
-
-  auto cancel_all = [&] {
-    for (auto& [id, piece] : in_flight) http_.Cancel(id);
-  };
-  auto url_for = [&](const Piece& p) {
-    // get-entries takes an INCLUSIVE end (RFC 6962 §4.6).
-    return Url("get-entries") + "?start=" + std::to_string(p.start) +
-           "&end=" + std::to_string(p.end_exclusive - 1);
-  };
-
-  while (next_deliver < end_exclusive) {
-    // Issue requests: retried or remaining pieces first (lowest start first), then new
-    // ranges. Beyond the head, buffered plus in-flight answers stay under 2 * max_in_flight.
-    const auto now = clock_.Now();
-    while (in_flight.size() < max_in_flight) {
-      std::optional<Piece> next;
-      for (auto it = pending.begin(); it != pending.end(); ++it) {
-        if (it->second.due <= now) {
-          next = std::move(it->second);
-          pending.erase(it);
-          break;
+  const FetchPolicy<Batch> policy = {
+      .piece_end = [&](uint64_t first) -> Result<uint64_t> {
+        return first + std::min(batch, end_exclusive - first);
+      },
+      .url =
+          [&](const FetchPiece& piece) {
+            // get-entries takes an INCLUSIVE end (RFC 6962 §4.6).
+            return Url("get-entries") + "?start=" + std::to_string(piece.start) +
+                   "&end=" + std::to_string(piece.end_exclusive - 1);
+          },
+      .judge = [](const FetchPiece& piece, const std::string& url,
+                  std::string&& body) -> Result<AcceptedPiece<Batch>> {
+        auto answer = std::make_unique<Batch>();
+        answer->body = std::move(body);
+        // A body that does not parse or holds more entries than asked ends as kMalformed if
+        // the log keeps answering so; zero entries (the log may lag behind its STH) as
+        // kUnavailable.
+        if (Status parsed = ParseGetEntriesResponse(answer->body, answer->entries); !parsed.ok()) {
+          return MalformedError(WithContext(parsed, url).message());
         }
-      }
-      if (!next && next_new < end_exclusive) {
-        const bool window_full = ready.size() + in_flight.size() >= 2 * max_in_flight;
-        if (window_full && next_new != next_deliver) break;
-        const uint64_t piece_end = next_new + std::min(batch, end_exclusive - next_new);
-        next.emplace(Piece{.start = next_new,
-                           .end_exclusive = piece_end,
-                           .backoff = Backoff(options_.retry, seeder())});
-        next_new = piece_end;
-      }
-      if (!next) break;
-      const HttpClient::RequestId id = http_.Start(url_for(*next));
-      in_flight.emplace(id, std::move(*next));
-    }
-
-    if (in_flight.empty()) {
-      // Everything left is waiting out a retry delay.
-      if (pending.empty()) return InternalError("GetEntries: nothing to fetch before the end");
-      auto earliest = std::min_element(pending.begin(), pending.end(), [](auto& a, auto& b) {
-                        return a.second.due < b.second.due;
-                      })->second.due;
-      clock_.SleepFor(std::chrono::ceil<std::chrono::milliseconds>(earliest - clock_.Now()));
-      continue;
-    }
-
-    auto wait = std::chrono::milliseconds(1000);
-    for (auto& [s, piece] : pending) {
-      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(piece.due - now));
-    }
-    std::optional<HttpClient::Completion> done =
-        http_.Wait(std::max(wait, std::chrono::milliseconds(0)));
-    if (!done) continue;
-
-    auto node = in_flight.extract(done->id);
-    if (node.empty()) continue;  // cancelled earlier; cannot happen, but harmless
-    Piece piece = std::move(node.mapped());
-    const std::string url = url_for(piece);
-    AttemptOutcome outcome = OutcomeOf(done->response, "GET " + url, clock_.Now());
-    auto answer = std::make_unique<Batch>();
-    piece.final_code = Code::kUnavailable;
-    if (outcome.status.ok()) {
-      answer->body = std::move(done->response->body);
-      Status parsed = ParseGetEntriesResponse(answer->body, answer->entries);
-      const uint64_t asked = piece.end_exclusive - piece.start;
-      if (!parsed.ok()) {
-        // Frontends and caches do serve cut or garbled bodies now and then: retry, and
-        // report kMalformed only if the log keeps answering so.
-        outcome.status = UnavailableError(WithContext(parsed, url).message());
-        piece.final_code = Code::kMalformed;
-      } else if (answer->entries.empty()) {
-        outcome.status = UnavailableError(url + ": 0 entries returned, " + std::to_string(asked) +
-                                          " asked");
-        piece.final_code = Code::kUnavailable;
-      } else if (answer->entries.size() > asked) {
-        outcome.status = UnavailableError(url + ": " + std::to_string(answer->entries.size()) +
-                                          " entries returned, only " + std::to_string(asked) +
-                                          " asked");
-        piece.final_code = Code::kMalformed;
-      }
-    }
-    if (!outcome.status.ok()) {
-      auto delay = piece.backoff.NextDelay(outcome.status, outcome.retry_after);
-      if (!delay) {
-        cancel_all();
-        const Code code =
-            outcome.status.code() == Code::kUnavailable ? piece.final_code : outcome.status.code();
-        return Status(code, outcome.status.message() + " (after " +
-                                std::to_string(piece.backoff.attempts_failed()) + " attempt(s))");
-      }
-      piece.due = clock_.Now() + *delay;
-      pending.emplace(piece.start, std::move(piece));
-      continue;
-    }
-
-    const uint64_t got = answer->entries.size();
-    if (piece.start + got < piece.end_exclusive) {
-      // Short answer: ask for the rest, from where the answer stopped, with fresh retries.
-      pending.emplace(piece.start + got,
-                      Piece{.start = piece.start + got,
-                            .end_exclusive = piece.end_exclusive,
-                            .backoff = Backoff(options_.retry, seeder())});
-    }
-    ready.emplace(piece.start, std::move(answer));
-
-    while (!ready.empty() && ready.begin()->first == next_deliver) {
-      const Batch& b = *ready.begin()->second;
-      if (Status s = sink(next_deliver, b.entries); !s.ok()) {
-        cancel_all();
-        return s;
-      }
-      next_deliver += b.entries.size();
-      ready.erase(ready.begin());
-    }
-  }
-  return OkStatus();
+        const uint64_t asked = piece.end_exclusive - piece.start;
+        const uint64_t got = answer->entries.size();
+        if (got == 0) {
+          return UnavailableError(url + ": 0 entries returned, " + std::to_string(asked) +
+                                  " asked");
+        }
+        if (got > asked) {
+          return MalformedError(url + ": " + std::to_string(got) + " entries returned, only " +
+                                std::to_string(asked) + " asked");
+        }
+        return AcceptedPiece<Batch>{.answer = std::move(answer), .covered_end = piece.start + got};
+      },
+      .deliver = [&](uint64_t first, const Batch& answer) { return sink(first, answer.entries); },
+  };
+  return FetchInOrder(http_, clock_,
+                      {.retry = options_.retry, .max_in_flight = options_.max_requests_in_flight},
+                      start, end_exclusive, policy);
 }
 
 }  // namespace pinwatch::ctlog

@@ -1,12 +1,11 @@
 #include "ctlog/static_client.h"
 
 #include <algorithm>
-#include <map>
 #include <memory>
-#include <random>
 #include <utility>
 
 #include "base/encoding.h"
+#include "ctlog/ordered_fetch.h"
 #include "ctlog/tile.h"
 
 namespace pinwatch::ctlog {
@@ -14,14 +13,10 @@ namespace {
 
 constexpr size_t kHashBytes = 32;
 
-// Slot is one tile of a FetchTiles call still to be fetched, with its retry state.
-struct Slot {
-  uint64_t index = 0;
+// Tile is one tile answer waiting for its turn: `body` is cut to the asked `width`.
+struct Tile {
   uint16_t width = 0;
-  // Set once the partial tile answered 404: ask for the full tile instead.
-  bool ask_full = false;
-  Backoff backoff;
-  std::chrono::system_clock::time_point due{};
+  std::string body;
 };
 
 // NormalizeTile checks a tile body against the `width` asked and cuts a full tile served
@@ -124,123 +119,45 @@ Status StaticCtClient::FetchTiles(std::optional<unsigned> level, uint64_t first_
                          std::to_string(end_tile_exclusive));
   }
   if (level && *level > kMaxTileLevel) return InternalError("tile level " + std::to_string(*level));
-  const size_t max_in_flight = options_.max_requests_in_flight;
-  std::random_device seeder;
-
-  std::map<uint64_t, Slot> pending;  // waiting out a retry delay, by tile index
-  std::map<HttpClient::RequestId, Slot> in_flight;
-  // Tiles waiting for their turn; each body is cut to its asked width.
-  std::map<uint64_t, std::pair<uint16_t, std::unique_ptr<std::string>>> ready;
-  uint64_t next_new = first_tile;
-  uint64_t next_deliver = first_tile;
-
-  auto cancel_all = [&] {
-    for (auto& [id, slot] : in_flight) http_.Cancel(id);
-  };
-  auto url_for = [&](const Slot& s) {
-    const uint16_t width = s.ask_full ? kTileWidth : s.width;
-    return prefix_ + "/" + (level ? TilePath(*level, s.index, width) : DataTilePath(s.index, width));
-  };
-
-  while (next_deliver < end_tile_exclusive) {
-    const auto now = clock_.Now();
-    while (in_flight.size() < max_in_flight) {
-      std::optional<Slot> next;
-      for (auto it = pending.begin(); it != pending.end(); ++it) {
-        if (it->second.due <= now) {
-          next = std::move(it->second);
-          pending.erase(it);
-          break;
-        }
-      }
-      if (!next && next_new < end_tile_exclusive) {
-        const bool window_full = ready.size() + in_flight.size() >= 2 * max_in_flight;
-        if (window_full && next_new != next_deliver) break;
-        const uint16_t width = width_of(next_new);
+  const FetchPolicy<Tile> policy = {
+      .piece_end = [&](uint64_t index) -> Result<uint64_t> {
+        const uint16_t width = width_of(index);
         if (width == 0 || width > kTileWidth) {
-          cancel_all();
-          return InternalError("tile " + std::to_string(next_new) + " is beyond the tree");
+          return InternalError("tile " + std::to_string(index) + " is beyond the tree");
         }
-        next.emplace(Slot{.index = next_new,
-                          .width = width,
-                          .backoff = Backoff(options_.retry, seeder())});
-        ++next_new;
-      }
-      if (!next) break;
-      const HttpClient::RequestId id = http_.Start(url_for(*next));
-      in_flight.emplace(id, std::move(*next));
-    }
-
-    if (in_flight.empty()) {
-      if (pending.empty()) return InternalError("tile fetch: nothing to fetch before the end");
-      auto earliest = std::min_element(pending.begin(), pending.end(), [](auto& a, auto& b) {
-                        return a.second.due < b.second.due;
-                      })->second.due;
-      clock_.SleepFor(std::chrono::ceil<std::chrono::milliseconds>(earliest - clock_.Now()));
-      continue;
-    }
-
-    auto wait = std::chrono::milliseconds(1000);
-    for (auto& [i, slot] : pending) {
-      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(slot.due - now));
-    }
-    std::optional<HttpClient::Completion> done =
-        http_.Wait(std::max(wait, std::chrono::milliseconds(0)));
-    if (!done) continue;
-    auto node = in_flight.extract(done->id);
-    if (node.empty()) continue;
-    Slot slot = std::move(node.mapped());
-    const std::string url = url_for(slot);
-
-    if (done->response.ok() && done->response->status_code == 404 && slot.width < kTileWidth &&
-        !slot.ask_full) {
+        return index + 1;
+      },
+      .url =
+          [&](const FetchPiece& piece) {
+            // PieceUrl::kFallback: the partial tile answered 404; ask for the full tile.
+            const uint16_t width =
+                piece.url == PieceUrl::kFallback ? kTileWidth : width_of(piece.start);
+            return prefix_ + "/" +
+                   (level ? TilePath(*level, piece.start, width)
+                          : DataTilePath(piece.start, width));
+          },
       // The log may have replaced the partial tile by the full one.
-      slot.ask_full = true;
-      pending.emplace(slot.index, std::move(slot));
-      continue;
-    }
-    AttemptOutcome outcome = OutcomeOf(done->response, "GET " + url, clock_.Now());
-    if (!outcome.status.ok()) {
-      auto delay = slot.backoff.NextDelay(outcome.status, outcome.retry_after);
-      if (!delay) {
-        cancel_all();
-        return Status(outcome.status.code(),
-                      outcome.status.message() + " (after " +
-                          std::to_string(slot.backoff.attempts_failed()) + " attempt(s))");
-      }
-      slot.due = clock_.Now() + *delay;
-      pending.emplace(slot.index, std::move(slot));
-      continue;
-    }
-    auto body = std::make_unique<std::string>(std::move(done->response->body));
-    Result<size_t> keep = NormalizeTile(level, slot.index, slot.width, AsBytes(*body), url);
-    if (!keep.ok()) {
-      // A cut or garbled tile may come from a cache or frontend: retry, and report
-      // kMalformed only if the log keeps serving it.
-      auto delay = slot.backoff.NextDelay(UnavailableError(keep.status().message()), std::nullopt);
-      if (!delay) {
-        cancel_all();
-        return Status(Code::kMalformed, keep.status().message() + " (after " +
-                                            std::to_string(slot.backoff.attempts_failed()) + " attempt(s))");
-      }
-      slot.due = clock_.Now() + *delay;
-      pending.emplace(slot.index, std::move(slot));
-      continue;
-    }
-    body->resize(*keep);
-    ready.emplace(slot.index, std::make_pair(slot.width, std::move(body)));
-
-    while (!ready.empty() && ready.begin()->first == next_deliver) {
-      const auto& [width, tile] = ready.begin()->second;
-      if (Status s = sink(next_deliver, width, AsBytes(*tile)); !s.ok()) {
-        cancel_all();
-        return s;
-      }
-      ++next_deliver;
-      ready.erase(ready.begin());
-    }
-  }
-  return OkStatus();
+      .has_fallback =
+          [&](const FetchPiece& piece) { return width_of(piece.start) < kTileWidth; },
+      .judge = [&](const FetchPiece& piece, const std::string& url,
+                   std::string&& body) -> Result<AcceptedPiece<Tile>> {
+        auto tile =
+            std::make_unique<Tile>(Tile{.width = width_of(piece.start), .body = std::move(body)});
+        Result<size_t> keep =
+            NormalizeTile(level, piece.start, tile->width, AsBytes(tile->body), url);
+        // A cut or garbled tile may come from a cache or frontend: FetchInOrder retries it,
+        // and reports kMalformed only if the log keeps serving it.
+        if (!keep.ok()) return MalformedError(keep.status().message());
+        tile->body.resize(*keep);
+        return AcceptedPiece<Tile>{.answer = std::move(tile), .covered_end = piece.start + 1};
+      },
+      .deliver = [&](uint64_t index, const Tile& tile) {
+        return sink(index, tile.width, AsBytes(tile.body));
+      },
+  };
+  return FetchInOrder(http_, clock_,
+                      {.retry = options_.retry, .max_in_flight = options_.max_requests_in_flight},
+                      first_tile, end_tile_exclusive, policy);
 }
 
 }  // namespace pinwatch::ctlog

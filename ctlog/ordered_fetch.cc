@@ -1,0 +1,155 @@
+#include "ctlog/ordered_fetch.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <random>
+
+namespace pinwatch::ctlog::ordered_fetch_internal {
+namespace {
+
+// Pending is a piece still to be fetched, with its retry state.
+struct Pending {
+  FetchPiece piece;
+  Backoff backoff;
+  std::chrono::system_clock::time_point due{};  // not before this (after a retry delay)
+};
+
+}  // namespace
+
+Status Run(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t start,
+           uint64_t end_exclusive, const UntypedPolicy& policy) {
+  if (start > end_exclusive) {
+    return InternalError("FetchInOrder: start " + std::to_string(start) + " > end_exclusive " +
+                         std::to_string(end_exclusive));
+  }
+  const size_t max_in_flight = std::max<size_t>(options.max_in_flight, 1);
+  std::random_device seeder;
+
+  std::map<uint64_t, Pending> waiting;  // by piece start; pieces never overlap
+  std::map<HttpClient::RequestId, Pending> in_flight;
+  std::map<uint64_t, uint64_t> ready;  // accepted: piece start -> covered_end
+  uint64_t next_new = start;           // units below this belong to some piece
+  uint64_t next_deliver = start;
+
+  auto cancel_all = [&] {
+    for (auto& [id, p] : in_flight) http.Cancel(id);
+  };
+
+  while (next_deliver < end_exclusive) {
+    // Issue requests: pieces whose retry delay is over first (lowest start first), then
+    // new pieces. Beyond the head, ready answers plus in-flight requests stay under
+    // 2 * max_in_flight, so a slow head bounds the memory held for later pieces.
+    const auto now = clock.Now();
+    while (in_flight.size() < max_in_flight) {
+      std::optional<Pending> next;
+      for (auto it = waiting.begin(); it != waiting.end(); ++it) {
+        if (it->second.due <= now) {
+          next = std::move(it->second);
+          waiting.erase(it);
+          break;
+        }
+      }
+      if (!next && next_new < end_exclusive) {
+        const bool window_full = ready.size() + in_flight.size() >= 2 * max_in_flight;
+        if (window_full && next_new != next_deliver) break;
+        Result<uint64_t> piece_end = policy.piece_end(next_new);
+        if (!piece_end.ok()) {
+          cancel_all();
+          return piece_end.status();
+        }
+        if (*piece_end <= next_new || *piece_end > end_exclusive) {
+          cancel_all();
+          return InternalError("FetchInOrder: piece [" + std::to_string(next_new) + ", " +
+                               std::to_string(*piece_end) + ") outside the range");
+        }
+        next.emplace(Pending{.piece = {.start = next_new, .end_exclusive = *piece_end},
+                             .backoff = Backoff(options.retry, seeder())});
+        next_new = *piece_end;
+      }
+      if (!next) break;
+      const HttpClient::RequestId id = http.Start(policy.url(next->piece));
+      in_flight.emplace(id, std::move(*next));
+    }
+
+    if (in_flight.empty()) {
+      // Everything left is waiting out a retry delay.
+      if (waiting.empty()) return InternalError("FetchInOrder: nothing to fetch before the end");
+      auto earliest = std::min_element(waiting.begin(), waiting.end(), [](auto& a, auto& b) {
+                        return a.second.due < b.second.due;
+                      })->second.due;
+      clock.SleepFor(std::chrono::ceil<std::chrono::milliseconds>(earliest - clock.Now()));
+      continue;
+    }
+
+    // Wake up in time for the earliest retry, at the latest after a second.
+    auto wait = std::chrono::milliseconds(1000);
+    for (auto& [s, p] : waiting) {
+      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(p.due - now));
+    }
+    std::optional<HttpClient::Completion> done =
+        http.Wait(std::max(wait, std::chrono::milliseconds(0)));
+    if (!done) continue;
+    auto node = in_flight.extract(done->id);
+    if (node.empty()) continue;  // cancelled earlier; cannot happen, but harmless
+    Pending p = std::move(node.mapped());
+    const std::string url = policy.url(p.piece);
+
+    if (done->response.ok() && done->response->status_code == 404 &&
+        p.piece.url == PieceUrl::kPrimary && policy.has_fallback && policy.has_fallback(p.piece)) {
+      p.piece.url = PieceUrl::kFallback;
+      waiting.emplace(p.piece.start, std::move(p));
+      continue;
+    }
+
+    AttemptOutcome outcome = OutcomeOf(done->response, "GET " + url, clock.Now());
+    Code final_code = outcome.status.code();
+    uint64_t covered_end = 0;
+    if (outcome.status.ok()) {
+      Result<uint64_t> judged = policy.judge(p.piece, url, std::move(done->response->body));
+      if (judged.ok()) {
+        covered_end = *judged;
+      } else {
+        final_code = judged.status().code();
+        outcome.status = UnavailableError(judged.status().message());
+      }
+    }
+    if (!outcome.status.ok()) {
+      auto delay = p.backoff.NextDelay(outcome.status, outcome.retry_after);
+      if (!delay) {
+        cancel_all();
+        return Status(final_code, outcome.status.message() + " (after " +
+                                      std::to_string(p.backoff.attempts_failed()) +
+                                      " attempt(s))");
+      }
+      p.due = clock.Now() + *delay;
+      waiting.emplace(p.piece.start, std::move(p));
+      continue;
+    }
+    if (covered_end <= p.piece.start || covered_end > p.piece.end_exclusive) {
+      cancel_all();
+      return InternalError(url + ": judged to cover up to " + std::to_string(covered_end) +
+                           ", outside the piece");
+    }
+
+    if (covered_end < p.piece.end_exclusive) {
+      // Short answer: ask for the rest, from where the answer stopped, with fresh retries.
+      const FetchPiece rest = {.start = covered_end, .end_exclusive = p.piece.end_exclusive};
+      waiting.emplace(covered_end,
+                      Pending{.piece = rest, .backoff = Backoff(options.retry, seeder())});
+    }
+    ready.emplace(p.piece.start, covered_end);
+
+    while (!ready.empty() && ready.begin()->first == next_deliver) {
+      if (Status s = policy.deliver(next_deliver); !s.ok()) {
+        cancel_all();
+        return s;
+      }
+      next_deliver = ready.begin()->second;
+      ready.erase(ready.begin());
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace pinwatch::ctlog::ordered_fetch_internal
