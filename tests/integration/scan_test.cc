@@ -76,6 +76,16 @@ struct Collected {
   }
 };
 
+// FreshScan is one Scan of a log from scratch: a new source, verifier and sink.
+struct FreshScan {
+  FreshScan(const SimProcess& sim, Api api, LogSourceOptions options = TestOptions())
+      : source(SourceFor(sim, api, options)), result(Scan(*source, verifier, got.Sink())) {}
+  std::unique_ptr<LogSource> source;
+  TreeVerifier verifier{CompactRange(), std::nullopt};
+  Collected got;
+  Result<ScanResult> result;
+};
+
 class ScanTest : public ::testing::TestWithParam<Api> {};
 
 // The issue's yardstick: a simulated log of 100,000 entries downloads and verifies over
@@ -162,14 +172,11 @@ TEST_P(ScanTest, TransientFaultsAreRetried) {
                              R"({"delay_ms": 20})"}) {
     SCOPED_TRACE(faults);
     SetFaults(*sim, faults);
-    auto source = SourceFor(*sim, GetParam());
-    TreeVerifier verifier({}, std::nullopt);
-    Collected got;
-    auto result = Scan(*source, verifier, got.Sink());
-    ASSERT_TRUE(result.ok()) << result.status().ToString();
-    EXPECT_FALSE(result->misbehaviour.has_value()) << result->misbehaviour->detail;
-    EXPECT_EQ(verifier.verified_end(), 3000u);
-    EXPECT_EQ(got.count, 3000u);
+    FreshScan run(*sim, GetParam());
+    ASSERT_TRUE(run.result.ok()) << run.result.status().ToString();
+    EXPECT_FALSE(run.result->misbehaviour.has_value()) << run.result->misbehaviour->detail;
+    EXPECT_EQ(run.verifier.verified_end(), 3000u);
+    EXPECT_EQ(run.got.count, 3000u);
   }
 }
 
@@ -185,71 +192,59 @@ TEST_P(ScanTest, PersistentFaultsFailCleanly) {
   for (const auto& [faults, code] : cases) {
     SCOPED_TRACE(faults);
     SetFaults(*sim, faults);
-    auto source = SourceFor(*sim, GetParam());
-    TreeVerifier verifier({}, std::nullopt);
-    Collected got;
-    auto result = Scan(*source, verifier, got.Sink());
-    ASSERT_FALSE(result.ok());
-    EXPECT_EQ(result.status().code(), code) << result.status().ToString();
-    EXPECT_EQ(verifier.verified_end(), 0u);
-    EXPECT_EQ(verifier.pending_end(), 0u);
+    FreshScan run(*sim, GetParam());
+    ASSERT_FALSE(run.result.ok());
+    EXPECT_EQ(run.result.status().code(), code) << run.result.status().ToString();
+    EXPECT_EQ(run.verifier.verified_end(), 0u);
+    EXPECT_EQ(run.verifier.pending_end(), 0u);
   }
   // Slow answers beyond the request timeout are a timeout, then kUnavailable.
   SetFaults(*sim, R"({"delay_ms": 400})");
   LogSourceOptions options = TestOptions();
   options.request_timeout_ms = 100;
   options.retry.max_attempts = 2;
-  auto source = SourceFor(*sim, GetParam(), options);
-  TreeVerifier verifier({}, std::nullopt);
-  Collected got;
-  auto result = Scan(*source, verifier, got.Sink());
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), Code::kUnavailable) << result.status().ToString();
+  FreshScan run(*sim, GetParam(), options);
+  ASSERT_FALSE(run.result.ok());
+  EXPECT_EQ(run.result.status().code(), Code::kUnavailable) << run.result.status().ToString();
 }
 
 // A validly signed head whose root does not match the entries is misbehaviour with evidence.
 TEST_P(ScanTest, WrongRootIsMisbehaviour) {
   auto sim = StartSim({"--entries", "2000", "--seed", "wrong-root", "--fault-wrong-root"});
   ASSERT_TRUE(sim);
-  auto source = SourceFor(*sim, GetParam());
-  TreeVerifier verifier({}, std::nullopt);
-  Collected got;
-  auto result = Scan(*source, verifier, got.Sink());
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  ASSERT_TRUE(result->misbehaviour.has_value());
-  EXPECT_EQ(result->misbehaviour->kind, Misbehaviour::Kind::kRootMismatch);
-  ASSERT_TRUE(result->misbehaviour->computed_root.has_value());
-  EXPECT_NE(*result->misbehaviour->computed_root, result->misbehaviour->tree_head->root_hash);
-  EXPECT_EQ(got.count, 2000u);                // delivered, but not verified:
-  EXPECT_EQ(verifier.verified_end(), 0u);     // the position rewinds
-  EXPECT_EQ(verifier.pending_end(), 0u);
+  FreshScan run(*sim, GetParam());
+  ASSERT_TRUE(run.result.ok()) << run.result.status().ToString();
+  const std::optional<Misbehaviour>& m = run.result->misbehaviour;
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->kind, Misbehaviour::Kind::kRootMismatch);
+  ASSERT_TRUE(m->computed_root.has_value());
+  EXPECT_NE(*m->computed_root, m->tree_head->root_hash);
+  EXPECT_EQ(run.got.count, 2000u);                // delivered, but not verified:
+  EXPECT_EQ(run.verifier.verified_end(), 0u);     // the position rewinds
+  EXPECT_EQ(run.verifier.pending_end(), 0u);
 }
 
 // A tampered entry changes the tree: the recomputed root no longer matches the signed one.
 TEST_P(ScanTest, TamperedEntryIsMisbehaviour) {
   auto sim = StartSim({"--entries", "2000", "--seed", "tamper", "--fault-tamper-index", "1234"});
   ASSERT_TRUE(sim);
-  auto source = SourceFor(*sim, GetParam());
-  TreeVerifier verifier({}, std::nullopt);
-  Collected got;
-  auto result = Scan(*source, verifier, got.Sink());
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  ASSERT_TRUE(result->misbehaviour.has_value());
-  EXPECT_EQ(result->misbehaviour->kind, Misbehaviour::Kind::kRootMismatch);
-  EXPECT_EQ(verifier.verified_end(), 0u);
+  FreshScan run(*sim, GetParam());
+  ASSERT_TRUE(run.result.ok()) << run.result.status().ToString();
+  const std::optional<Misbehaviour>& m = run.result->misbehaviour;
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->kind, Misbehaviour::Kind::kRootMismatch);
+  EXPECT_EQ(run.verifier.verified_end(), 0u);
 }
 
 TEST_P(ScanTest, BadSignatureIsMisbehaviourAndFetchesNothing) {
   auto sim = StartSim({"--entries", "500", "--seed", "bad-sig", "--fault-bad-signature"});
   ASSERT_TRUE(sim);
-  auto source = SourceFor(*sim, GetParam());
-  TreeVerifier verifier({}, std::nullopt);
-  Collected got;
-  auto result = Scan(*source, verifier, got.Sink());
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  ASSERT_TRUE(result->misbehaviour.has_value());
-  EXPECT_EQ(result->misbehaviour->kind, Misbehaviour::Kind::kBadTreeHeadSignature);
-  EXPECT_EQ(got.count, 0u);
+  FreshScan run(*sim, GetParam());
+  ASSERT_TRUE(run.result.ok()) << run.result.status().ToString();
+  const std::optional<Misbehaviour>& m = run.result->misbehaviour;
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->kind, Misbehaviour::Kind::kBadTreeHeadSignature);
+  EXPECT_EQ(run.got.count, 0u);
 }
 
 // Two validly signed heads with different roots for one size: a fork, caught on the head
@@ -257,22 +252,19 @@ TEST_P(ScanTest, BadSignatureIsMisbehaviourAndFetchesNothing) {
 TEST_P(ScanTest, ForkIsMisbehaviour) {
   auto sim = StartSim({"--entries", "1000", "--seed", "fork"});
   ASSERT_TRUE(sim);
-  auto source = SourceFor(*sim, GetParam());
-  TreeVerifier verifier({}, std::nullopt);
-  Collected got;
-  auto first = Scan(*source, verifier, got.Sink());
-  ASSERT_TRUE(first.ok() && !first->misbehaviour) << first.status().ToString();
+  FreshScan run(*sim, GetParam());
+  ASSERT_TRUE(run.result.ok() && !run.result->misbehaviour) << run.result.status().ToString();
   SetFaults(*sim, R"({"fork": true})");  // heads alternate: true, forked, true, ...
   std::optional<Misbehaviour> seen;
   for (int i = 0; i < 2 && !seen; ++i) {
-    auto again = Scan(*source, verifier, got.Sink());
+    auto again = Scan(*run.source, run.verifier, run.got.Sink());
     ASSERT_TRUE(again.ok()) << again.status().ToString();
     seen = again->misbehaviour;
   }
   ASSERT_TRUE(seen.has_value());
   EXPECT_EQ(seen->kind, Misbehaviour::Kind::kForkedTreeHead);
   EXPECT_EQ(seen->verified_head->tree_size, seen->tree_head->tree_size);
-  EXPECT_EQ(got.count, 1000u);
+  EXPECT_EQ(run.got.count, 1000u);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothApis, ScanTest, ::testing::Values(Api::kRfc6962, Api::kStaticCt), ApiName);
