@@ -10,6 +10,8 @@
 
 #include "base/byte_reader.h"
 #include "base/encoding.h"
+#include "monitor/cert_view.h"
+#include "monitor/der.h"
 #include "tests/support/testdata.h"
 
 namespace pinwatch::monitor::testing {
@@ -56,5 +58,32 @@ inline Der Cat(std::initializer_list<Der> parts) {
   for (const Der& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
 }
+
+// A hand-made TBS with the parts the real certificates lack. Field builders below let the
+// malformed cases change one part at a time.
+struct TbsParts {
+  Der version = Tlv(0xa0, {Tlv(der::kInteger, {{0x02}})});
+  Der serial = Tlv(der::kInteger, {{0x01}});
+  Der signature = Tlv(der::kSequence, {Tlv(der::kObjectIdentifier, {{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02}})});
+  Der issuer = Tlv(der::kSequence, {Tlv(der::kSet, {Tlv(der::kSequence, {Tlv(der::kObjectIdentifier, {{0x55, 0x04, 0x03}}), Tlv(der::kPrintableString, {Raw("Test CA")})})})});
+  Der validity = Tlv(der::kSequence, {Tlv(der::kUtcTime, {Raw("240101000000Z")}), Tlv(der::kGeneralizedTime, {Raw("20500101000000Z")})});
+  Der subject = Tlv(der::kSequence, {
+      Tlv(der::kSet, {Tlv(der::kSequence, {Tlv(der::kObjectIdentifier, {{0x55, 0x04, 0x0a}}), Tlv(der::kUtf8String, {Raw("Org")})})}),
+      Tlv(der::kSet, {Tlv(der::kSequence, {Tlv(der::kObjectIdentifier, {{0x55, 0x04, 0x03}}), Tlv(der::kUtf8String, {Raw("a.example")})}),
+                      Tlv(der::kSequence, {Tlv(der::kObjectIdentifier, {{0x55, 0x04, 0x03}}), Tlv(der::kIa5String, {Raw("b.example")})})})});
+  Der spki = Tlv(der::kSequence, {Tlv(der::kSequence, {Tlv(der::kObjectIdentifier, {{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}})}), Tlv(der::kBitString, {{0x00, 0x04, 0x01}})});
+  Der san = Tlv(der::kSequence, {Tlv(der::kObjectIdentifier, {{0x55, 0x1d, 0x11}}), Tlv(der::kOctetString, {Tlv(der::kSequence, {
+      Tlv(kGeneralNameDns, {Raw("c.example")}), Tlv(kGeneralNameIp, {{192, 0, 2, 1}}),
+      Tlv(der::ContextPrimitive(1), {Raw("x@example")}),
+      Tlv(kGeneralNameIp, {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}}),
+      Tlv(kGeneralNameDns, {Raw("*.d.example")})})})});
+  Der poison = Tlv(der::kSequence, {Tlv(der::kObjectIdentifier, {{kOidCtPoison.begin(), kOidCtPoison.end()}}), Tlv(der::kBoolean, {{0xff}}), Tlv(der::kOctetString, {{0x05, 0x00}})});
+  Der extensions = Tlv(0xa3, {Tlv(der::kSequence, {san, poison})});
+  Der trailer{};
+
+  Der Build() const {
+    return Tlv(der::kSequence, {version, serial, signature, issuer, validity, subject, spki, extensions, trailer});
+  }
+};
 
 }  // namespace pinwatch::monitor::testing
