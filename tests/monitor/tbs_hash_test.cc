@@ -140,12 +140,15 @@ TEST(TbsIdentityHandMade, LengthsShrinkAcrossTheLongFormBoundaries) {
   with.extensions = Tlv(0xa3, {Tlv(der::kSequence, {with.san, sct, with.poison})});
   TbsParts without;
   without.extensions = Tlv(0xa3, {Tlv(der::kSequence, {without.san})});
-  Result<TbsView> tbs = ParseTbsCertificate(with.Build());
+  const Der with_der = with.Build();  // the view aliases it
+  Result<TbsView> tbs = ParseTbsCertificate(with_der);
   ASSERT_TRUE(tbs.ok()) << tbs.status().ToString();
   EXPECT_TRUE(tbs->has_sct_list);
+  ASSERT_EQ(with_der[1], 0x82);  // two length octets before, one after (checked below)
   std::vector<uint8_t> rebuilt;
   EncodeTbsWithoutCtExtensions(*tbs, rebuilt);
   EXPECT_EQ(rebuilt, without.Build());
+  EXPECT_EQ(rebuilt[1], 0x81);
   ctlog::Sha256 sha;
   EXPECT_EQ(ComputeTbsIdentityHash(*tbs, sha), ctlog::Sha256Of(without.Build()));
 }
