@@ -296,3 +296,25 @@ TEST_F(RealMalformed, WrongOuterTagsAndTrailingBytes) {
 
 }  // namespace
 }  // namespace pinwatch::monitor
+
+namespace pinwatch::monitor {
+namespace {
+
+// The hand-made fuzz seeds are what their names say, so the fuzzer starts from valid inputs.
+TEST(FuzzSeeds, ParseAsNamed) {
+  const std::string dir = std::string(PINWATCH_SOURCE_DIR) + "/tests/fuzz/corpus/cert_view/";
+  for (const char* name : {"precert.der", "final_cert_with_sct_list.der", "no_extensions.der"}) {
+    std::vector<uint8_t> der = pinwatch::testing::ReadFileBytes(dir + name);
+    EXPECT_TRUE(ParseCertificate(der).ok()) << name;
+  }
+  std::vector<uint8_t> tbs = pinwatch::testing::ReadFileBytes(dir + "precert_tbs.der");
+  Result<TbsView> view = ParseTbsCertificate(tbs);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  EXPECT_TRUE(view->has_poison);
+  EXPECT_EQ(view->san_ip_address_count, 1u);
+  std::vector<uint8_t> bad = pinwatch::testing::ReadFileBytes(dir + "nonminimal_length.der");
+  EXPECT_EQ(ParseTbsCertificate(bad).status().message(), "tbsCertificate: non-minimal length at byte offset 0");
+}
+
+}  // namespace
+}  // namespace pinwatch::monitor
