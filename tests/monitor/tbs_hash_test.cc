@@ -1,0 +1,2 @@
+// Filled in below.
+#include "monitor/tbs_hash.h"
