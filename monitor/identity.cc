@@ -17,11 +17,8 @@
 #include <memory>
 
 #include "base/encoding.h"
-// TODO(issue 3): drop this guard once branch `der` (monitor/tbs_hash.h) is merged here.
-#if __has_include("monitor/tbs_hash.h")
+#include "monitor/cert_view.h"
 #include "monitor/tbs_hash.h"
-#define PINWATCH_HAVE_TBS_HASH 1
-#endif
 
 namespace pinwatch::monitor {
 namespace {
@@ -89,36 +86,6 @@ std::vector<uint8_t> WrapTbsAsCertificate(Bytes tbs) {
   out.insert(out.end(), tbs.begin(), tbs.end());
   out.insert(out.end(), std::begin(kPlaceholderSignature), std::end(kPlaceholderSignature));
   return out;
-}
-
-// TbsOf returns the TBSCertificate TLV inside a Certificate that d2i_X509 has accepted:
-//   Certificate ::= SEQUENCE { tbsCertificate TBSCertificate, ... }
-// read with OpenSSL's ASN1_get_object (OpenSSL 3.0 has no i2d_X509_tbs, and i2d_re_X509_tbs
-// re-encodes rather than returning the input bytes). d2i_X509 also accepts BER, so an
-// indefinite length is refused here: the identity is defined over DER.
-// TODO(issue 3): use monitor/cert_view.h ParseCertificate once branch `der` is merged.
-Result<Bytes> TbsOf(Bytes certificate_der) {
-  const unsigned char* p = certificate_der.data();
-  const long max = static_cast<long>(certificate_der.size());
-  long length = 0;
-  int tag = 0, xclass = 0;
-  // Certificate ::= SEQUENCE {
-  int ret = ASN1_get_object(&p, &length, &tag, &xclass, max);
-  if ((ret & 0x80) != 0 || (ret & 0x01) != 0 || tag != V_ASN1_SEQUENCE) {
-    ERR_clear_error();
-    return MalformedError("Certificate: not a DER SEQUENCE");
-  }
-  //   tbsCertificate TBSCertificate,  -- SEQUENCE
-  const unsigned char* tbs_start = p;
-  const long remaining = max - (p - certificate_der.data());
-  ret = ASN1_get_object(&p, &length, &tag, &xclass, remaining);
-  if ((ret & 0x80) != 0 || (ret & 0x01) != 0 || tag != V_ASN1_SEQUENCE) {
-    ERR_clear_error();
-    return MalformedError("Certificate.tbsCertificate: not a DER SEQUENCE");
-  }
-  const size_t header = static_cast<size_t>(p - tbs_start);
-  return certificate_der.subspan(static_cast<size_t>(tbs_start - certificate_der.data()),
-                                 header + static_cast<size_t>(length));
 }
 
 // PrintName renders a DN with X509_NAME_print_ex and the given XN_FLAG_* flags.
@@ -228,27 +195,10 @@ Status ReadCommonNames(const X509_NAME* subject, CertIdentity& id) {
   return OkStatus();
 }
 
-// SpkiSha256 hashes the certificate's SubjectPublicKeyInfo. i2d_X509_PUBKEY re-encodes it
-// from the fields OpenSSL kept as decoded (the algorithm parameters and the BIT STRING with its
-// unused-bits count), so for DER input it reproduces the certificate's bytes. That is checked
-// (the encoding must occur inside the TBS), or the hash would not be the one pins are computed
-// over (RFC 7469 §2.4: over the DER SPKI as the certificate holds it).
-Result<Hash> SpkiSha256(X509* x509, Bytes tbs) {
-  X509_PUBKEY* pubkey = X509_get_X509_PUBKEY(x509);
-  if (pubkey == nullptr) return MalformedError("subjectPublicKeyInfo: missing");
-  unsigned char* spki = nullptr;
-  const int spki_len = i2d_X509_PUBKEY(pubkey, &spki);
-  OpenSslBytesPtr owned(spki);
-  if (spki_len <= 0) return MalformedError("subjectPublicKeyInfo: OpenSSL could not encode it");
-  const Bytes spki_der(spki, static_cast<size_t>(spki_len));
-  if (std::search(tbs.begin(), tbs.end(), spki_der.begin(), spki_der.end()) == tbs.end()) {
-    return MalformedError("subjectPublicKeyInfo: not in DER form (OpenSSL's re-encoding differs)");
-  }
-  return ctlog::Sha256Of(spki_der);
-}
-
-// ReadPublicKey fills the key fields and the SPKI hashes.
-Status ReadPublicKey(X509* x509, Bytes tbs, CertIdentity& id) {
+// ReadPublicKey fills the key fields and the SPKI hashes. The hashes are over the SPKI TLV
+// exactly as the certificate holds it (`tbs` was parsed strictly by cert_view), which is
+// what pins are computed over (RFC 7469 §2.4), not over OpenSSL's re-encoding.
+Status ReadPublicKey(X509* x509, const TbsView& tbs, CertIdentity& id) {
   X509_PUBKEY* pubkey = X509_get_X509_PUBKEY(x509);
   if (pubkey == nullptr) return MalformedError("subjectPublicKeyInfo: missing");
   ASN1_OBJECT* algorithm = nullptr;
@@ -259,9 +209,7 @@ Status ReadPublicKey(X509* x509, Bytes tbs, CertIdentity& id) {
   const int name_len = OBJ_obj2txt(name, sizeof(name), algorithm, 0);
   if (name_len > 0 && static_cast<size_t>(name_len) < sizeof(name)) id.key_algorithm = name;
 
-  Result<Hash> spki_sha256 = SpkiSha256(x509, tbs);
-  if (!spki_sha256.ok()) return spki_sha256.status();
-  id.spki_sha256 = *spki_sha256;
+  id.spki_sha256 = ctlog::Sha256Of(tbs.subject_public_key_info);
   id.spki_sha256_hex = HexEncode(id.spki_sha256);
   id.spki_sha256_pin = "sha256/" + Base64Encode(id.spki_sha256);
 
@@ -288,18 +236,15 @@ Status ReadPublicKey(X509* x509, Bytes tbs, CertIdentity& id) {
   return OkStatus();
 }
 
-// TbsIdentityHash is the one call into monitor/tbs_hash.h.
-Result<Hash> TbsIdentityHash([[maybe_unused]] Bytes tbs) {
-#ifdef PINWATCH_HAVE_TBS_HASH
-  return ComputeTbsIdentityHash(tbs);
-#else
-  return Hash{};
-#endif
+// TbsHasher is this thread's hasher for ComputeTbsIdentityHash.
+ctlog::Sha256& TbsHasher() {
+  thread_local ctlog::Sha256 sha;
+  return sha;
 }
 
-// ReadIdentity extracts every leaf fact from a decoded certificate whose TBSCertificate DER
-// is `tbs`.
-Result<CertIdentity> ReadIdentity(X509* x509, Bytes tbs) {
+// ReadIdentity extracts every leaf fact from a certificate decoded by OpenSSL (`x509`) whose
+// TBSCertificate cert_view parsed strictly (`tbs`).
+Result<CertIdentity> ReadIdentity(X509* x509, const TbsView& tbs) {
   CertIdentity id;
   id.precertificate = X509_get_ext_by_NID(x509, NID_ct_precert_poison, -1) >= 0;
 
@@ -344,23 +289,20 @@ Result<CertIdentity> ReadIdentity(X509* x509, Bytes tbs) {
 
   if (Status s = ReadPublicKey(x509, tbs, id); !s.ok()) return s;
 
-  Result<Hash> tbs_hash = TbsIdentityHash(tbs);
-  if (!tbs_hash.ok()) return tbs_hash.status();
-  id.tbs_identity_hash = *tbs_hash;
+  id.tbs_identity_hash = ComputeTbsIdentityHash(tbs, TbsHasher());
   return id;
 }
 
-// ResolveLink fills one chain link from the certificate DER.
+// ResolveLink fills one chain link from the certificate DER. Only the SPKI is needed, so
+// the strict DER parse (cert_view) is enough: no OpenSSL decode per chain certificate.
 void ResolveLink(Bytes der, ChainLink& link) {
-  link.status = ChainLinkStatus::kUnparseable;
-  Result<X509Ptr> x509 = DecodeX509(der, "chain certificate");
-  if (!x509.ok()) return;
-  Result<Bytes> tbs = TbsOf(der);
-  if (!tbs.ok()) return;
-  Result<Hash> spki_sha256 = SpkiSha256(x509->get(), *tbs);
-  if (!spki_sha256.ok()) return;
+  Result<CertificateView> cert = ParseCertificate(der);
+  if (!cert.ok()) {
+    link.status = ChainLinkStatus::kUnparseable;
+    return;
+  }
   link.status = ChainLinkStatus::kResolved;
-  link.spki_sha256 = *spki_sha256;
+  link.spki_sha256 = ctlog::Sha256Of(cert->tbs.subject_public_key_info);
 }
 
 }  // namespace
@@ -400,11 +342,12 @@ bool IsHostname(std::string_view name) {
 }
 
 Result<CertIdentity> ParseCertificateIdentity(Bytes certificate_der) {
+  // Strict DER first: it is cheap, and the SPKI and TBS hashes are defined over DER.
+  Result<CertificateView> cert = ParseCertificate(certificate_der);
+  if (!cert.ok()) return MalformedError("certificate: " + cert.status().message());
   Result<X509Ptr> x509 = DecodeX509(certificate_der, "certificate");
   if (!x509.ok()) return x509.status();
-  Result<Bytes> tbs = TbsOf(certificate_der);
-  if (!tbs.ok()) return tbs.status();
-  Result<CertIdentity> id = ReadIdentity(x509->get(), *tbs);
+  Result<CertIdentity> id = ReadIdentity(x509->get(), cert->tbs);
   if (!id.ok()) return id.status();
   id->entry_type = ctlog::LogEntryType::kX509Entry;
   id->certificate_sha256 = ctlog::Sha256Of(certificate_der);
@@ -412,11 +355,12 @@ Result<CertIdentity> ParseCertificateIdentity(Bytes certificate_der) {
 }
 
 Result<CertIdentity> ParsePrecertIdentity(Bytes tbs_certificate, const ctlog::Hash& issuer_key_hash) {
-  if (tbs_certificate.empty()) return MalformedError("PreCert.tbs_certificate: empty");
+  Result<TbsView> tbs = ParseTbsCertificate(tbs_certificate);
+  if (!tbs.ok()) return MalformedError("PreCert.tbs_certificate: " + tbs.status().message());
   const std::vector<uint8_t> wrapped = WrapTbsAsCertificate(tbs_certificate);
   Result<X509Ptr> x509 = DecodeX509(wrapped, "PreCert.tbs_certificate (wrapped as a Certificate)");
   if (!x509.ok()) return x509.status();
-  Result<CertIdentity> id = ReadIdentity(x509->get(), tbs_certificate);
+  Result<CertIdentity> id = ReadIdentity(x509->get(), *tbs);
   if (!id.ok()) return id.status();
   id->entry_type = ctlog::LogEntryType::kPrecertEntry;
   id->precertificate = true;

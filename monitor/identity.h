@@ -35,10 +35,10 @@ std::string_view KeyTypeName(KeyType type);
 
 // ChainLinkStatus says how much is known about one certificate of the issuing chain.
 enum class ChainLinkStatus {
-  kResolved,             // the DER was available and OpenSSL parsed it: spki_sha256 is set
+  kResolved,             // the DER was available and parsed (strict DER): spki_sha256 is set
   kMissing,              // static-ct-api: the IssuerLookup had no DER for this fingerprint
   kFingerprintMismatch,  // static-ct-api: the DER the lookup gave does not hash to the fingerprint
-  kUnparseable,          // the DER was available but OpenSSL refused it
+  kUnparseable,          // the DER was available but is not a DER Certificate (cert_view)
 };
 
 // ChainLink is one certificate of the chain that the log stored with the entry, in the
@@ -137,8 +137,10 @@ bool IsHostname(std::string_view common_name);
 
 // ParseCertificateIdentity returns the facts of one DER X.509 certificate (x509_entry
 // semantics: entry_type kX509Entry, no chain, no issuer SPKI). kMalformed naming what
-// failed if OpenSSL refuses the DER, if it has trailing bytes, or if an extension it must
-// read (subjectAltName) does not decode. Thread-safe. Runs d2i_X509: slow path only.
+// failed if the strict DER parse (monitor/cert_view.h ParseCertificate, which the SPKI and
+// TBS identity hashes are defined over) or OpenSSL's d2i_X509 refuses it, if it has trailing
+// bytes, or if an extension it must read (subjectAltName) does not decode. Thread-safe.
+// Runs d2i_X509: slow path only.
 Result<CertIdentity> ParseCertificateIdentity(Bytes certificate_der);
 
 // ParsePrecertIdentity returns the facts of a precert_entry's PreCert: `tbs_certificate` (the
@@ -149,7 +151,8 @@ Result<CertIdentity> ParseCertificateIdentity(Bytes certificate_der);
 // verified or reported: only TBS fields are read. (The pre_certificate is not used because
 // its TBS is not what the final certificate carries: it still holds the poison and, when a
 // Precertificate Signing Certificate signed it, a different issuer and AKI; RFC 6962 §3.2.)
-// Errors and thread-safety as ParseCertificateIdentity.
+// The TBS is first parsed strictly (ParseTbsCertificate). Errors and thread-safety as
+// ParseCertificateIdentity.
 Result<CertIdentity> ParsePrecertIdentity(Bytes tbs_certificate, const ctlog::Hash& issuer_key_hash);
 
 // IssuerLookup returns the DER certificate whose SHA-256 is `fingerprint_sha256`, or nullopt
@@ -167,8 +170,9 @@ using IssuerLookup = std::function<std::optional<Bytes>(const ctlog::Hash& finge
 //    entry.chain_fingerprints (static-ct-api), resolving each fingerprint through `lookup`.
 //    A fingerprint the lookup does not know (or a null lookup) gives a kMissing link and the
 //    identity is still returned: the policy then sees which pins could not be checked. A
-//    chain certificate OpenSSL refuses gives a kUnparseable link, not an error, because the
-//    leaf's own facts are complete without it.
+//    chain certificate that is not DER gives a kUnparseable link, not an error, because the
+//    leaf's own facts are complete without it. Chain certificates are read with the strict
+//    DER parser only (their SPKI is all that is needed), never with OpenSSL.
 // Fails with kMalformed if the leaf (certificate or TBS) does not parse (the caller records
 // the entry as malformed with its raw bytes; nothing is dropped), or if chain_fingerprints
 // is not a multiple of 32 bytes. Does not keep `entry` or anything `lookup` returned.
