@@ -26,7 +26,10 @@ LogSourceOptions TestOptions() {
   return {.entries_per_request = 1000,  // ctsim answers at most 256: every answer is short
           .max_requests_in_flight = 4,
           .request_timeout_ms = 10'000,
-          .retry = {.max_attempts = 4, .base_delay_ms = 1, .max_delay_ms = 10}};
+          // Faults hit every k-th request of the whole server, so with 4 in flight one piece can
+          // draw several in a row; with 12 attempts a spurious failure needs 12 hits in a row for one
+          // piece (roughly (1/3)^11 per piece with "every 3").
+          .retry = {.max_attempts = 12, .base_delay_ms = 1, .max_delay_ms = 10}};
 }
 
 std::unique_ptr<LogSource> SourceFor(const SimProcess& sim, Api api, LogSourceOptions options = TestOptions()) {
