@@ -166,7 +166,10 @@ Status ReadSubjectAltNames(X509* x509, CertIdentity& id) {
     X509_EXTENSION* ext = X509_get_ext(x509, i);
     if (OBJ_obj2nid(X509_EXTENSION_get_object(ext)) != NID_subject_alt_name) continue;
     GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(ext)));
-    if (!names) return MalformedError("subjectAltName extension: OpenSSL could not decode GeneralNames");
+    if (!names) {
+      ERR_clear_error();
+      return MalformedError("subjectAltName extension: OpenSSL could not decode GeneralNames");
+    }
     for (int j = 0; j < sk_GENERAL_NAME_num(names.get()); ++j) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), j);
       if (name->type == GEN_DNS) {
@@ -189,7 +192,10 @@ Status ReadCommonNames(const X509_NAME* subject, CertIdentity& id) {
     unsigned char* utf8 = nullptr;
     const int len = ASN1_STRING_to_UTF8(&utf8, value);
     OpenSslBytesPtr owned(utf8);
-    if (len < 0) return MalformedError("subject commonName: not convertible to UTF-8");
+    if (len < 0) {
+      ERR_clear_error();
+      return MalformedError("subject commonName: not convertible to UTF-8");
+    }
     id.common_names.emplace_back(reinterpret_cast<const char*>(utf8), static_cast<size_t>(len));
   }
   return OkStatus();
@@ -216,7 +222,10 @@ Status ReadPublicKey(X509* x509, const TbsView& tbs, CertIdentity& id) {
   // An algorithm OpenSSL cannot decode leaves the key type unknown; the hashes above are
   // still exact, so this is not an error.
   EVP_PKEY* key = X509_get0_pubkey(x509);
-  if (key == nullptr) return OkStatus();
+  if (key == nullptr) {
+    ERR_clear_error();
+    return OkStatus();
+  }
   switch (EVP_PKEY_get_base_id(key)) {
     case EVP_PKEY_RSA:
     case EVP_PKEY_RSA_PSS: id.key_type = KeyType::kRsa; break;
