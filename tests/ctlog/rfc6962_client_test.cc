@@ -293,7 +293,7 @@ TEST_F(Rfc6962ClientTest, TruncatedJsonOnceIsRetried) {
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(delivered_to, 100u);
   EXPECT_EQ(server_.requests("/log/ct/v1/get-entries"), 2);
-  EXPECT_EQ(clock_.sleeps.size(), 1u);
+  // (No assertion on sleeps: full jitter may draw a zero delay, which needs no sleep.)
 }
 
 TEST_F(Rfc6962ClientTest, GarbageJsonOnceIsRetried) {
