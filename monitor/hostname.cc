@@ -11,8 +11,6 @@
 namespace pinwatch::monitor {
 namespace {
 
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 bool IsLdhOrUnderscore(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
@@ -74,7 +72,7 @@ Status ValidateLabels(std::string_view name) {
 std::optional<std::string_view> NormalizeCertificateName(std::string_view name, HostnameBuffer& buffer) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty() || name.size() > buffer.size()) return std::nullopt;
-  for (size_t i = 0; i < name.size(); ++i) buffer[i] = AsciiLower(name[i]);
+  for (size_t i = 0; i < name.size(); ++i) buffer[i] = AsciiLowercase(name[i]);
   return std::string_view(buffer.data(), name.size());
 }
 
@@ -103,7 +101,7 @@ Result<std::string> NormalizeWatchName(std::string_view name) {
     }
     a_labels.assign(owned.get());
   }
-  std::transform(a_labels.begin(), a_labels.end(), a_labels.begin(), AsciiLower);
+  std::transform(a_labels.begin(), a_labels.end(), a_labels.begin(), AsciiLowercase);
   if (Status s = ValidateLabels(a_labels); !s.ok()) return s;
   return a_labels;
 }

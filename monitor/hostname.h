@@ -29,6 +29,9 @@ inline constexpr size_t kMaxLabelBytes = 63;
 // a certificate name never allocates.
 using HostnameBuffer = std::array<char, kMaxHostnameBytes>;
 
+// AsciiLowercase returns c with 'A'..'Z' mapped to 'a'..'z'; every other byte unchanged.
+inline char AsciiLowercase(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
 // NormalizeCertificateName returns `name` with ASCII letters lowercased and one trailing dot
 // removed, written into `buffer`; the returned view aliases `buffer` (not `name`) and is valid
 // until the buffer is reused. Bytes >= 0x80 are copied unchanged: certificate names are never

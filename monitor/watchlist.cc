@@ -54,39 +54,60 @@ Result<WatchList> WatchList::Create(std::span<const WatchEntry> entries) {
                           std::to_string(kMaxWatchEntries));
   }
   WatchList list;
-  // Each entry adds at most two keys (its name and its parent); keep the table at most half full.
-  list.slots_.resize(std::bit_ceil(std::max<size_t>(16, 4 * entries.size())));
-  list.keys_.reserve(2 * entries.size());
   list.canonical_names_.reserve(entries.size());
   list.scopes_.reserve(entries.size());
-
+  std::vector<bool> is_address(entries.size());
+  size_t max_keys = 0;
+  // First pass: validate and canonicalise every entry, and bound the number of keys.
   for (size_t i = 0; i < entries.size(); ++i) {
     const WatchEntry& entry = entries[i];
-    const auto index = static_cast<uint32_t>(i);
     auto error = [&](const std::string& why) {
       return MalformedError("watch entry " + std::to_string(i) + " " + Quote(entry.name) + ": " + why);
     };
     if (std::optional<IpAddress> address = ParseIpAddressLiteral(entry.name)) {
-      if (entry.scope != WatchScope::kExactName) {
-        return error("an IP address cannot include subdomains");
-      }
-      list.addresses_.push_back({.address = *address, .entry_index = index});
+      if (entry.scope != WatchScope::kExactName) return error("an IP address cannot include subdomains");
+      list.addresses_.push_back({.address = *address, .entry_index = static_cast<uint32_t>(i)});
       list.canonical_names_.push_back(entry.name);
-      list.scopes_.push_back(entry.scope);
-      continue;
+      is_address[i] = true;
+    } else {
+      Result<std::string> name = NormalizeWatchName(entry.name);
+      if (!name.ok()) return error(name.status().message());
+      max_keys += static_cast<size_t>(std::count(name->begin(), name->end(), '.')) + 1;
+      list.canonical_names_.push_back(*std::move(name));
     }
-    Result<std::string> name = NormalizeWatchName(entry.name);
-    if (!name.ok()) return error(name.status().message());
-
-    Key& key = list.FindOrInsert(*name);
-    uint32_t& slot = entry.scope == WatchScope::kExactName ? key.exact_entry : key.subtree_entry;
-    slot = std::min(slot, index);
-    if (std::string_view parent = ParentOf(*name); !parent.empty()) {
-      Key& parent_key = list.FindOrInsert(parent);
-      parent_key.child_entry = std::min(parent_key.child_entry, index);
-    }
-    list.canonical_names_.push_back(*std::move(name));
     list.scopes_.push_back(entry.scope);
+  }
+
+  // Second pass: the index. Every label suffix of every watched name is a key ("a.b.example",
+  // "b.example", "example"), so a lookup can stop at the first suffix that is not one: no
+  // longer suffix can be a key either. Keep the table at most half full.
+  list.slots_.resize(std::bit_ceil(std::max<size_t>(16, 2 * max_keys)));
+  list.keys_.reserve(max_keys);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (is_address[i]) continue;
+    const auto index = static_cast<uint32_t>(i);
+    const std::string_view name = list.canonical_names_[i];
+    Key& key = list.FindOrInsert(name);
+    uint32_t& entry_slot = list.scopes_[i] == WatchScope::kExactName ? key.exact_entry : key.subtree_entry;
+    entry_slot = std::min(entry_slot, index);
+    bool parent = true;
+    for (std::string_view suffix = ParentOf(name); !suffix.empty(); suffix = ParentOf(suffix)) {
+      Key& suffix_key = list.FindOrInsert(suffix);  // keys_ never reallocates: reserved above
+      if (parent) suffix_key.child_entry = std::min(suffix_key.child_entry, index);
+      parent = false;
+    }
+  }
+  // max_keys counted shared suffixes ("com") once per entry; shrink the table to the keys
+  // there are, so that a large list's slots stay as cache-friendly as they can.
+  if (const size_t fitted = std::bit_ceil(std::max<size_t>(16, 2 * list.keys_.size())); fitted < list.slots_.size()) {
+    list.slots_.assign(fitted, Slot{});
+    for (size_t k = 0; k < list.keys_.size(); ++k) {
+      const Key& key = list.keys_[k];
+      const uint64_t hash = HashName(std::string_view(list.arena_).substr(key.name_offset, key.name_size_bytes));
+      size_t slot = hash & (fitted - 1);
+      while (list.slots_[slot].key_plus_one != 0) slot = (slot + 1) & (fitted - 1);
+      list.slots_[slot] = {.tag = Tag(hash), .key_plus_one = static_cast<uint32_t>(k + 1)};
+    }
   }
   std::stable_sort(list.addresses_.begin(), list.addresses_.end(),
                    [](const WatchedAddress& a, const WatchedAddress& b) { return AddressLess(a.address, b.address); });
@@ -122,46 +143,50 @@ const WatchList::Key* WatchList::Find(std::string_view name, uint64_t hash) cons
   }
 }
 
-std::optional<WatchMatch> WatchList::MatchName(std::string_view raw_name) const {
-  HostnameBuffer buffer;
-  std::optional<std::string_view> normalized = NormalizeCertificateName(raw_name, buffer);
-  if (!normalized || keys_.empty()) return std::nullopt;
-  const std::string_view name = *normalized;
+std::optional<WatchMatch> WatchList::MatchName(std::string_view name) const {
+  // NormalizeCertificateName, fused into the walk below so that the name is read once.
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > kMaxHostnameBytes || keys_.empty()) return std::nullopt;
+  HostnameBuffer buffer;  // the lowercased name, filled right to left as the walk goes
+  const std::string_view lower(buffer.data(), name.size());
 
-  // Rule 3: a '*' in the first label makes the name a wildcard over its parent P, which
-  // starts at wildcard_parent_start (npos: not a wildcard, or P empty).
-  size_t wildcard_parent_start = std::string_view::npos;
-  const size_t first_dot = name.find('.');
-  const std::string_view first_label = name.substr(0, first_dot);
-  const bool is_wildcard = first_label.find('*') != std::string_view::npos;
-  if (is_wildcard && first_dot != std::string_view::npos && first_dot + 1 < name.size()) {
-    wildcard_parent_start = first_dot + 1;
-  }
-
-  // Walk right to left. At each '.', the bytes to its right are a proper suffix whose hash is
-  // ready; longer suffixes come later and are more specific, so a later hit replaces an
-  // earlier one.
+  // Walk right to left. At each '.', the bytes to its right are a proper suffix, already
+  // lowercased, whose hash is ready; longer suffixes come later and are more specific, so a
+  // later hit replaces an earlier one.
   std::optional<WatchMatch> best;
+  const Key* parent_key = nullptr;  // key of the suffix right of the latest '.' (the first label's parent)
+  size_t first_dot = std::string_view::npos;
   uint64_t h = kHashSeed;
   for (size_t i = name.size(); i-- > 0;) {
-    if (name[i] == '.' && i + 1 < name.size()) {
-      const size_t start = i + 1;
-      if (const Key* key = Find(name.substr(start), Finish(h))) {
-        if (start == wildcard_parent_start && key->child_entry != kNone) {
-          best = WatchMatch{.entry_index = key->child_entry, .reason = MatchReason::kWildcardCovers};
-        } else if (key->subtree_entry != kNone) {
-          best = WatchMatch{.entry_index = key->subtree_entry, .reason = MatchReason::kSubdomain};
+    const char c = AsciiLowercase(name[i]);
+    buffer[i] = c;
+    if (c == '.') {
+      first_dot = i;
+      parent_key = nullptr;
+      if (i + 1 < name.size()) {
+        parent_key = Find(lower.substr(i + 1), Finish(h));
+        // Every suffix of a key is a key, so if this suffix is not one, no longer one is: the
+        // common, non-matching case ends here after a probe or two.
+        if (parent_key == nullptr) return best;
+        if (parent_key->subtree_entry != kNone) {
+          best = WatchMatch{.entry_index = parent_key->subtree_entry, .reason = MatchReason::kSubdomain};
         }
       }
     }
-    h = HashStep(h, name[i]);
+    h = HashStep(h, c);
   }
-  // Rule 1 on the whole name. Watch names never contain '*', so wildcards skip the probe.
-  if (!is_wildcard) {
-    if (const Key* key = Find(name, Finish(h))) {
-      const uint32_t entry = key->exact_entry != kNone ? key->exact_entry : key->subtree_entry;
-      if (entry != kNone) best = WatchMatch{.entry_index = entry, .reason = MatchReason::kSameName};
+  // Rule 3: a '*' in the first label makes the name a wildcard over its parent, which covers
+  // the entries one label below that parent (more specific than a subdomain entry on it).
+  if (lower.substr(0, first_dot).find('*') != std::string_view::npos) {
+    if (parent_key != nullptr && parent_key->child_entry != kNone) {
+      best = WatchMatch{.entry_index = parent_key->child_entry, .reason = MatchReason::kWildcardCovers};
     }
+    return best;  // watch names never contain '*': no need to probe the whole name
+  }
+  // Rule 1 on the whole name.
+  if (const Key* key = Find(lower, Finish(h))) {
+    const uint32_t entry = key->exact_entry != kNone ? key->exact_entry : key->subtree_entry;
+    if (entry != kNone) best = WatchMatch{.entry_index = entry, .reason = MatchReason::kSameName};
   }
   return best;
 }

@@ -1,7 +1,8 @@
 // The watch list: which certificate names (and IP addresses) concern us. Built once from
 // configuration into a flat, immutable index; matching a certificate name then costs
-// O(bytes of the name) with one hash probe per label, whatever the list size (10 or
-// 100,000 entries), and never allocates.
+// O(bytes of the name) with at most one hash probe per label (usually one or two: the walk
+// stops at the first label suffix that no watched name ends with), whatever the list size
+// (10 or 100,000 entries), and never allocates.
 //
 // Matching rules. A certificate name N is first normalised (NormalizeCertificateName: ASCII
 // lowercase, one trailing dot dropped, nothing else; names that are empty or longer than
@@ -77,9 +78,9 @@ struct WatchMatch {
   friend bool operator==(const WatchMatch&, const WatchMatch&) = default;
 };
 
-// kMaxWatchEntries bounds the list so that indexes fit in 32 bits with room for the index's
-// own keys (each entry adds at most two); far more than any configuration needs.
-inline constexpr size_t kMaxWatchEntries = size_t{1} << 24;
+// kMaxWatchEntries bounds the list so that entry and key indexes fit in 32 bits (an entry adds
+// one key per label, at most 127); ten times more than any configuration we know of needs.
+inline constexpr size_t kMaxWatchEntries = size_t{1} << 20;
 
 class WatchList {
  public:
@@ -118,7 +119,7 @@ class WatchList {
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  // Key is one distinct DNS name in the index: a watched name, or the parent of one.
+  // Key is one distinct DNS name in the index: a watched name or a label suffix of one.
   struct Key {
     uint32_t name_offset = 0;       // into arena_
     uint32_t name_size_bytes = 0;
