@@ -28,9 +28,10 @@
 //     public-suffix knowledge, and an IP address written as text in a dNSName never matches
 //     a DNS entry (watch names cannot have an all-digit last label or a ':'). Watched IP
 //     addresses are matched separately, against iPAddress SANs (MatchIpAddress).
-// When several entries match one name, the most specific wins: the one whose name is the
-// longest; at the same name an exact-scope entry before a subdomain one, and "wildcard
-// covers" before "subdomain" of the wildcard's parent; among duplicates the lowest index.
+// When several entries match one name, the most specific is reported: for a wildcard, the
+// lowest-index entry it covers (rule 3), if any; otherwise the entry with the longest name,
+// at the same name an exact-scope entry before an include_subdomains one, among equals the
+// lowest index. tests/fuzz/watchlist_fuzz.cc checks all of this against a plain loop.
 #pragma once
 
 #include <cstddef>
