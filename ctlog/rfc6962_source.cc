@@ -1,9 +1,8 @@
 // LogSource over the RFC 6962 HTTP API (§4): get-sth, get-sth-consistency, get-entries.
 #include <utility>
 
-#include "base/encoding.h"
+#include "ctlog/entry_decoder.h"
 #include "ctlog/log_source.h"
-#include "ctlog/merkle.h"
 #include "ctlog/rfc6962_client.h"
 
 namespace pinwatch::ctlog {
@@ -46,53 +45,18 @@ class Rfc6962Source final : public LogSource {
   const std::string& Description() const override { return description_; }
 
  private:
-  // DecodeBatch base64-decodes a batch into one reused buffer and hands out views into it.
   Status DecodeBatch(uint64_t first_index, std::span<const RawEntry> raw, const LogEntrySink& sink) {
-    bytes_.clear();
-    spans_.clear();
-    for (size_t i = 0; i < raw.size(); ++i) {
-      for (std::string_view b64 : {raw[i].leaf_input_b64, raw[i].extra_data_b64}) {
-        const size_t begin = bytes_.size();
-        if (!Base64DecodeInto(b64, bytes_)) {
-          // The log committed to bytes we cannot even read: that is the log's fault, and
-          // skipping the entry would break the tree, so the download stops here.
-          return MisbehaviourError("get-entries from " + description_ + ": entry " +
-                                   std::to_string(first_index + i) + " is not valid base64");
-        }
-        spans_.emplace_back(begin, bytes_.size() - begin);
-      }
+    auto entries = decoder_.Decode(first_index, raw);
+    if (!entries.ok()) {
+      return Status(entries.status().code(), "get-entries from " + description_ + ": " + entries.status().message());
     }
-    entries_.assign(raw.size(), LogEntry{});
-    for (size_t i = 0; i < raw.size(); ++i) {
-      const Bytes leaf_input = Bytes(bytes_).subspan(spans_[2 * i].first, spans_[2 * i].second);
-      const Bytes extra_data = Bytes(bytes_).subspan(spans_[2 * i + 1].first, spans_[2 * i + 1].second);
-      LogEntry& e = entries_[i];
-      e.index = first_index + i;
-      e.leaf_hash = HashLeaf(leaf_input);
-      auto leaf = ParseMerkleTreeLeaf(leaf_input);
-      if (!leaf.ok()) {
-        e.status = MalformedError("leaf_input: " + leaf.status().message());
-        continue;
-      }
-      e.entry = leaf->timestamped_entry;
-      auto extra = ParseExtraData(e.entry.entry_type, extra_data);
-      if (!extra.ok()) {
-        e.status = MalformedError("extra_data: " + extra.status().message());
-        continue;
-      }
-      e.pre_certificate = extra->pre_certificate;
-      e.chain = extra->chain;
-    }
-    return sink(entries_);
+    return sink(*entries);
   }
 
   std::string description_;
   LogKey key_;
   Rfc6962Client client_;
-  // Reused per batch, so the hot path does not allocate once warmed up.
-  std::vector<uint8_t> bytes_;
-  std::vector<std::pair<size_t, size_t>> spans_;
-  std::vector<LogEntry> entries_;
+  EntryDecoder decoder_;
 };
 
 }  // namespace
