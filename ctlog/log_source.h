@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -27,8 +28,12 @@ struct LogEntry {
   // parse (it still counts, and is hashed, so nothing is skipped).
   Status status;
   TimestampedEntryView entry;
+  // RFC 6962: extra_data, still base64 (a view into the response). It is not covered by the
+  // Merkle tree and only matches need it, so the hot path leaves it alone; WithExtraData
+  // (entry_decoder.h) decodes it into pre_certificate and chain when wanted.
+  std::string_view extra_data_b64{};
   Bytes pre_certificate{};    // precert entries: the precertificate as submitted
-  CertificateChain chain;     // RFC 6962: the DER chain from extra_data
+  CertificateChain chain;     // RFC 6962: the DER chain from extra_data (see extra_data_b64)
   Bytes chain_fingerprints{};  // static-ct-api: SHA-256 fingerprints of the chain, 32 bytes each
 };
 

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "base/encoding.h"
+#include "ctlog/entry_decoder.h"
 #include "monitor/cert_view.h"
 #include "monitor/tbs_hash.h"
 
@@ -377,7 +378,12 @@ Result<CertIdentity> ParsePrecertIdentity(Bytes tbs_certificate, const ctlog::Ha
   return id;
 }
 
-Result<CertIdentity> ComputeEntryIdentity(const ctlog::LogEntry& entry, const IssuerLookup& lookup) {
+Result<CertIdentity> ComputeEntryIdentity(const ctlog::LogEntry& raw_entry, const IssuerLookup& lookup) {
+  // RFC 6962 entries arrive with extra_data still base64 (the hot path skips it).
+  std::vector<uint8_t> scratch;
+  Result<ctlog::LogEntry> resolved = ctlog::WithExtraData(raw_entry, scratch);
+  if (!resolved.ok()) return resolved.status();
+  const ctlog::LogEntry& entry = *resolved;
   const ctlog::TimestampedEntryView& e = entry.entry;
   Result<CertIdentity> id = e.entry_type == ctlog::LogEntryType::kPrecertEntry
                                 ? ParsePrecertIdentity(e.tbs_certificate, e.issuer_key_hash)

@@ -2,6 +2,8 @@
 // faithful log simulator, over both APIs and in every fault mode ctsim offers.
 #include "ctlog/scanner.h"
 
+#include "ctlog/entry_decoder.h"
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -58,6 +60,7 @@ struct Collected {
   std::map<uint64_t, std::string> entry_sha256;  // of planted indices: cert or pre_certificate
   std::map<uint64_t, std::string> issuer_key_hash;
   std::vector<uint64_t> watch;
+  std::vector<uint8_t> scratch;
 
   LogEntrySink Sink() {
     return [this](std::span<const LogEntry> batch) {
@@ -70,7 +73,9 @@ struct Collected {
         if (e.entry.entry_type == LogEntryType::kPrecertEntry) ++precerts;
         if (std::find(watch.begin(), watch.end(), e.index) != watch.end()) {
           const bool precert = e.entry.entry_type == LogEntryType::kPrecertEntry;
-          entry_sha256[e.index] = HexEncode(Sha256Of(precert ? e.pre_certificate : e.entry.certificate));
+          auto full = WithExtraData(e, scratch);
+          if (!full.ok()) return full.status();
+          entry_sha256[e.index] = HexEncode(Sha256Of(precert ? full->pre_certificate : e.entry.certificate));
           if (precert) issuer_key_hash[e.index] = "sha256/" + Base64Encode(e.entry.issuer_key_hash);
         }
       }
