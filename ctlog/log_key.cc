@@ -10,18 +10,11 @@
 #include <openssl/x509.h>
 
 #include "base/encoding.h"
+#include "ctlog/openssl_ptr.h"
 
 namespace pinwatch::ctlog {
 namespace {
 
-// OpenSSL objects owned through unique_ptr with the matching free function.
-template <auto FreeFn>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const { FreeFn(p); }
-};
-using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
 
 // OpenSslError returns and clears the oldest queued OpenSSL error, for messages. The
 // queue is thread-local, so clearing it keeps one failure from leaking into the next.

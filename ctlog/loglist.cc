@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "base/encoding.h"
+#include "ctlog/openssl_ptr.h"
 
 namespace pinwatch::ctlog {
 namespace {
@@ -359,14 +360,8 @@ int StateRank(const std::optional<LogStateInfo>& s) {
 // ---------------------------------------------------------------------------------------
 // OpenSSL, wrapped so that every object is freed on every path.
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const { Free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
+using PkeyPtr = EvpPkeyPtr;
+using MdCtxPtr = EvpMdCtxPtr;
 
 constexpr int kMinRsaBits = 2048;
 

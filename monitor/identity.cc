@@ -18,6 +18,7 @@
 
 #include "base/encoding.h"
 #include "ctlog/entry_decoder.h"
+#include "ctlog/openssl_ptr.h"
 #include "monitor/cert_view.h"
 #include "monitor/tbs_hash.h"
 
@@ -26,16 +27,11 @@ namespace {
 
 using ctlog::Hash;
 
-// RAII for OpenSSL objects: unique_ptr with the matching free function.
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES, GENERAL_NAMES_free>>;
+using ctlog::BioPtr;
+using X509Ptr = ctlog::OpenSslPtr<X509, X509_free>;
+using GeneralNamesPtr = ctlog::OpenSslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
 void FreeOpenSslBytes(unsigned char* p) { OPENSSL_free(p); }
-using OpenSslBytesPtr = std::unique_ptr<unsigned char, Deleter<unsigned char, FreeOpenSslBytes>>;
+using OpenSslBytesPtr = ctlog::OpenSslPtr<unsigned char, FreeOpenSslBytes>;
 
 // DecodeX509 decodes exactly `der` (no trailing bytes) with d2i_X509. `what` names the input
 // in errors. d2i_X509 takes a long length; certificates in CT are < 2^24 bytes anyway.

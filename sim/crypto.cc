@@ -13,20 +13,17 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "ctlog/openssl_ptr.h"
 #include "ctlog/sha256.h"
 
 namespace pinwatch::sim {
 namespace {
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_clear_free>>;
-using BnCtxPtr = std::unique_ptr<BN_CTX, Deleter<BN_CTX, BN_CTX_free>>;
-using PointPtr = std::unique_ptr<EC_POINT, Deleter<EC_POINT, EC_POINT_free>>;
-using SigPtr = std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
+using BnPtr = ctlog::OpenSslPtr<BIGNUM, BN_clear_free>;
+using BnCtxPtr = ctlog::OpenSslPtr<BN_CTX, BN_CTX_free>;
+using PointPtr = ctlog::OpenSslPtr<EC_POINT, EC_POINT_free>;
+using SigPtr = ctlog::OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
+using PkeyPtr = ctlog::EvpPkeyPtr;
 
 // The P-256 group, created once; EC_GROUP is safe to share read-only between threads.
 const EC_GROUP* P256() {
