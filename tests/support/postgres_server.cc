@@ -14,19 +14,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <vector>
+
+#include "tests/support/testdata.h"
 
 extern char** environ;
 
 namespace pinwatch::testing {
 namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 // FindBindir returns $PINWATCH_PG_BINDIR or the newest /usr/lib/postgresql/*/bin.
 std::string FindBindir() {
@@ -105,7 +100,7 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   const std::string data = pg->dir_ + "/data";
   if (Run({pg->bindir_ + "/initdb", "-D", data, "-U", "pinwatch", "--auth=trust", "-E", "UTF8", "--no-sync"},
           pg->as_postgres_user_, out) != 0) {
-    return InternalError("initdb failed: " + Slurp(out));
+    return InternalError("initdb failed: " + ReadFile(out).value_or(""));
   }
   pg->port_ = FreePort();
   if (pg->port_ == 0) return InternalError("no free loopback port");
@@ -115,7 +110,8 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   if (Run({pg->bindir_ + "/pg_ctl", "-D", data, "-o", options, "-l", pg->dir_ + "/server.log", "-w", "-t", "60",
            "start"},
           pg->as_postgres_user_, out) != 0) {
-    return InternalError("pg_ctl start failed: " + Slurp(out) + Slurp(pg->dir_ + "/server.log"));
+    return InternalError("pg_ctl start failed: " + ReadFile(out).value_or("") +
+                         ReadFile(pg->dir_ + "/server.log").value_or(""));
   }
   pg->started_ = true;
   return pg;
@@ -141,7 +137,7 @@ Result<std::string> PostgresServer::Psql(const std::string& sql, const std::stri
   // psql runs as the caller: it connects over TCP, so no socket permissions are involved.
   const int rc = Run({bindir_ + "/psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url(database), "-c", sql},
                      false, out);
-  std::string text = Slurp(out);
+  std::string text = ReadFile(out).value_or("");
   if (rc != 0) return UnavailableError("psql failed: " + text);
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;

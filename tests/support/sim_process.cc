@@ -11,20 +11,15 @@
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <httplib.h>
-#include <iterator>
 #include <memory>
+
+#include "tests/support/testdata.h"
 
 extern char** environ;
 
 namespace pinwatch::testing {
 namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::string CtsimPath() {
   if (const char* env = std::getenv("CTSIM"); env != nullptr && *env != '\0') return env;
@@ -80,7 +75,7 @@ Result<std::unique_ptr<SimProcess>> SimProcess::Start(const std::vector<std::str
   }
   close(out_pipe[0]);
   if (sim->url_.empty()) {
-    return InternalError("ctsim exited before serving: " + Slurp(err_path));
+    return InternalError("ctsim exited before serving: " + ReadFile(err_path).value_or(""));
   }
   return sim;
 }
@@ -97,8 +92,8 @@ SimProcess::~SimProcess() {
   }
 }
 
-std::string SimProcess::PubkeyPem() const { return Slurp(dir_ + "/pubkey.pem"); }
-std::string SimProcess::FactsJson() const { return Slurp(dir_ + "/facts.json"); }
+std::string SimProcess::PubkeyPem() const { return ReadFile(dir_ + "/pubkey.pem").value_or(""); }
+std::string SimProcess::FactsJson() const { return ReadFile(dir_ + "/facts.json").value_or(""); }
 
 Result<std::string> SimProcess::Post(const std::string& path, const std::string& body) const {
   httplib::Client client(url_.substr(0, url_.size() - 1));

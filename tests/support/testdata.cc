@@ -13,13 +13,16 @@ std::filesystem::path TestdataDir() {
   return PINWATCH_DEFAULT_TESTDATA;
 }
 
-std::string ReadFileText(const std::filesystem::path& path) {
+std::optional<std::string> ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    ADD_FAILURE() << "cannot read " << path;
-    return {};
-  }
+  if (!in) return std::nullopt;
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string ReadFileText(const std::filesystem::path& path) {
+  std::optional<std::string> text = ReadFile(path);
+  if (!text) ADD_FAILURE() << "cannot read " << path;
+  return text.value_or("");
 }
 
 std::vector<uint8_t> ReadFileBytes(const std::filesystem::path& path) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ namespace pinwatch::testing {
 
 // TestdataDir returns $PINWATCH_TESTDATA, or ../shared/testdata beside the checkout.
 std::filesystem::path TestdataDir();
+
+// ReadFile returns the whole file, or nullopt when it cannot be read (for logs that may not
+// exist, such as a child process's stderr).
+std::optional<std::string> ReadFile(const std::filesystem::path& path);
 
 // ReadFileBytes/ReadFileText return the whole file; they fail the current test (and return
 // empty) when it cannot be read.
