@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "ctlog/leaf.h"
 #include "ctlog/log_key.h"
+#include "ctlog/merkle.h"
 #include "ctlog/retry.h"
 #include "ctlog/sth.h"
 
@@ -59,6 +60,25 @@ class LogSource {
   // (end_exclusive <= tree_size) to `sink`, in order, each exactly once.
   virtual Status Entries(uint64_t start, uint64_t end_exclusive, uint64_t tree_size,
                          const LogEntrySink& sink) = 0;
+
+  // TreeRangeAt returns the compact range of the tree of size head.tree_size: what a
+  // verifier needs to go on from that size without downloading the entries before it (a
+  // monitor told to start at the end of a log). RFC 6962: from get-entry-and-proof of the
+  // last leaf; static-ct-api: from hash tiles. The range is checked against head.root_hash:
+  // kMisbehaviour when the log's own nodes do not hash to its signed root; kUnavailable,
+  // kMalformed as for the other calls. The default says the source cannot do it.
+  virtual Result<CompactRange> TreeRangeAt(const SignedTreeHead& head) {
+    (void)head;
+    return FailedPreconditionError(Description() + ": cannot start at the end of this log");
+  }
+
+  // Issuer returns the DER certificate whose SHA-256 is `fingerprint` (static-ct-api
+  // /issuer/<hex>, the DER checked against the fingerprint: kMisbehaviour if it differs).
+  // RFC 6962 entries carry their chains, so the default is kFailedPrecondition.
+  virtual Result<std::vector<uint8_t>> Issuer(const Hash& fingerprint) {
+    (void)fingerprint;
+    return FailedPreconditionError(Description() + ": this log serves no issuer certificates");
+  }
 
   // Description names the log in messages, e.g. its URL.
   virtual const std::string& Description() const = 0;

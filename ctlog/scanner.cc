@@ -29,7 +29,14 @@ Result<ScanResult> Scan(LogSource& source, TreeVerifier& verifier, const LogEntr
     return result;
   }
   result.head = *head;
-  if (head->tree_size <= verifier.pending_end()) return result;  // nothing new (or stale)
+  if (head->tree_size <= verifier.pending_end()) {
+    // Nothing new to fetch. A resumed verifier may hold every leaf of this head without
+    // having checked the root yet (a crash between the last batch and the check).
+    if (head->tree_size == verifier.pending_end() && verifier.verified_end() < head->tree_size) {
+      result.misbehaviour = verifier.VerifyAt(*head);
+    }
+    return result;  // otherwise: a head behind our position, to be passed later
+  }
 
   const uint64_t start = verifier.pending_end();
   const uint64_t end = start + std::min(options.max_entries, head->tree_size - start);

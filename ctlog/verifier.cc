@@ -21,6 +21,14 @@ std::string_view KindName(Misbehaviour::Kind kind) {
 TreeVerifier::TreeVerifier(CompactRange verified_range, std::optional<SignedTreeHead> verified_head)
     : verified_(std::move(verified_range)), pending_(verified_), verified_head_(std::move(verified_head)) {}
 
+TreeVerifier::TreeVerifier(CompactRange verified_range, std::optional<SignedTreeHead> verified_head,
+                           CompactRange pending_range)
+    : verified_(std::move(verified_range)),
+      pending_(std::move(pending_range)),
+      verified_head_(std::move(verified_head)) {
+  assert(pending_.end() >= verified_.end());
+}
+
 std::optional<Misbehaviour> TreeVerifier::CheckNewTreeHead(const SignedTreeHead& head,
                                                            std::span<const Hash> consistency_proof) const {
   if (!verified_head_) return std::nullopt;

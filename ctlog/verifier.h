@@ -43,6 +43,11 @@ class TreeVerifier {
   // been verified against `verified_head` (range.end() == verified_head->tree_size), or an
   // empty range and no head for a new log.
   TreeVerifier(CompactRange verified_range, std::optional<SignedTreeHead> verified_head);
+  // This one resumes a monitor that had appended leaves past its verified size and persisted
+  // them (pending_range.end() >= verified_range.end(); the caller checks that). The pending
+  // leaves are still unverified: the next VerifyAt covers them, and Rewind drops them.
+  TreeVerifier(CompactRange verified_range, std::optional<SignedTreeHead> verified_head,
+               CompactRange pending_range);
 
   // CheckNewTreeHead compares a signature-checked tree head with the verified one before
   // any entry under it is fetched. `consistency_proof` proves verified -> new (pass an empty
@@ -67,6 +72,7 @@ class TreeVerifier {
   uint64_t pending_end() const { return pending_.end(); }
   uint64_t verified_end() const { return verified_.end(); }
   const CompactRange& verified_range() const { return verified_; }
+  const CompactRange& pending_range() const { return pending_; }
   const std::optional<SignedTreeHead>& verified_head() const { return verified_head_; }
 
  private:

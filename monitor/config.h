@@ -1,0 +1,119 @@
+// Config: pinwatch's YAML configuration file (`--config FILE`), parsed with yaml-cpp into
+// plain values and validated completely before anything starts: a bad file gives ONE clear
+// error naming the key path and line ("pinwatch.yaml:12: watch[1].allowed_issuers[0]:
+// expected \"sha256/<base64 of 32 bytes>\""), never a half-configured daemon.
+//
+// The documented shape (README "Configuration"; these keys are an interface, extend only):
+//   database:
+//     url: postgresql://pinwatch@127.0.0.1:5432/pinwatch
+//   logs:
+//     lists: [FILE-OR-URL, ...]     # log lists v3, union by log id; default: Google's
+//     states: [usable, qualified, readonly]
+//     start: end                    # or 0: where a newly seen log starts
+//   watch:
+//     - name: example.com
+//       include_subdomains: true
+//       allowed_issuers: ["sha256/BASE64", ...]
+//       known_keys: ["sha256/BASE64", ...]
+//   run: { ... }                    # tuning, see RunConfig
+// Environment overrides (containers): PINWATCH_DATABASE_URL replaces database.url,
+// PINWATCH_REPLICA_ID replaces run.replica_id.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "ctlog/loglist.h"
+#include "ctlog/sha256.h"
+
+namespace pinwatch::monitor {
+
+// kGoogleLogListUrl is the default `logs.lists`: Google's v3 list of all logs.
+inline constexpr std::string_view kGoogleLogListUrl = "https://www.gstatic.com/ct/log_list/v3/all_logs_list.json";
+
+// StartPosition says where a log the database has never seen is started.
+enum class StartPosition {
+  kEnd,   // "end": at its current tree head (no backfill; needs the log's compact range)
+  kZero,  // 0: from the first entry
+};
+
+// WatchConfig is one `watch` entry.
+struct WatchConfig {
+  std::string name;  // as written in the file (Unicode or A-labels, or an IP address)
+  bool include_subdomains = false;
+  // SPKI SHA-256 of the CA keys allowed to issue for this name. nullopt when the key is
+  // absent: no issuer policy (every issuer allowed). An explicit empty list allows none.
+  std::optional<std::vector<ctlog::Hash>> allowed_issuers;
+  // SPKI SHA-256 of the leaf keys we hold for this name (absent = empty).
+  std::vector<ctlog::Hash> known_keys;
+};
+
+// LogsConfig is `logs`.
+struct LogsConfig {
+  // File paths or http(s) URLs of log lists (v3 schema); default {kGoogleLogListUrl}.
+  std::vector<std::string> lists;
+  // Which logs of the union to follow (state names as in the list); default usable,
+  // qualified, readonly.
+  std::vector<ctlog::LogState> states;
+  StartPosition start = StartPosition::kEnd;
+  // How often a worker at the tip polls the tree head; 0 (the default) means
+  // min(mmd / 10, 60 s), at least 1 s.
+  int64_t poll_interval_ms = 0;
+  uint64_t entries_per_request = 256;  // `logs.entries_per_request`: get-entries batch asked for
+  uint64_t requests_in_flight = 4;     // `logs.requests_in_flight`: per log
+};
+
+// RunConfig is `run`: how the daemon works, all optional.
+struct RunConfig {
+  // This replica's name in lease rows; default "<hostname>:<pid>".
+  std::string replica_id;
+  // A lease not renewed for this long is taken over by another replica (default 30).
+  int64_t lease_seconds = 30;
+  // A worker commits at least every this many entries (default 16384) or every
+  // commit_interval_ms (default 2000), whichever comes first.
+  uint64_t commit_every_entries = 16384;
+  int64_t commit_interval_ms = 2000;
+  // Threads that match and parse certificates, shared by all workers (default 2).
+  uint64_t match_threads = 2;
+  // Backfill progress lines (entries/s, ETA) at most this often (default 10).
+  int64_t progress_interval_s = 10;
+};
+
+// Config is the whole file after validation and overrides.
+struct Config {
+  std::string source;  // where it came from (file name), for messages
+  std::string database_url;
+  LogsConfig logs;
+  std::vector<WatchConfig> watch;
+  RunConfig run;
+};
+
+// GetEnv looks up an environment variable; nullopt when unset. Tests pass their own.
+using GetEnv = std::function<std::optional<std::string>(const std::string& name)>;
+
+// ProcessEnv reads the real environment.
+std::optional<std::string> ProcessEnv(const std::string& name);
+
+// ParseConfig parses YAML text (named `source` in messages), applies the environment
+// overrides and checks everything: unknown keys, wrong types, bad pins ("sha256/" + base64
+// of exactly 32 bytes), watch names WatchList::Create refuses, unknown log states, an empty
+// database URL, non-positive tuning values. The error is kFailedPrecondition with a message
+// "SOURCE:LINE: KEY.PATH: what was expected, what was found". Thread-safe.
+Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source, const GetEnv& env = ProcessEnv);
+
+// LoadConfigFile reads `path` and calls ParseConfig; a missing or unreadable file is
+// kFailedPrecondition naming it.
+Result<Config> LoadConfigFile(const std::string& path, const GetEnv& env = ProcessEnv);
+
+// ParsePin decodes "sha256/<base64>" (standard base64, padded, 32 bytes); nullopt otherwise.
+std::optional<ctlog::Hash> ParsePin(std::string_view text);
+
+// PinText encodes a hash as "sha256/<base64>".
+std::string PinText(const ctlog::Hash& hash);
+
+}  // namespace pinwatch::monitor
