@@ -29,6 +29,7 @@ Result<ScanResult> Scan(LogSource& source, TreeVerifier& verifier, const LogEntr
     return result;
   }
   result.head = *head;
+  if (options.on_tree_head) options.on_tree_head(*head);
   if (head->tree_size <= verifier.pending_end()) {
     // Nothing new to fetch. A resumed verifier may hold every leaf of this head without
     // having checked the root yet (a crash between the last batch and the check).

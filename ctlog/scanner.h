@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "ctlog/log_source.h"
@@ -26,6 +27,9 @@ struct ScanOptions {
   // Stop after this many entries even if the tree head is further (the verifier then stays
   // ahead of its verified size until a later scan reaches a signed size).
   uint64_t max_entries = UINT64_MAX;
+  // Called once the new tree head has passed its checks, before any entry is fetched (a
+  // worker uses it for lag and progress). May be empty.
+  std::function<void(const SignedTreeHead&)> on_tree_head;
 };
 
 // Scan fetches the latest tree head from `source`, checks it against `verifier` (signature,

@@ -1,0 +1,206 @@
+#include "db/migrations.h"
+
+#include <pqxx/connection>
+#include <pqxx/except>
+#include <pqxx/transaction>
+
+#include "db/pq_status.h"
+
+namespace pinwatch::db {
+
+namespace {
+
+// Advisory lock key for migrations: any constant that no other part takes ("pinwatch").
+constexpr int64_t kMigrationLockKey = 0x70696e7761746368;
+
+// Version 1: logs with their place and lease, certificates by TBS hash, the log entries
+// they appeared at, findings, and the replicas that share the work.
+constexpr const char kInitialSchema[] = R"sql(
+CREATE TABLE logs (
+  log_id                bytea PRIMARY KEY CHECK (octet_length(log_id) = 32),
+  description           text NOT NULL,
+  api                   text NOT NULL CHECK (api IN ('rfc6962', 'static-ct')),
+  url                   text NOT NULL,            -- RFC 6962 url, or static-ct monitoring_url
+  submission_url        text NOT NULL,
+  key                   bytea NOT NULL,           -- DER SubjectPublicKeyInfo
+  mmd_seconds           bigint NOT NULL CHECK (mmd_seconds > 0),
+  state                 text NOT NULL,            -- the log lists' state when last synced
+  followed              boolean NOT NULL DEFAULT true,  -- chosen by the current configuration
+  -- Entries [0, position) are committed; NULL: never started.
+  position              bigint CHECK (position >= 0),
+  pending_range         bytea NOT NULL DEFAULT '',  -- compact range of [0, position)
+  verified_tree_size    bigint NOT NULL DEFAULT 0 CHECK (verified_tree_size >= 0),
+  verified_range        bytea NOT NULL DEFAULT '',  -- compact range of [0, verified_tree_size)
+  verified_timestamp_ms bigint,
+  verified_root         bytea,
+  verified_signature    bytea,                      -- the TLS DigitallySigned struct
+  started_at_end        boolean,
+  latest_tree_size      bigint,
+  latest_seen_at        timestamptz,
+  last_error            text,
+  last_error_at         timestamptz,
+  lease_holder          text,
+  lease_expires_at      timestamptz,
+  created_at            timestamptz NOT NULL DEFAULT now(),
+  updated_at            timestamptz NOT NULL DEFAULT now(),
+  CHECK (position IS NULL OR verified_tree_size <= position)
+);
+
+CREATE TABLE replicas (
+  replica_id        text PRIMARY KEY,
+  started_at        timestamptz NOT NULL DEFAULT now(),
+  heartbeat_at      timestamptz NOT NULL DEFAULT now(),
+  entries_committed bigint NOT NULL DEFAULT 0
+);
+
+-- One row per certificate, whatever the number of log entries: a precertificate and its
+-- final certificate share the TBS identity hash (poison and SCTs removed). An entry that
+-- could concern a watched name but does not parse is keyed by SHA-256 of its raw bytes.
+CREATE TABLE certificates (
+  id                  bigserial PRIMARY KEY,
+  tbs_sha256          bytea NOT NULL UNIQUE CHECK (octet_length(tbs_sha256) = 32),
+  parsed              boolean NOT NULL,
+  parse_error         text,
+  dns_names           jsonb NOT NULL DEFAULT '[]',
+  ip_addresses        jsonb NOT NULL DEFAULT '[]',
+  subject             text,
+  issuer              text,
+  serial              text,
+  not_before          timestamptz,
+  not_after           timestamptz,
+  spki_sha256         bytea,
+  issuer_spki_sha256  bytea,
+  key_type            text,
+  key_bits            integer,
+  ec_curve            text,
+  der_kind            text NOT NULL CHECK (der_kind IN ('certificate', 'precertificate', 'tbs', 'raw')),
+  der                 bytea NOT NULL,
+  first_seen_at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX certificates_spki ON certificates (spki_sha256);
+
+CREATE TABLE certificate_entries (
+  log_id          bytea NOT NULL REFERENCES logs (log_id),
+  entry_index     bigint NOT NULL CHECK (entry_index >= 0),
+  certificate_id  bigint NOT NULL REFERENCES certificates (id),
+  entry_type      text NOT NULL CHECK (entry_type IN ('x509', 'precert')),
+  timestamp_ms    bigint NOT NULL,
+  -- True once a signed tree head covering the entry has been verified.
+  verified        boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (log_id, entry_index)
+);
+CREATE INDEX certificate_entries_certificate ON certificate_entries (certificate_id);
+
+CREATE TABLE findings (
+  id              bigserial PRIMARY KEY,
+  kind            text NOT NULL CHECK (kind IN ('unexpected_issuer', 'unexpected_key', 'known_key',
+                                                'malformed', 'log_misbehaviour')),
+  severity        text NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  status          text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acknowledged', 'resolved')),
+  watched         text,                                 -- the watch entry's name
+  certificate_id  bigint REFERENCES certificates (id),  -- certificate findings
+  log_id          bytea REFERENCES logs (log_id),       -- log_misbehaviour
+  reason          text NOT NULL,
+  evidence        jsonb NOT NULL DEFAULT '{}',
+  -- What makes a finding the same finding when an entry is processed again.
+  dedupe_key      bytea NOT NULL UNIQUE,
+  status_note     text,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  status_changed_at timestamptz NOT NULL DEFAULT now(),
+  CHECK (certificate_id IS NOT NULL OR log_id IS NOT NULL)
+);
+CREATE INDEX findings_open ON findings (status, severity);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "initial_schema", kInitialSchema},
+  };
+  return migrations;
+}
+
+int SchemaVersion() { return Migrations().back().version; }
+
+namespace {
+
+// schema_migrations is created outside the numbered steps: it is how steps are counted.
+constexpr const char kCreateMigrationsTable[] = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    integer PRIMARY KEY,
+  name       text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+))sql";
+
+int VersionIn(pqxx::transaction_base& tx) {
+  pqxx::row row = tx.exec1(
+      "SELECT coalesce(max(version), 0) FROM schema_migrations");
+  return row[0].as<int>();
+}
+
+bool MigrationsTableExists(pqxx::transaction_base& tx) {
+  return tx.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL")[0].as<bool>();
+}
+
+}  // namespace
+
+Result<MigrateResult> Migrate(pqxx::connection_base& connection) {
+  return GuardPq("migrate", [&]() -> Result<MigrateResult> {
+    MigrateResult result;
+    {
+      pqxx::work tx(connection);
+      tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
+      tx.exec(kCreateMigrationsTable);
+      tx.commit();
+    }
+    bool first = true;
+    for (const Migration& m : Migrations()) {
+      pqxx::work tx(connection);
+      // Each step holds the lock for its whole transaction and re-reads the version under
+      // it, so a concurrent migrate waits and then finds the step done.
+      tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
+      int version = VersionIn(tx);
+      if (first) {
+        result.from_version = version;
+        first = false;
+        if (version > SchemaVersion()) {
+          return FailedPreconditionError("the database is at schema version " + std::to_string(version) +
+                                         ", newer than this pinwatch (" + std::to_string(SchemaVersion()) +
+                                         "): upgrade pinwatch");
+        }
+      }
+      if (m.version <= version) continue;
+      tx.exec(m.sql);
+      tx.exec_params("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name);
+      tx.commit();
+      result.applied.push_back(std::to_string(m.version) + " " + m.name);
+    }
+    result.to_version = SchemaVersion();
+    return result;
+  });
+}
+
+Result<int> CurrentVersion(pqxx::connection_base& connection) {
+  return GuardPq("read schema version", [&]() -> Result<int> {
+    pqxx::read_transaction tx(connection);
+    if (!MigrationsTableExists(tx)) return 0;
+    return VersionIn(tx);
+  });
+}
+
+Status CheckVersion(pqxx::connection_base& connection) {
+  auto version = CurrentVersion(connection);
+  if (!version.ok()) return version.status();
+  if (*version == SchemaVersion()) return OkStatus();
+  if (*version < SchemaVersion()) {
+    return FailedPreconditionError("the database is at schema version " + std::to_string(*version) +
+                                   ", this pinwatch needs " + std::to_string(SchemaVersion()) +
+                                   ": run `pinwatch migrate` first");
+  }
+  return FailedPreconditionError("the database is at schema version " + std::to_string(*version) +
+                                 ", newer than this pinwatch (" + std::to_string(SchemaVersion()) +
+                                 "): upgrade pinwatch");
+}
+
+}  // namespace pinwatch::db

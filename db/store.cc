@@ -1,0 +1,623 @@
+#include "db/store.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <pqxx/binarystring>
+#include <pqxx/result>
+#include <pqxx/connection>
+#include <pqxx/transaction>
+
+#include "base/encoding.h"
+#include "ctlog/sha256.h"
+#include "db/pq_status.h"
+
+namespace pinwatch::db {
+
+namespace {
+
+// --- value encodings between C++ and SQL parameters ---
+
+pqxx::binarystring Bin(const ctlog::Hash& h) { return pqxx::binarystring(h.data(), h.size()); }
+pqxx::binarystring Bin(const std::vector<uint8_t>& b) { return pqxx::binarystring(b.data(), b.size()); }
+
+// Nullable bytea travels as hex text decoded in SQL (decode(NULL, 'hex') is NULL): libpqxx 6
+// has no nullable binary parameter.
+std::optional<std::string> HexOrNull(const std::optional<ctlog::Hash>& h) {
+  if (!h) return std::nullopt;
+  return HexEncode(*h);
+}
+
+std::vector<uint8_t> BytesOf(const pqxx::field& f) {
+  pqxx::binarystring b(f);
+  return std::vector<uint8_t>(b.data(), b.data() + b.size());
+}
+
+Result<ctlog::Hash> HashOf(const pqxx::field& f, std::string_view column) {
+  pqxx::binarystring b(f);
+  if (b.size() != 32) return InternalError(std::string(column) + ": expected 32 bytes, got " + std::to_string(b.size()));
+  ctlog::Hash h;
+  std::copy(b.data(), b.data() + 32, h.begin());
+  return h;
+}
+
+std::optional<ctlog::Hash> OptionalHashOf(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  auto h = HashOf(f, "hash");
+  if (!h.ok()) return std::nullopt;
+  return *h;
+}
+
+pqxx::binarystring RangeBlob(const ctlog::CompactRange& range) {
+  std::string blob;
+  for (const ctlog::Hash& h : range.hashes()) blob.append(reinterpret_cast<const char*>(h.data()), h.size());
+  return pqxx::binarystring(blob);
+}
+
+Result<ctlog::CompactRange> RangeOf(uint64_t end, const pqxx::field& f, std::string_view column) {
+  pqxx::binarystring b(f);
+  if (b.size() % 32 != 0) return InternalError(std::string(column) + ": not a list of 32-byte hashes");
+  std::vector<ctlog::Hash> hashes(b.size() / 32);
+  for (size_t i = 0; i < hashes.size(); ++i) std::copy(b.data() + 32 * i, b.data() + 32 * (i + 1), hashes[i].begin());
+  auto range = ctlog::CompactRange::Create(end, std::move(hashes));
+  if (!range.ok()) return InternalError(std::string(column) + ": " + range.status().message());
+  return range;
+}
+
+std::string JsonArray(const std::vector<std::string>& items) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartArray();
+  for (const std::string& s : items) w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  w.EndArray();
+  return buffer.GetString();
+}
+
+std::vector<std::string> JsonArrayOf(const pqxx::field& f) {
+  std::vector<std::string> out;
+  rapidjson::Document doc;
+  std::string text = f.c_str();
+  if (doc.Parse(text.c_str()).HasParseError() || !doc.IsArray()) return out;
+  for (const auto& v : doc.GetArray()) {
+    if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+  }
+  return out;
+}
+
+std::string_view ApiName(ctlog::LogApi api) { return api == ctlog::LogApi::kStaticCt ? "static-ct" : "rfc6962"; }
+
+std::string_view EntryTypeName(ctlog::LogEntryType t) {
+  return t == ctlog::LogEntryType::kPrecertEntry ? "precert" : "x509";
+}
+
+ctlog::Hash DedupeKey(std::initializer_list<std::string_view> parts) {
+  ctlog::Sha256 sha;
+  for (std::string_view p : parts) {
+    uint64_t n = p.size();
+    sha.Update(Bytes(reinterpret_cast<const uint8_t*>(&n), sizeof n));
+    sha.Update(Bytes(reinterpret_cast<const uint8_t*>(p.data()), p.size()));
+  }
+  return sha.Final();
+}
+
+std::string_view HashView(const ctlog::Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
+
+// RFC 3339 text of a timestamptz column, in UTC.
+constexpr const char kRfc3339[] = R"(YYYY-MM-DD"T"HH24:MI:SS"Z")";
+
+std::string TextOr(const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); }
+
+// Update the log row for a new checkpoint, fenced by the lease and the expected position.
+size_t WriteCheckpoint(pqxx::work& tx, const std::string& replica_id, const ctlog::LogId& log_id,
+                       const std::optional<uint64_t>& from_position, const LogCheckpoint& cp,
+                       const std::optional<uint64_t>& latest_tree_size, bool started_at_end, bool fence_position) {
+  const std::optional<ctlog::SignedTreeHead>& head = cp.verified_head;
+  std::optional<int64_t> ts, from;
+  std::optional<std::string> root, sig;
+  if (head) {
+    ts = static_cast<int64_t>(head->timestamp_ms);
+    root = HexEncode(head->root_hash);
+    sig = HexEncode(ctlog::EncodeDigitallySigned(head->signature));
+  }
+  if (from_position) from = static_cast<int64_t>(*from_position);
+  std::optional<int64_t> latest;
+  if (latest_tree_size) latest = static_cast<int64_t>(*latest_tree_size);
+  pqxx::result r = tx.exec_params(
+      R"sql(
+      UPDATE logs SET position = $3, pending_range = $4, verified_tree_size = $5, verified_range = $6,
+             verified_timestamp_ms = $7, verified_root = decode($8, 'hex'), verified_signature = decode($9, 'hex'),
+             latest_tree_size = coalesce($10::bigint, latest_tree_size),
+             latest_seen_at = CASE WHEN $10::bigint IS NULL THEN latest_seen_at ELSE now() END,
+             started_at_end = coalesce(started_at_end, $12),
+             updated_at = now()
+       WHERE log_id = $1 AND lease_holder = $2
+         AND (NOT $13 OR position IS NOT DISTINCT FROM $11::bigint))sql",
+      Bin(log_id), replica_id, static_cast<int64_t>(cp.position), RangeBlob(cp.pending_range),
+      static_cast<int64_t>(cp.verified_range.end()), RangeBlob(cp.verified_range), ts, root, sig, latest, from,
+      started_at_end, fence_position);
+  if (head && r.affected_rows() == 1) {
+    tx.exec_params(
+        "UPDATE certificate_entries SET verified = true WHERE log_id = $1 AND entry_index < $2 AND NOT verified",
+        Bin(log_id), static_cast<int64_t>(head->tree_size));
+  }
+  return r.affected_rows();
+}
+
+void WriteMatch(pqxx::work& tx, const ctlog::LogId& log_id, uint64_t verified_size, const MatchedEntry& m) {
+  const CertificateRecord& c = m.certificate;
+  pqxx::row row = tx.exec_params1(
+      R"sql(
+      INSERT INTO certificates (tbs_sha256, parsed, parse_error, dns_names, ip_addresses, subject, issuer, serial,
+                                not_before, not_after, spki_sha256, issuer_spki_sha256, key_type, key_bits,
+                                ec_curve, der_kind, der)
+      VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, to_timestamp($9::float8), to_timestamp($10::float8),
+              decode($11, 'hex'), decode($12, 'hex'), $13, $14, $15, $16, $17)
+      ON CONFLICT (tbs_sha256) DO UPDATE
+        SET der = CASE WHEN array_position($18::text[], excluded.der_kind) >
+                            array_position($18::text[], certificates.der_kind)
+                       THEN excluded.der ELSE certificates.der END,
+            der_kind = CASE WHEN array_position($18::text[], excluded.der_kind) >
+                                 array_position($18::text[], certificates.der_kind)
+                            THEN excluded.der_kind ELSE certificates.der_kind END
+      RETURNING id)sql",
+      Bin(c.tbs_sha256), c.parsed, c.parse_error.empty() ? std::optional<std::string>() : c.parse_error,
+      JsonArray(c.dns_names), JsonArray(c.ip_addresses), c.subject, c.issuer, c.serial, c.not_before_unix_s,
+      c.not_after_unix_s, HexOrNull(c.spki_sha256), HexOrNull(c.issuer_spki_sha256), c.key_type, c.key_bits,
+      c.ec_curve, c.der_kind, Bin(c.der),
+      // A later, better copy replaces the stored DER: the final certificate over the
+      // precertificate over a bare TBS over raw bytes (lowest first).
+      std::string("{raw,tbs,precertificate,certificate}"));
+  const int64_t certificate_id = row[0].as<int64_t>();
+  tx.exec_params(
+      R"sql(
+      INSERT INTO certificate_entries (log_id, entry_index, certificate_id, entry_type, timestamp_ms, verified)
+      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (log_id, entry_index) DO NOTHING)sql",
+      Bin(log_id), static_cast<int64_t>(m.index), certificate_id, std::string(EntryTypeName(m.entry_type)),
+      static_cast<int64_t>(m.timestamp_ms), m.index < verified_size);
+  for (const FindingRecord& f : m.findings) {
+    ctlog::Hash key = DedupeKey({"certificate", f.kind, f.watched, HashView(c.tbs_sha256)});
+    tx.exec_params(
+        R"sql(
+        INSERT INTO findings (kind, severity, watched, certificate_id, reason, dedupe_key)
+        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING)sql",
+        f.kind, f.severity, f.watched, certificate_id, f.reason, Bin(key));
+  }
+}
+
+std::string SthJson(const ctlog::SignedTreeHead& h) {
+  return "{\"tree_size\":" + std::to_string(h.tree_size) + ",\"timestamp\":" + std::to_string(h.timestamp_ms) +
+         ",\"sha256_root_hash\":\"" + Base64Encode(h.root_hash) + "\",\"tree_head_signature\":\"" +
+         Base64Encode(ctlog::EncodeDigitallySigned(h.signature)) + "\"}";
+}
+
+std::string EvidenceJson(const ctlog::Misbehaviour& m) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("misbehaviour");
+  std::string_view kind = ctlog::KindName(m.kind);
+  w.String(kind.data(), static_cast<rapidjson::SizeType>(kind.size()));
+  w.Key("detail");
+  w.String(m.detail.c_str(), static_cast<rapidjson::SizeType>(m.detail.size()));
+  auto head = [&](const char* key, const std::optional<ctlog::SignedTreeHead>& h) {
+    if (!h) return;
+    w.Key(key);
+    std::string json = SthJson(*h);
+    w.RawValue(json.c_str(), json.size(), rapidjson::kObjectType);
+  };
+  head("tree_head", m.tree_head);
+  head("verified_head", m.verified_head);
+  if (m.computed_root) {
+    w.Key("computed_root");
+    std::string b64 = Base64Encode(*m.computed_root);
+    w.String(b64.c_str(), static_cast<rapidjson::SizeType>(b64.size()));
+  }
+  if (m.entry_index) {
+    w.Key("entry_index");
+    w.Uint64(*m.entry_index);
+  }
+  w.EndObject();
+  return buffer.GetString();
+}
+
+LogRecord LogOf(const pqxx::row& r, int first) {
+  LogRecord log;
+  if (auto h = HashOf(r[first], "log_id"); h.ok()) log.log_id = *h;
+  log.description = r[first + 1].as<std::string>();
+  log.api = r[first + 2].as<std::string>() == "static-ct" ? ctlog::LogApi::kStaticCt : ctlog::LogApi::kRfc6962;
+  log.url = r[first + 3].as<std::string>();
+  log.submission_url = r[first + 4].as<std::string>();
+  log.key = BytesOf(r[first + 5]);
+  log.mmd_seconds = r[first + 6].as<uint64_t>();
+  log.state = r[first + 7].as<std::string>();
+  return log;
+}
+
+constexpr const char kLogColumns[] = "log_id, description, api, url, submission_url, key, mmd_seconds, state";
+
+}  // namespace
+
+std::string RedactUrl(const std::string& url) {
+  // postgresql://user:password@host/... → postgresql://user:***@host/...
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  size_t at = url.find('@', scheme + 3);
+  size_t colon = url.find(':', scheme + 3);
+  if (at == std::string::npos || colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+struct Store::Connection {
+  explicit Connection(const std::string& url) : c(url) {}
+  pqxx::connection c;
+};
+
+Store::Store(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Connect(const std::string& url) {
+  try {
+    auto connection = std::make_unique<Connection>(url);
+    return std::unique_ptr<Store>(new Store(std::move(connection)));
+  } catch (const std::exception& e) {
+    std::string m = e.what();
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+    return UnavailableError("cannot connect to the database " + RedactUrl(url) + ": " + m);
+  }
+}
+
+Result<MigrateResult> Store::Migrate() { return db::Migrate(connection_->c); }
+Result<int> Store::CurrentVersion() { return db::CurrentVersion(connection_->c); }
+Status Store::CheckVersion() { return db::CheckVersion(connection_->c); }
+
+Status Store::SyncLogs(const std::vector<LogRecord>& followed) {
+  return GuardPq("sync logs", [&]() -> Status {
+    pqxx::work tx(connection_->c);
+    tx.exec("UPDATE logs SET followed = false WHERE followed");
+    for (const LogRecord& log : followed) {
+      pqxx::result existing = tx.exec_params("SELECT key, url, api FROM logs WHERE log_id = $1", Bin(log.log_id));
+      if (!existing.empty()) {
+        if (BytesOf(existing[0][0]) != log.key || existing[0][1].as<std::string>() != log.url ||
+            existing[0][2].as<std::string>() != ApiName(log.api)) {
+          return FailedPreconditionError("log " + Base64Encode(log.log_id) + " (" + log.description +
+                                         "): the log lists now give another key, URL or API than the database "
+                                         "holds (" + existing[0][1].as<std::string>() + "); refusing to follow it "
+                                         "until an operator decides");
+        }
+      }
+      tx.exec_params(
+          R"sql(
+          INSERT INTO logs (log_id, description, api, url, submission_url, key, mmd_seconds, state, followed)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true)
+          ON CONFLICT (log_id) DO UPDATE
+            SET description = excluded.description, submission_url = excluded.submission_url,
+                mmd_seconds = excluded.mmd_seconds, state = excluded.state, followed = true, updated_at = now())sql",
+          Bin(log.log_id), log.description, std::string(ApiName(log.api)), log.url, log.submission_url, Bin(log.key),
+          static_cast<int64_t>(log.mmd_seconds), log.state);
+    }
+    tx.commit();
+    return OkStatus();
+  });
+}
+
+Result<LogRecord> Store::GetLog(const ctlog::LogId& log_id) {
+  return GuardPq("read log", [&]() -> Result<LogRecord> {
+    pqxx::read_transaction tx(connection_->c);
+    pqxx::result r = tx.exec_params(std::string("SELECT ") + kLogColumns + " FROM logs WHERE log_id = $1", Bin(log_id));
+    if (r.empty()) return FailedPreconditionError("log " + Base64Encode(log_id) + " is not in the database");
+    return LogOf(r[0], 0);
+  });
+}
+
+Result<LogProgress> Store::LoadProgress(const ctlog::LogId& log_id) {
+  return GuardPq("read log progress", [&]() -> Result<LogProgress> {
+    pqxx::read_transaction tx(connection_->c);
+    pqxx::result r = tx.exec_params(
+        R"sql(SELECT position, pending_range, verified_tree_size, verified_range, verified_timestamp_ms,
+                     verified_root, verified_signature
+                FROM logs WHERE log_id = $1)sql",
+        Bin(log_id));
+    if (r.empty()) return FailedPreconditionError("log " + Base64Encode(log_id) + " is not in the database");
+    const pqxx::row& row = r[0];
+    LogProgress p;
+    const std::string where = "log " + Base64Encode(log_id) + ": ";
+    if (!row[0].is_null()) {
+      p.position = row[0].as<uint64_t>();
+      auto pending = RangeOf(*p.position, row[1], where + "pending_range");
+      if (!pending.ok()) return pending.status();
+      p.pending_range = std::move(*pending);
+    }
+    uint64_t verified_size = row[2].as<uint64_t>();
+    auto verified = RangeOf(verified_size, row[3], where + "verified_range");
+    if (!verified.ok()) return verified.status();
+    p.verified_range = std::move(*verified);
+    if (!row[4].is_null()) {
+      ctlog::SignedTreeHead head;
+      head.tree_size = verified_size;
+      head.timestamp_ms = row[4].as<uint64_t>();
+      auto root = HashOf(row[5], where + "verified_root");
+      if (!root.ok()) return root.status();
+      head.root_hash = *root;
+      std::vector<uint8_t> sig = BytesOf(row[6]);
+      auto ds = ctlog::ParseDigitallySigned(sig);
+      if (!ds.ok()) return InternalError(where + "verified_signature: " + ds.status().message());
+      head.signature = std::move(*ds);
+      p.verified_head = std::move(head);
+    }
+    return p;
+  });
+}
+
+Result<LeaseView> Store::KeepLeases(const std::string& replica_id, int64_t lease_seconds,
+                                    const std::vector<ctlog::LogId>& release) {
+  return GuardPq("keep leases", [&]() -> Result<LeaseView> {
+    LeaseView view;
+    pqxx::work tx(connection_->c);
+    const double ttl = static_cast<double>(lease_seconds);
+    tx.exec_params(
+        R"sql(INSERT INTO replicas (replica_id) VALUES ($1)
+              ON CONFLICT (replica_id) DO UPDATE SET heartbeat_at = now())sql",
+        replica_id);
+    for (const ctlog::LogId& id : release) {
+      tx.exec_params("UPDATE logs SET lease_holder = NULL, lease_expires_at = NULL WHERE log_id = $1 AND lease_holder = $2",
+                     Bin(id), replica_id);
+    }
+    tx.exec_params("UPDATE logs SET lease_holder = NULL, lease_expires_at = NULL WHERE lease_holder = $1 AND NOT followed",
+                   replica_id);
+    for (const pqxx::row& r : tx.exec_params(
+             R"sql(UPDATE logs SET lease_expires_at = now() + make_interval(secs => $2::float8)
+                    WHERE lease_holder = $1 RETURNING log_id)sql",
+             replica_id, ttl)) {
+      if (auto h = HashOf(r[0], "log_id"); h.ok()) view.held.push_back(*h);
+    }
+    view.live_replicas = std::max<int64_t>(
+        1, tx.exec_params1("SELECT count(*) FROM replicas WHERE heartbeat_at > now() - make_interval(secs => $1::float8)",
+                           ttl)[0]
+               .as<int64_t>());
+    view.followed_logs = tx.exec1("SELECT count(*) FROM logs WHERE followed")[0].as<size_t>();
+    view.fair_share = (view.followed_logs + view.live_replicas - 1) / view.live_replicas;
+    if (view.held.size() < view.fair_share) {
+      pqxx::result free_logs = tx.exec_params(
+          R"sql(SELECT log_id FROM logs
+                 WHERE followed AND (lease_holder IS NULL OR lease_expires_at < now())
+                 ORDER BY log_id LIMIT $1 FOR UPDATE SKIP LOCKED)sql",
+          static_cast<int64_t>(view.fair_share - view.held.size()));
+      for (const pqxx::row& r : free_logs) {
+        tx.exec_params(
+            R"sql(UPDATE logs SET lease_holder = $2, lease_expires_at = now() + make_interval(secs => $3::float8)
+                   WHERE log_id = $1)sql",
+            pqxx::binarystring(r[0]), replica_id, ttl);
+        if (auto h = HashOf(r[0], "log_id"); h.ok()) {
+          view.held.push_back(*h);
+          view.taken.push_back(*h);
+        }
+      }
+    }
+    tx.commit();
+    return view;
+  });
+}
+
+Status Store::ReleaseLeases(const std::string& replica_id, const std::optional<ctlog::LogId>& log_id) {
+  return GuardPq("release leases", [&]() -> Status {
+    pqxx::work tx(connection_->c);
+    if (log_id) {
+      tx.exec_params("UPDATE logs SET lease_holder = NULL, lease_expires_at = NULL WHERE lease_holder = $1 AND log_id = $2",
+                     replica_id, Bin(*log_id));
+    } else {
+      tx.exec_params("UPDATE logs SET lease_holder = NULL, lease_expires_at = NULL WHERE lease_holder = $1", replica_id);
+    }
+    tx.commit();
+    return OkStatus();
+  });
+}
+
+Status Store::Commit(const std::string& replica_id, const BatchCommit& batch) {
+  return GuardPq("commit", [&]() -> Status {
+    pqxx::work tx(connection_->c);
+    // The fence first: it also locks the log row until the transaction ends.
+    if (WriteCheckpoint(tx, replica_id, batch.log_id, batch.from_position, batch.checkpoint, batch.latest_tree_size,
+                        batch.started_at_end, /*fence_position=*/true) != 1) {
+      return Status(Code::kAborted, "log " + Base64Encode(batch.log_id) + ": lease lost or position moved by another "
+                                    "replica; not committing entries " +
+                                    std::to_string(batch.from_position.value_or(0)) + ".." +
+                                    std::to_string(batch.checkpoint.position));
+    }
+    const uint64_t verified_size = batch.checkpoint.verified_range.end();
+    for (const MatchedEntry& m : batch.matches) WriteMatch(tx, batch.log_id, verified_size, m);
+    const uint64_t entries = batch.checkpoint.position - batch.from_position.value_or(batch.checkpoint.position);
+    tx.exec_params("UPDATE replicas SET entries_committed = entries_committed + $2 WHERE replica_id = $1", replica_id,
+                   static_cast<int64_t>(entries));
+    tx.commit();
+    return OkStatus();
+  });
+}
+
+Status Store::RecordMisbehaviour(const std::string& replica_id, const ctlog::LogId& log_id,
+                                 const ctlog::Misbehaviour& evidence, const LogCheckpoint& rewind_to) {
+  return GuardPq("record misbehaviour", [&]() -> Status {
+    pqxx::work tx(connection_->c);
+    if (WriteCheckpoint(tx, replica_id, log_id, std::nullopt, rewind_to, std::nullopt, false,
+                        /*fence_position=*/false) != 1) {
+      return Status(Code::kAborted, "log " + Base64Encode(log_id) + ": lease lost; misbehaviour not recorded");
+    }
+    std::string kind(ctlog::KindName(evidence.kind));
+    std::string head_part = evidence.tree_head ? SthJson(*evidence.tree_head) : "";
+    std::string index_part = evidence.entry_index ? std::to_string(*evidence.entry_index) : "";
+    ctlog::Hash key = DedupeKey({"misbehaviour", HashView(log_id), kind, head_part, index_part});
+    tx.exec_params(
+        R"sql(INSERT INTO findings (kind, severity, log_id, reason, evidence, dedupe_key)
+              VALUES ('log_misbehaviour', 'critical', $1, $2, $3::jsonb, $4) ON CONFLICT (dedupe_key) DO NOTHING)sql",
+        Bin(log_id), kind + ": " + evidence.detail, EvidenceJson(evidence), Bin(key));
+    tx.exec_params("UPDATE logs SET last_error = $2, last_error_at = now() WHERE log_id = $1", Bin(log_id),
+                   "misbehaviour " + kind + ": " + evidence.detail);
+    tx.commit();
+    return OkStatus();
+  });
+}
+
+Status Store::RecordError(const ctlog::LogId& log_id, const std::string& message) {
+  return GuardPq("record error", [&]() -> Status {
+    pqxx::work tx(connection_->c);
+    tx.exec_params("UPDATE logs SET last_error = $2, last_error_at = now() WHERE log_id = $1", Bin(log_id), message);
+    tx.commit();
+    return OkStatus();
+  });
+}
+
+Status Store::RecordLatestTreeSize(const ctlog::LogId& log_id, uint64_t tree_size) {
+  return GuardPq("record tree size", [&]() -> Status {
+    pqxx::work tx(connection_->c);
+    tx.exec_params("UPDATE logs SET latest_tree_size = $2, latest_seen_at = now() WHERE log_id = $1", Bin(log_id),
+                   static_cast<int64_t>(tree_size));
+    tx.commit();
+    return OkStatus();
+  });
+}
+
+Result<std::vector<LogStatus>> Store::ListLogStatus() {
+  return GuardPq("list logs", [&]() -> Result<std::vector<LogStatus>> {
+    pqxx::read_transaction tx(connection_->c);
+    std::vector<LogStatus> out;
+    for (const pqxx::row& r : tx.exec_params(
+             std::string("SELECT ") + kLogColumns +
+             R"sql(, followed, position, verified_tree_size, verified_timestamp_ms, latest_tree_size,
+                   to_char(latest_seen_at AT TIME ZONE 'UTC', $1), last_error,
+                   to_char(last_error_at AT TIME ZONE 'UTC', $1), lease_holder,
+                   to_char(lease_expires_at AT TIME ZONE 'UTC', $1)
+              FROM logs ORDER BY followed DESC, description, log_id)sql",
+             std::string(kRfc3339))) {
+      LogStatus s;
+      s.log = LogOf(r, 0);
+      s.followed = r[8].as<bool>();
+      if (!r[9].is_null()) s.position = r[9].as<uint64_t>();
+      s.verified_tree_size = r[10].as<uint64_t>();
+      if (!r[11].is_null()) s.verified_timestamp_ms = r[11].as<int64_t>();
+      if (!r[12].is_null()) s.latest_tree_size = r[12].as<uint64_t>();
+      s.latest_seen_at = TextOr(r[13]);
+      s.last_error = TextOr(r[14]);
+      s.last_error_at = TextOr(r[15]);
+      s.lease_holder = TextOr(r[16]);
+      s.lease_expires_at = TextOr(r[17]);
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<Finding>> Store::ListFindings(const FindingFilter& filter) {
+  return GuardPq("list findings", [&]() -> Result<std::vector<Finding>> {
+    pqxx::read_transaction tx(connection_->c);
+    auto severity_rank = [](std::string_view s) { return s == "critical" ? 2 : s == "warning" ? 1 : 0; };
+    auto wanted = [](const std::vector<std::string>& set, const std::string& v) {
+      return set.empty() || std::find(set.begin(), set.end(), v) != set.end();
+    };
+    std::vector<Finding> out;
+    std::vector<int64_t> certificate_ids;
+    for (const pqxx::row& r : tx.exec_params(
+             R"sql(SELECT f.id, f.kind, f.severity, f.status, coalesce(f.watched, ''), f.reason,
+                          coalesce(f.status_note, ''), to_char(f.created_at AT TIME ZONE 'UTC', $1),
+                          to_char(f.status_changed_at AT TIME ZONE 'UTC', $1), f.evidence::text, f.log_id,
+                          coalesce(l.description, ''),
+                          c.id, c.tbs_sha256, c.parsed, c.parse_error, c.dns_names::text, c.ip_addresses::text,
+                          c.subject, c.issuer, c.serial, extract(epoch FROM c.not_before)::bigint,
+                          extract(epoch FROM c.not_after)::bigint, c.spki_sha256, c.issuer_spki_sha256, c.key_type,
+                          c.key_bits, c.ec_curve, c.der_kind, c.der
+                     FROM findings f
+                     LEFT JOIN certificates c ON c.id = f.certificate_id
+                     LEFT JOIN logs l ON l.log_id = f.log_id
+                    ORDER BY f.id)sql",
+             std::string(kRfc3339))) {
+      Finding f;
+      f.id = r[0].as<int64_t>();
+      f.kind = r[1].as<std::string>();
+      f.severity = r[2].as<std::string>();
+      f.status = r[3].as<std::string>();
+      if (!wanted(filter.statuses, f.status) || !wanted(filter.kinds, f.kind)) continue;
+      if (!filter.min_severity.empty() && severity_rank(f.severity) < severity_rank(filter.min_severity)) continue;
+      f.watched = r[4].as<std::string>();
+      f.reason = r[5].as<std::string>();
+      f.status_note = r[6].as<std::string>();
+      f.created_at = r[7].as<std::string>();
+      f.status_changed_at = r[8].as<std::string>();
+      f.evidence_json = r[9].as<std::string>();
+      f.log_id = OptionalHashOf(r[10]);
+      f.log_description = r[11].as<std::string>();
+      if (!r[12].is_null()) {
+        CertificateRecord c;
+        certificate_ids.push_back(r[12].as<int64_t>());
+        if (auto h = HashOf(r[13], "tbs_sha256"); h.ok()) c.tbs_sha256 = *h;
+        c.parsed = r[14].as<bool>();
+        c.parse_error = TextOr(r[15]);
+        c.dns_names = JsonArrayOf(r[16]);
+        c.ip_addresses = JsonArrayOf(r[17]);
+        c.subject = TextOr(r[18]);
+        c.issuer = TextOr(r[19]);
+        c.serial = TextOr(r[20]);
+        if (!r[21].is_null()) c.not_before_unix_s = r[21].as<int64_t>();
+        if (!r[22].is_null()) c.not_after_unix_s = r[22].as<int64_t>();
+        c.spki_sha256 = OptionalHashOf(r[23]);
+        c.issuer_spki_sha256 = OptionalHashOf(r[24]);
+        c.key_type = TextOr(r[25]);
+        c.key_bits = r[26].is_null() ? 0 : r[26].as<int>();
+        c.ec_curve = TextOr(r[27]);
+        c.der_kind = r[28].as<std::string>();
+        c.der = BytesOf(r[29]);
+        f.certificate = std::move(c);
+      } else {
+        certificate_ids.push_back(-1);
+      }
+      out.push_back(std::move(f));
+      if (filter.limit > 0 && out.size() >= filter.limit) break;
+    }
+    // The entries of each finding's certificate, in one query per finding (findings are few).
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (certificate_ids[i] < 0) continue;
+      for (const pqxx::row& r : tx.exec_params(
+               R"sql(SELECT e.log_id, l.description, e.entry_index, e.entry_type, e.timestamp_ms, e.verified
+                       FROM certificate_entries e JOIN logs l ON l.log_id = e.log_id
+                      WHERE e.certificate_id = $1 ORDER BY l.description, e.log_id, e.entry_index)sql",
+               certificate_ids[i])) {
+        FindingEntry e;
+        if (auto h = HashOf(r[0], "log_id"); h.ok()) e.log_id = *h;
+        e.log_description = r[1].as<std::string>();
+        e.index = r[2].as<uint64_t>();
+        e.entry_type = r[3].as<std::string>();
+        e.timestamp_ms = r[4].as<uint64_t>();
+        e.verified = r[5].as<bool>();
+        out[i].entries.push_back(std::move(e));
+      }
+    }
+    return out;
+  });
+}
+
+Status Store::SetFindingStatus(int64_t id, const std::string& status, const std::string& note) {
+  if (status != "open" && status != "acknowledged" && status != "resolved") {
+    return FailedPreconditionError("unknown finding status '" + status + "' (open, acknowledged, resolved)");
+  }
+  return GuardPq("set finding status", [&]() -> Status {
+    pqxx::work tx(connection_->c);
+    pqxx::result r = tx.exec_params(
+        R"sql(UPDATE findings SET status = $2, status_note = $3, status_changed_at = now() WHERE id = $1)sql", id,
+        status, note.empty() ? std::optional<std::string>() : note);
+    if (r.affected_rows() != 1) return FailedPreconditionError("no finding with id " + std::to_string(id));
+    tx.commit();
+    return OkStatus();
+  });
+}
+
+Result<std::vector<std::pair<std::string, uint64_t>>> Store::EntriesCommittedBy() {
+  return GuardPq("read replicas", [&]() -> Result<std::vector<std::pair<std::string, uint64_t>>> {
+    pqxx::read_transaction tx(connection_->c);
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (const pqxx::row& r : tx.exec("SELECT replica_id, entries_committed FROM replicas ORDER BY replica_id")) {
+      out.emplace_back(r[0].as<std::string>(), r[1].as<uint64_t>());
+    }
+    return out;
+  });
+}
+
+}  // namespace pinwatch::db
