@@ -70,9 +70,23 @@ void StopSignal::Stop() {
   cv_.notify_all();
 }
 
-bool StopSignal::WaitFor(std::chrono::milliseconds duration) const {
+void StopSignal::Wake() const {
+  {
+    std::lock_guard lock(mu_);
+    ++wakes_;
+  }
+  cv_.notify_all();
+}
+
+uint64_t StopSignal::wakes() const {
+  std::lock_guard lock(mu_);
+  return wakes_;
+}
+
+bool StopSignal::WaitFor(std::chrono::milliseconds duration, uint64_t seen) const {
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, duration, [&] { return stopped_.load(); });
+  cv_.wait_for(lock, duration, [&] { return stopped_.load() || wakes_ != seen; });
+  return stopped_.load();
 }
 
 Result<Watch> MakeWatch(const std::vector<WatchConfig>& entries) {
@@ -266,6 +280,8 @@ Result<RoundResult> LogWorker::Round() {
       committed_position_ = progress->position;
       committed_verified_head_ = progress->verified_head;
       started_at_end_ = false;
+      log_line_(log_.description + ": resuming at entry " + std::to_string(*committed_position_) + " (verified to " +
+                std::to_string(verifier_->verified_end()) + ")");
     }
   }
   round_start_position_ = verifier_->pending_end();
@@ -315,7 +331,8 @@ Result<RoundResult> LogWorker::Round() {
   }
   if (Status s = CommitPending(/*final_commit=*/round_head_.has_value()); !s.ok()) return fail(s);
   round_.caught_up = !round_head_ || verifier_->pending_end() >= round_head_->tree_size;
-  if (round_.entries > 0) {
+  if (round_.entries > 0 || (round_.caught_up && round_head_ && !announced_head_)) {
+    announced_head_ = round_.caught_up;
     const double seconds = std::chrono::duration<double>(Clock::now() - round_start_).count();
     char line[200];
     std::snprintf(line, sizeof line, ": %" PRIu64 " entries to %" PRIu64 " in %.1f s (%.0f entries/s), %" PRIu64
@@ -323,7 +340,8 @@ Result<RoundResult> LogWorker::Round() {
                   round_.entries, verifier_->pending_end(), seconds,
                   seconds > 0 ? static_cast<double>(round_.entries) / seconds : 0.0, round_.matches,
                   verifier_->verified_end());
-    log_line_(log_.description + line);
+    log_line_(log_.description + line +
+              (round_.caught_up && round_head_ ? ", at tree head " + std::to_string(round_head_->tree_size) : ""));
   }
   return round_;
 }

@@ -33,12 +33,19 @@ namespace pinwatch::monitor {
 class StopSignal {
  public:
   void Stop();
+  // Wake wakes waiters without stopping (a worker finished; the daemon looks again).
+  void Wake() const;
   bool stopped() const { return stopped_.load(); }
-  // WaitFor returns after `duration` or as soon as Stop() is called; true if stopped.
-  bool WaitFor(std::chrono::milliseconds duration) const;
+  // WaitFor returns after `duration`, as soon as Stop() is called, or on Wake(); true if
+  // stopped.
+  bool WaitFor(std::chrono::milliseconds duration) const { return WaitFor(duration, wakes()); }
+  // This one also returns at once if Wake() was called since wakes() returned `seen`.
+  bool WaitFor(std::chrono::milliseconds duration, uint64_t seen) const;
+  uint64_t wakes() const;
 
  private:
   std::atomic<bool> stopped_{false};
+  mutable uint64_t wakes_ = 0;
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
 };
@@ -109,6 +116,7 @@ class LogWorker {
   std::optional<ctlog::SignedTreeHead> round_head_;
   std::vector<db::MatchedEntry> pending_;
   bool started_at_end_ = false;
+  bool announced_head_ = false;  // "at tree head" said since the last round with entries
   std::chrono::steady_clock::time_point last_commit_, last_progress_, round_start_;
   uint64_t round_start_position_ = 0;
   RoundResult round_;

@@ -37,7 +37,8 @@ Result<std::unique_ptr<SimProcess>> SimProcess::Start(const std::vector<std::str
   std::vector<std::string> argv_strings = {CtsimPath(),  "--port",        "0",
                                            "--pubkey-out", sim->dir_ + "/pubkey.pem",
                                            "--facts-out",  sim->dir_ + "/facts.json",
-                                           "--info-out",   sim->dir_ + "/info.json"};
+                                           "--info-out",   sim->dir_ + "/info.json",
+                                           "--log-list-out", sim->dir_ + "/loglist.json"};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& s : argv_strings) argv.push_back(s.data());

@@ -28,6 +28,9 @@ class SimProcess {
   // facts.json and info.json as ctsim wrote them.
   const std::string& dir() const { return dir_; }
   std::string PubkeyPem() const;
+  // LogListPath is a v3 log list naming this log (ctsim --log-list-out; RFC 6962 API unless
+  // the args chose --log-list-api static).
+  std::string LogListPath() const { return dir_ + "/loglist.json"; }
   std::string FactsJson() const;
 
   // Post sends an admin request (e.g. "/sim/grow?n=10" or "/sim/faults" with a JSON body)

@@ -1,0 +1,189 @@
+#include "monitor/daemon.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "base/encoding.h"
+#include "ctlog/http.h"
+#include "ctlog/loglist.h"
+
+namespace pinwatch::monitor {
+
+namespace {
+
+Result<std::string> ReadList(const std::string& where) {
+  if (where.starts_with("https://") || where.starts_with("http://")) {
+    ctlog::HttpOptions options;
+    options.max_response_bytes = ctlog::kMaxLogListSizeBytes;
+    ctlog::HttpClient http(options);
+    auto response = http.Get(where);
+    if (!response.ok()) return Status(response.status().code(), "log list " + where + ": " + response.status().message());
+    if (Status s = ctlog::CheckHttpStatus(*response, "log list " + where); !s.ok()) return s;
+    return std::move(response->body);
+  }
+  std::ifstream in(where, std::ios::binary);
+  if (!in) return FailedPreconditionError("log list " + where + ": cannot read the file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+db::LogRecord RecordOf(const ctlog::Log& log) {
+  db::LogRecord r;
+  r.log_id = log.log_id;
+  r.description = log.description.empty() ? Base64Encode(log.log_id) : log.description;
+  r.api = log.api;
+  r.url = log.monitoring_url;
+  r.submission_url = log.submission_url;
+  r.key = log.key;
+  r.mmd_seconds = log.mmd_seconds;
+  r.state = log.state ? std::string(ctlog::LogStateName(log.state->state)) : "";
+  return r;
+}
+
+// WorkerThread is one running LogWorker and what it ended with.
+struct WorkerThread {
+  StopSignal stop;
+  std::thread thread;
+  std::atomic<bool> done{false};
+  Result<RoundResult> result = Status(Code::kAborted, "not finished");
+  std::string description;
+};
+
+}  // namespace
+
+Result<std::vector<db::LogRecord>> LoadFollowedLogs(const LogsConfig& config) {
+  std::vector<ctlog::LogList> lists;
+  for (const std::string& where : config.lists) {
+    auto text = ReadList(where);
+    if (!text.ok()) return text.status();
+    auto list = ctlog::ParseLogList(Bytes(reinterpret_cast<const uint8_t*>(text->data()), text->size()), where);
+    if (!list.ok()) return FailedPreconditionError(list.status().message());
+    lists.push_back(std::move(*list));
+  }
+  auto all = ctlog::UnionOfLists(lists);
+  if (!all.ok()) return all.status();
+  std::vector<ctlog::Log> chosen = ctlog::SelectLogs(*all, config.states);
+  std::vector<db::LogRecord> out;
+  out.reserve(chosen.size());
+  for (const ctlog::Log& log : chosen) out.push_back(RecordOf(log));
+  return out;
+}
+
+Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& stop, const LogLine& log_line) {
+  auto store = db::Store::Connect(config.database_url);
+  if (!store.ok()) return store.status();
+  if (Status s = (*store)->CheckVersion(); !s.ok()) return s;
+  auto logs = LoadFollowedLogs(config.logs);
+  if (!logs.ok()) return logs.status();
+  if (Status s = (*store)->SyncLogs(*logs); !s.ok()) return s;
+  auto watch = MakeWatch(config.watch);
+  if (!watch.ok()) return watch.status();
+  log_line("replica " + config.run.replica_id + ": following " + std::to_string(logs->size()) + " logs, watching " +
+           std::to_string(config.watch.size()) + " names" + (once ? " (once)" : ""));
+
+  DaemonSummary summary;
+  summary.logs_followed = logs->size();
+  std::map<ctlog::LogId, std::unique_ptr<WorkerThread>> running;
+  std::map<ctlog::LogId, bool> finished;  // once: logs this replica has completed
+  std::vector<ctlog::LogId> to_release;
+  const auto lease_interval = std::chrono::milliseconds(std::max<int64_t>(config.run.lease_seconds * 1000 / 3, 200));
+
+  auto reap = [&](bool count) {
+    for (auto it = running.begin(); it != running.end();) {
+      WorkerThread& w = *it->second;
+      if (!w.done) {
+        ++it;
+        continue;
+      }
+      w.thread.join();
+      if (count) {
+        if (!w.result.ok()) {
+          if (w.result.status().code() != Code::kAborted) ++summary.logs_failed;
+        } else {
+          summary.entries += w.result->entries;
+          summary.matches += w.result->matches;
+          if (w.result->misbehaviour) ++summary.logs_misbehaving;
+          else ++summary.logs_caught_up;
+        }
+      }
+      if (once) finished[it->first] = true;
+      else to_release.push_back(it->first);  // stopped (lease lost or handed back): let others have it
+      it = running.erase(it);
+    }
+  };
+
+  while (!stop.stopped()) {
+    const uint64_t seen = stop.wakes();
+    auto view = (*store)->KeepLeases(config.run.replica_id, config.run.lease_seconds, to_release);
+    to_release.clear();
+    if (!view.ok()) {
+      log_line("leases: " + view.status().ToString());
+      if (view.status().code() == Code::kUnavailable) {
+        auto again = db::Store::Connect(config.database_url);
+        if (again.ok()) *store = std::move(*again);
+      }
+      stop.WaitFor(lease_interval);
+      continue;
+    }
+    // Workers whose lease is gone stop at their next batch.
+    for (auto& [id, w] : running) {
+      if (std::find(view->held.begin(), view->held.end(), id) == view->held.end()) w->stop.Stop();
+    }
+    // Over the fair share (another replica joined): hand back the surplus.
+    if (!once && view->held.size() > view->fair_share) {
+      size_t surplus = view->held.size() - view->fair_share;
+      for (auto it = running.rbegin(); it != running.rend() && surplus > 0; ++it, --surplus) {
+        log_line(it->second->description + ": handing the lease back (fair share is " +
+                 std::to_string(view->fair_share) + ")");
+        it->second->stop.Stop();
+      }
+    }
+    for (const ctlog::LogId& id : view->held) {
+      if (running.count(id) || finished.count(id)) continue;
+      auto record = (*store)->GetLog(id);
+      if (!record.ok()) {
+        log_line("log " + Base64Encode(id) + ": " + record.status().ToString());
+        continue;
+      }
+      auto worker_store = db::Store::Connect(config.database_url);
+      if (!worker_store.ok()) {
+        log_line(record->description + ": " + worker_store.status().ToString());
+        continue;
+      }
+      log_line(record->description + ": lease taken by " + config.run.replica_id);
+      auto w = std::make_unique<WorkerThread>();
+      w->description = record->description;
+      WorkerThread* raw = w.get();
+      if (stop.stopped()) break;
+      w->thread = std::thread([&config, &watch, &stop, &log_line, once, raw, record = std::move(*record),
+                               ws = std::move(*worker_store)]() mutable {
+        LogWorker worker(std::move(record), config, *watch, std::move(ws), config.run.replica_id, raw->stop, log_line);
+        raw->result = worker.Follow(once);
+        raw->done = true;
+        stop.Wake();
+      });
+      running.emplace(id, std::move(w));
+    }
+    reap(true);
+    if (once && running.empty()) {
+      // Done with everything this replica could lease; the rest belongs to live replicas.
+      summary.logs_elsewhere = summary.logs_followed - std::min(summary.logs_followed, finished.size());
+      break;
+    }
+    stop.WaitFor(lease_interval, seen);
+  }
+
+  for (auto& [id, w] : running) w->stop.Stop();
+  for (auto& [id, w] : running) w->thread.join();
+  reap(true);
+  running.clear();
+  if (Status s = (*store)->ReleaseLeases(config.run.replica_id); !s.ok()) log_line("leases: " + s.ToString());
+  return summary;
+}
+
+}  // namespace pinwatch::monitor

@@ -1,0 +1,344 @@
+// pinwatch: the monitor's one binary. See kUsage and the README.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db/store.h"
+#include "monitor/config.h"
+#include "monitor/daemon.h"
+#include "monitor/policy.h"
+#include "monitor/report.h"
+
+namespace {
+
+using namespace pinwatch;
+using namespace pinwatch::monitor;
+
+constexpr const char kUsage[] = R"(pinwatch: watch Certificate Transparency logs for your domains.
+
+Usage: pinwatch --config FILE COMMAND [OPTIONS]     (--config may also follow COMMAND)
+
+Commands
+  migrate            apply the database schema migrations (safe to run again)
+  run [--once]       follow the chosen logs until SIGINT/SIGTERM; --once: process every
+                     log this replica can lease up to its current tree head, then exit
+  status [--json]    per log: position, verified tree size, tree size, lag, lease, last error
+  findings [--json] [--status S[,S]] [--kind K[,K]] [--severity MIN] [--limit N]
+                     list findings (newest last); --json prints a JSON array
+  ack ID [--note TEXT]       mark a finding acknowledged
+  resolve ID [--note TEXT]   mark a finding resolved
+  reopen ID [--note TEXT]    mark a finding open again
+  help [COMMAND]     this text, or a command's
+
+Environment: PINWATCH_DATABASE_URL overrides database.url, PINWATCH_REPLICA_ID run.replica_id.
+Exit codes: 0 ok; 1 a log failed (run --once) or a finding was not found; 2 bad usage or
+configuration, database unreachable or at the wrong schema version; 3 a log misbehaved
+(run --once).
+)";
+
+constexpr const char kRunUsage[] = R"(pinwatch --config FILE run [--once]
+
+Follows every log the configuration chooses (logs.lists, logs.states), sharing them with
+other replicas through leases in the database, and writes findings for certificates that
+concern the watched names. Progress goes to standard error: backfill lines with entries/s
+and ETA, one line per round, errors and log misbehaviour.
+  --once   process every log this replica can lease up to its current tree head, then exit
+           (exit 1 if a log failed, 3 if a log misbehaved)
+)";
+
+constexpr const char kFindingsUsage[] = R"(pinwatch --config FILE findings [--json] [--status S[,S]] [--kind K[,K]] [--severity MIN] [--limit N]
+
+  --json         a JSON array; each finding has kind, severity, status, names, watched,
+                 spki_sha256, issuer_spki_sha256 (sha256/BASE64), tbs_sha256 (hex),
+                 not_before, not_after (RFC 3339) and entries [{log_id, index, entry_type}]
+                 (see the README for every field)
+  --status       open, acknowledged, resolved (comma-separated; default all)
+  --kind         unexpected_issuer, unexpected_key, known_key, malformed, log_misbehaviour
+  --severity     the minimum: info, warning or critical
+  --limit N      at most N findings
+)";
+
+constexpr const char kStatusUsage[] = R"(pinwatch --config FILE status [--json]
+
+Per followed log: position (entries committed), verified tree size, the latest tree size
+seen, lag, the replica holding its lease and the last error.
+)";
+
+constexpr const char kMigrateUsage[] = R"(pinwatch --config FILE migrate
+
+Applies the schema migrations the database is missing, each in a transaction. Safe to run
+again and from several replicas at once. `run` refuses a database at another version.
+)";
+
+constexpr const char kFindingStatusUsage[] = R"(pinwatch --config FILE ack|resolve|reopen ID [--note TEXT]
+
+Moves finding ID to acknowledged, resolved or open, with an optional note.
+)";
+
+struct Args {
+  std::optional<std::string> config;
+  std::string command;
+  std::vector<std::string> rest;
+};
+
+[[noreturn]] void UsageError(const std::string& message) {
+  std::cerr << "pinwatch: " << message << "\n(see pinwatch --help)\n";
+  std::exit(2);
+}
+
+const char* UsageOf(const std::string& command) {
+  if (command == "run") return kRunUsage;
+  if (command == "findings") return kFindingsUsage;
+  if (command == "status") return kStatusUsage;
+  if (command == "migrate") return kMigrateUsage;
+  if (command == "ack" || command == "resolve" || command == "reopen") return kFindingStatusUsage;
+  return kUsage;
+}
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s == "--config" || s == "-c") {
+      if (i + 1 >= argc) UsageError("--config needs a file");
+      a.config = argv[++i];
+    } else if (s.starts_with("--config=")) {
+      a.config = s.substr(9);
+    } else if (s == "--help" || s == "-h") {
+      std::cout << UsageOf(a.command);
+      std::exit(0);
+    } else if (a.command.empty()) {
+      a.command = s;
+    } else {
+      a.rest.push_back(s);
+    }
+  }
+  return a;
+}
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The daemon's log lines: UTC time, then the line; one writer at a time.
+void LogToStderr(const std::string& line) {
+  static std::mutex mu;
+  std::time_t now = std::time(nullptr);
+  std::string stamp = Rfc3339(static_cast<int64_t>(now));
+  std::lock_guard lock(mu);
+  std::cerr << stamp << " pinwatch: " << line << std::endl;
+}
+
+Config LoadConfigOrDie(const Args& args) {
+  if (!args.config) UsageError("--config FILE is required");
+  auto config = LoadConfigFile(*args.config);
+  if (!config.ok()) {
+    std::cerr << "pinwatch: " << config.status().message() << "\n";
+    std::exit(2);
+  }
+  return std::move(*config);
+}
+
+std::unique_ptr<db::Store> ConnectOrDie(const Config& config, bool check_version) {
+  auto store = db::Store::Connect(config.database_url);
+  if (!store.ok()) {
+    std::cerr << "pinwatch: " << store.status().message() << "\n";
+    std::exit(2);
+  }
+  if (check_version) {
+    if (Status s = (*store)->CheckVersion(); !s.ok()) {
+      std::cerr << "pinwatch: " << s.message() << "\n";
+      std::exit(2);
+    }
+  }
+  return std::move(*store);
+}
+
+int Migrate(const Args& args) {
+  if (!args.rest.empty()) UsageError("migrate takes no arguments");
+  Config config = LoadConfigOrDie(args);
+  auto store = ConnectOrDie(config, false);
+  auto result = store->Migrate();
+  if (!result.ok()) {
+    std::cerr << "pinwatch: " << result.status().message() << "\n";
+    return 2;
+  }
+  for (const std::string& step : result->applied) std::cout << "applied " << step << "\n";
+  std::cout << "schema version " << result->to_version
+            << (result->applied.empty() ? " (already up to date)" : "") << "\n";
+  return 0;
+}
+
+int Run(const Args& args) {
+  bool once = false;
+  for (const std::string& a : args.rest) {
+    if (a == "--once") once = true;
+    else UsageError("run: unknown option " + a);
+  }
+  Config config = LoadConfigOrDie(args);
+
+  // Stop signals go to one thread that tells everyone (sigwait: no async-signal worries).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  StopSignal stop;
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGINT || sig == SIGTERM) {
+      LogToStderr("stopping (signal " + std::to_string(sig) + ")");
+      stop.Stop();
+    }
+  });
+  auto summary = RunDaemon(config, once, stop, LogToStderr);
+  // Wake the signal thread if it is still waiting, then collect it.
+  if (!stop.stopped()) {
+    stop.Stop();
+    pthread_kill(waiter.native_handle(), SIGTERM);
+  }
+  waiter.join();
+  if (!summary.ok()) {
+    std::cerr << "pinwatch: " << summary.status().message() << "\n";
+    return 2;
+  }
+  LogToStderr("done: " + std::to_string(summary->entries) + " entries committed, " +
+              std::to_string(summary->matches) + " matched; logs: " + std::to_string(summary->logs_caught_up) +
+              " caught up, " + std::to_string(summary->logs_failed) + " failed, " +
+              std::to_string(summary->logs_misbehaving) + " misbehaving, " +
+              std::to_string(summary->logs_elsewhere) + " leased elsewhere");
+  if (summary->logs_misbehaving > 0) return 3;
+  if (summary->logs_failed > 0) return 1;
+  return 0;
+}
+
+int Status_(const Args& args) {
+  bool json = false;
+  for (const std::string& a : args.rest) {
+    if (a == "--json") json = true;
+    else UsageError("status: unknown option " + a);
+  }
+  Config config = LoadConfigOrDie(args);
+  auto store = ConnectOrDie(config, true);
+  auto logs = store->ListLogStatus();
+  if (!logs.ok()) {
+    std::cerr << "pinwatch: " << logs.status().message() << "\n";
+    return 2;
+  }
+  std::cout << (json ? StatusJson(*logs) : StatusText(*logs));
+  return 0;
+}
+
+int Findings(const Args& args) {
+  bool json = false;
+  db::FindingFilter filter;
+  for (size_t i = 0; i < args.rest.size(); ++i) {
+    const std::string& a = args.rest[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.rest.size()) UsageError("findings: " + a + " needs a value");
+      return args.rest[++i];
+    };
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--status") {
+      filter.statuses = SplitComma(value());
+      for (const std::string& s : filter.statuses) {
+        if (s != "open" && s != "acknowledged" && s != "resolved") UsageError("findings: unknown status " + s);
+      }
+    } else if (a == "--kind") {
+      filter.kinds = SplitComma(value());
+      for (const std::string& k : filter.kinds) {
+        if (!FindingKindFromName(k)) UsageError("findings: unknown kind " + k);
+      }
+    } else if (a == "--severity") {
+      filter.min_severity = value();
+      if (filter.min_severity != "info" && filter.min_severity != "warning" && filter.min_severity != "critical") {
+        UsageError("findings: --severity wants info, warning or critical");
+      }
+    } else if (a == "--limit") {
+      std::string v = value();
+      char* end = nullptr;
+      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || v[0] == '-') UsageError("findings: --limit wants a number");
+      filter.limit = static_cast<size_t>(n);
+    } else {
+      UsageError("findings: unknown option " + a);
+    }
+  }
+  Config config = LoadConfigOrDie(args);
+  auto store = ConnectOrDie(config, true);
+  auto findings = store->ListFindings(filter);
+  if (!findings.ok()) {
+    std::cerr << "pinwatch: " << findings.status().message() << "\n";
+    return 2;
+  }
+  std::cout << (json ? FindingsJson(*findings) : FindingsText(*findings));
+  return 0;
+}
+
+int SetStatus(const Args& args, const std::string& status) {
+  std::optional<int64_t> id;
+  std::string note;
+  for (size_t i = 0; i < args.rest.size(); ++i) {
+    const std::string& a = args.rest[i];
+    if (a == "--note") {
+      if (i + 1 >= args.rest.size()) UsageError("--note needs a text");
+      note = args.rest[++i];
+    } else if (!id) {
+      char* end = nullptr;
+      long long v = std::strtoll(a.c_str(), &end, 10);
+      if (a.empty() || *end != '\0' || v <= 0) UsageError(args.command + ": ID must be a finding number");
+      id = v;
+    } else {
+      UsageError(args.command + ": unexpected " + a);
+    }
+  }
+  if (!id) UsageError(args.command + " needs a finding ID");
+  Config config = LoadConfigOrDie(args);
+  auto store = ConnectOrDie(config, true);
+  if (Status s = store->SetFindingStatus(*id, status, note); !s.ok()) {
+    std::cerr << "pinwatch: " << s.message() << "\n";
+    return s.code() == Code::kFailedPrecondition ? 1 : 2;
+  }
+  std::cout << "finding " << *id << " is " << status << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args = ParseArgs(argc, argv);
+  if (args.command.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  if (args.command == "help") {
+    std::cout << UsageOf(args.rest.empty() ? "" : args.rest[0]);
+    return 0;
+  }
+  if (args.command == "migrate") return Migrate(args);
+  if (args.command == "run") return Run(args);
+  if (args.command == "status") return Status_(args);
+  if (args.command == "findings") return Findings(args);
+  if (args.command == "ack") return SetStatus(args, "acknowledged");
+  if (args.command == "resolve") return SetStatus(args, "resolved");
+  if (args.command == "reopen") return SetStatus(args, "open");
+  UsageError("unknown command " + args.command);
+}

@@ -1,0 +1,233 @@
+#include "monitor/report.h"
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "base/encoding.h"
+#include "monitor/config.h"
+
+namespace pinwatch::monitor {
+
+namespace {
+
+using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+void StrOrNull(Writer& w, const std::string& s) {
+  if (s.empty()) w.Null();
+  else Str(w, s);
+}
+
+void PinOrNull(Writer& w, const std::optional<ctlog::Hash>& h) {
+  if (h) Str(w, PinText(*h));
+  else w.Null();
+}
+
+void TimeOrNull(Writer& w, const std::optional<int64_t>& t) {
+  if (t) Str(w, Rfc3339(*t));
+  else w.Null();
+}
+
+void Strings(Writer& w, const std::vector<std::string>& items) {
+  w.StartArray();
+  for (const std::string& s : items) Str(w, s);
+  w.EndArray();
+}
+
+}  // namespace
+
+std::string Rfc3339(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) return "";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string FindingsJson(const std::vector<db::Finding>& findings) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.SetIndent(' ', 2);
+  w.StartArray();
+  for (const db::Finding& f : findings) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(f.id);
+    w.Key("kind");
+    Str(w, f.kind);
+    w.Key("severity");
+    Str(w, f.severity);
+    w.Key("status");
+    Str(w, f.status);
+    w.Key("status_note");
+    StrOrNull(w, f.status_note);
+    w.Key("reason");
+    Str(w, f.reason);
+    w.Key("watched");
+    StrOrNull(w, f.watched);
+    const db::CertificateRecord empty;
+    const db::CertificateRecord& c = f.certificate ? *f.certificate : empty;
+    w.Key("names");
+    Strings(w, c.dns_names);
+    w.Key("ip_addresses");
+    Strings(w, c.ip_addresses);
+    w.Key("spki_sha256");
+    PinOrNull(w, c.spki_sha256);
+    w.Key("issuer_spki_sha256");
+    PinOrNull(w, c.issuer_spki_sha256);
+    w.Key("tbs_sha256");
+    if (f.certificate) Str(w, HexEncode(c.tbs_sha256));
+    else w.Null();
+    w.Key("not_before");
+    TimeOrNull(w, c.not_before_unix_s);
+    w.Key("not_after");
+    TimeOrNull(w, c.not_after_unix_s);
+    w.Key("subject");
+    StrOrNull(w, c.subject);
+    w.Key("issuer");
+    StrOrNull(w, c.issuer);
+    w.Key("serial");
+    StrOrNull(w, c.serial);
+    w.Key("certificate_parsed");
+    if (f.certificate) w.Bool(c.parsed);
+    else w.Null();
+    w.Key("parse_error");
+    StrOrNull(w, c.parse_error);
+    w.Key("created_at");
+    Str(w, f.created_at);
+    w.Key("status_changed_at");
+    Str(w, f.status_changed_at);
+    w.Key("entries");
+    w.StartArray();
+    for (const db::FindingEntry& e : f.entries) {
+      w.StartObject();
+      w.Key("log_id");
+      Str(w, Base64Encode(e.log_id));
+      w.Key("log");
+      Str(w, e.log_description);
+      w.Key("index");
+      w.Uint64(e.index);
+      w.Key("entry_type");
+      Str(w, e.entry_type);
+      w.Key("timestamp");
+      Str(w, Rfc3339(static_cast<int64_t>(e.timestamp_ms / 1000)));
+      w.Key("verified");
+      w.Bool(e.verified);
+      w.EndObject();
+    }
+    w.EndArray();
+    if (f.log_id) {
+      w.Key("log_id");
+      Str(w, Base64Encode(*f.log_id));
+      w.Key("log");
+      Str(w, f.log_description);
+      w.Key("evidence");
+      w.RawValue(f.evidence_json.data(), f.evidence_json.size(), rapidjson::kObjectType);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  return std::string(buffer.GetString()) + "\n";
+}
+
+std::string FindingsText(const std::vector<db::Finding>& findings) {
+  std::string out;
+  for (const db::Finding& f : findings) {
+    out += "#" + std::to_string(f.id) + " " + f.severity + " " + f.kind + " [" + f.status + "]";
+    if (!f.watched.empty()) out += " watch " + f.watched;
+    out += "\n  " + f.reason + "\n";
+    if (f.certificate) {
+      const db::CertificateRecord& c = *f.certificate;
+      std::string names;
+      for (const std::string& n : c.dns_names) names += (names.empty() ? "" : ", ") + n;
+      out += "  names: " + names + "\n";
+      if (c.spki_sha256) out += "  key: " + PinText(*c.spki_sha256) + "\n";
+      if (c.issuer_spki_sha256) out += "  issuer key: " + PinText(*c.issuer_spki_sha256) + " (" + c.issuer + ")\n";
+      if (c.not_before_unix_s && c.not_after_unix_s) {
+        out += "  valid: " + Rfc3339(*c.not_before_unix_s) + " .. " + Rfc3339(*c.not_after_unix_s) + "\n";
+      }
+      out += "  tbs: " + HexEncode(c.tbs_sha256) + "\n";
+    }
+    for (const db::FindingEntry& e : f.entries) {
+      out += "  entry: " + e.log_description + " #" + std::to_string(e.index) + " " + e.entry_type +
+             (e.verified ? "" : " (not yet verified)") + "\n";
+    }
+    if (f.log_id) out += "  log: " + f.log_description + "\n  evidence: " + f.evidence_json + "\n";
+  }
+  if (findings.empty()) out = "no findings\n";
+  return out;
+}
+
+std::string StatusJson(const std::vector<db::LogStatus>& logs) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.SetIndent(' ', 2);
+  w.StartArray();
+  for (const db::LogStatus& s : logs) {
+    w.StartObject();
+    w.Key("log_id");
+    Str(w, Base64Encode(s.log.log_id));
+    w.Key("log");
+    Str(w, s.log.description);
+    w.Key("api");
+    Str(w, s.log.api == ctlog::LogApi::kStaticCt ? "static-ct" : "rfc6962");
+    w.Key("url");
+    Str(w, s.log.url);
+    w.Key("state");
+    Str(w, s.log.state);
+    w.Key("followed");
+    w.Bool(s.followed);
+    w.Key("position");
+    if (s.position) w.Uint64(*s.position);
+    else w.Null();
+    w.Key("verified_tree_size");
+    w.Uint64(s.verified_tree_size);
+    w.Key("latest_tree_size");
+    if (s.latest_tree_size) w.Uint64(*s.latest_tree_size);
+    else w.Null();
+    w.Key("lag");
+    if (s.latest_tree_size && s.position) w.Uint64(*s.latest_tree_size > *s.position ? *s.latest_tree_size - *s.position : 0);
+    else w.Null();
+    w.Key("latest_seen_at");
+    StrOrNull(w, s.latest_seen_at);
+    w.Key("lease_holder");
+    StrOrNull(w, s.lease_holder);
+    w.Key("lease_expires_at");
+    StrOrNull(w, s.lease_expires_at);
+    w.Key("last_error");
+    StrOrNull(w, s.last_error);
+    w.Key("last_error_at");
+    StrOrNull(w, s.last_error_at);
+    w.EndObject();
+  }
+  w.EndArray();
+  return std::string(buffer.GetString()) + "\n";
+}
+
+std::string StatusText(const std::vector<db::LogStatus>& logs) {
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-32s %-9s %12s %12s %12s %10s  %s\n", "LOG", "API", "POSITION", "VERIFIED",
+                "TREE SIZE", "LAG", "LEASE / LAST ERROR");
+  out += line;
+  for (const db::LogStatus& s : logs) {
+    auto num = [](const std::optional<uint64_t>& v) { return v ? std::to_string(*v) : std::string("-"); };
+    std::optional<uint64_t> lag;
+    if (s.latest_tree_size && s.position) lag = *s.latest_tree_size > *s.position ? *s.latest_tree_size - *s.position : 0;
+    std::string name = s.log.description.substr(0, 32);
+    std::snprintf(line, sizeof line, "%-32s %-9s %12s %12s %12s %10s  %s%s\n", name.c_str(),
+                  s.log.api == ctlog::LogApi::kStaticCt ? "static-ct" : "rfc6962", num(s.position).c_str(),
+                  std::to_string(s.verified_tree_size).c_str(), num(s.latest_tree_size).c_str(), num(lag).c_str(),
+                  s.lease_holder.empty() ? "-" : s.lease_holder.c_str(), s.followed ? "" : " (not followed)");
+    out += line;
+    if (!s.last_error.empty()) out += "    last error (" + s.last_error_at + "): " + s.last_error + "\n";
+  }
+  return out;
+}
+
+}  // namespace pinwatch::monitor

@@ -1,0 +1,395 @@
+// The monitor daemon end to end, with every part real: a throwaway PostgreSQL (initdb on a
+// free loopback port), ctsim logs with planted certificates listed in a v3 log list, and
+// the pinwatch binary driven through its CLI exactly as an operator would.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "monitor/report.h"
+#include "tests/support/child_process.h"
+#include "tests/support/postgres_server.h"
+#include "tests/support/sim_process.h"
+
+namespace pinwatch {
+namespace {
+
+using testing::ChildProcess;
+using testing::CommandResult;
+using testing::PostgresServer;
+using testing::RunCommand;
+using testing::SimProcess;
+
+std::string PinwatchPath() { return std::string(PINWATCH_BIN_DIR) + "/monitor/pinwatch"; }
+
+// A fact of one planted certificate, from ctsim's facts file.
+struct Plant {
+  std::vector<uint64_t> indices;
+  std::vector<std::string> entry_types;
+  std::string leaf_pin, issuer_pin, tbs_hex;
+  int64_t not_before = 0, not_after = 0;
+};
+
+std::map<uint64_t, Plant> PlantsOf(const SimProcess& sim) {
+  rapidjson::Document facts;
+  std::string text = sim.FactsJson();
+  facts.Parse(text.c_str());
+  std::map<uint64_t, Plant> out;
+  if (!facts.IsObject()) return out;
+  for (const auto& p : facts["plants"].GetArray()) {
+    Plant plant;
+    for (const auto& i : p["indices"].GetArray()) plant.indices.push_back(i.GetUint64());
+    for (const auto& t : p["entry_types"].GetArray()) plant.entry_types.push_back(t.GetString());
+    plant.leaf_pin = p["leaf_spki_sha256"].GetString();
+    plant.issuer_pin = p["issuer_spki_sha256"].GetString();
+    plant.tbs_hex = p["tbs_sha256"].GetString();
+    plant.not_before = p["not_before_unix_s"].GetInt64();
+    plant.not_after = p["not_after_unix_s"].GetInt64();
+    out[p["index"].GetUint64()] = plant;
+  }
+  return out;
+}
+
+std::string LogIdOf(const SimProcess& sim) {
+  rapidjson::Document facts;
+  std::string text = sim.FactsJson();
+  facts.Parse(text.c_str());
+  return facts.IsObject() ? facts["log_id"].GetString() : "";
+}
+
+// Fixture: one PostgreSQL server; each test makes its own database and config files.
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pg = PostgresServer::Start();
+    ASSERT_TRUE(pg.ok()) << pg.status().ToString();
+    pg_ = std::move(*pg);
+    char tmpl[] = "/tmp/pinwatch-daemon-test.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+
+  std::string NewDatabase(const std::string& name) {
+    auto r = pg_->Psql("CREATE DATABASE " + name);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return pg_->url(name);
+  }
+
+  // WriteConfig writes a config file and returns its path.
+  std::string WriteConfig(const std::string& name, const std::string& db_url, const std::vector<std::string>& lists,
+                          const std::string& watch_yaml, const std::string& run_yaml = "") {
+    std::string path = dir_ + "/" + name + ".yaml";
+    std::ofstream out(path);
+    out << "database:\n  url: " << db_url << "\nlogs:\n  lists:\n";
+    for (const std::string& l : lists) out << "    - " << l << "\n";
+    out << "  start: 0\n  poll_interval_ms: 200\nwatch:\n" << watch_yaml;
+    out << "run:\n  progress_interval_s: 1\n" << run_yaml;
+    return path;
+  }
+
+  CommandResult Pinwatch(const std::string& config, std::vector<std::string> args,
+                         const std::vector<std::string>& env = {}) {
+    std::vector<std::string> argv = {PinwatchPath(), "--config", config};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = RunCommand(argv, env);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : CommandResult{};
+  }
+
+  rapidjson::Document FindingsJson(const std::string& config) {
+    CommandResult r = Pinwatch(config, {"findings", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    rapidjson::Document doc;
+    doc.Parse(r.out.c_str());
+    EXPECT_TRUE(doc.IsArray()) << r.out;
+    return doc;
+  }
+
+  std::unique_ptr<PostgresServer> pg_;
+  std::string dir_;
+};
+
+std::string WatchYaml(const std::map<uint64_t, Plant>& plants) {
+  // mybank.test: issuers e1 (plant 100) and e2 (plant 7000) allowed, key-a known.
+  return "  - name: mybank.test\n    include_subdomains: true\n    allowed_issuers: [\"" + plants.at(100).issuer_pin +
+         "\", \"" + plants.at(7000).issuer_pin + "\"]\n    known_keys: [\"" + plants.at(100).leaf_pin +
+         "\"]\n  - name: shop.partner.test\n";
+}
+
+// A compact description of a finding, for set comparisons.
+std::string Summary(const rapidjson::Value& f) {
+  std::string s = std::string(f["kind"].GetString()) + " " + (f["watched"].IsString() ? f["watched"].GetString() : "-");
+  for (const auto& e : f["entries"].GetArray()) {
+    s += " " + std::to_string(e["index"].GetUint64()) + ":" + e["entry_type"].GetString();
+  }
+  return s;
+}
+
+std::multiset<std::string> Summaries(const rapidjson::Document& doc) {
+  std::multiset<std::string> out;
+  for (const auto& f : doc.GetArray()) out.insert(Summary(f));
+  return out;
+}
+
+const std::vector<std::string> kPlants = {
+    "--plant", "100:x509:normal:key-a:www.mybank.test",
+    "--plant", "2000:both:e1:key-b:api.mybank.test",
+    "--plant", "5000:precert:rogue:key-c:login.mybank.test",
+    "--plant", "7000:x509:e2:key-a:mybank.test,shop.partner.test",
+    "--plant", "9000:x509:normal::unrelated.example"};
+
+TEST_F(DaemonTest, PlantsBecomeExactlyTheRightFindingsOnce) {
+  std::vector<std::string> args = {"--entries", "20000", "--seed", "daemon-plants"};
+  args.insert(args.end(), kPlants.begin(), kPlants.end());
+  auto sim = SimProcess::Start(args);
+  ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+  auto plants = PlantsOf(**sim);
+  ASSERT_EQ(plants.size(), 5u);
+  const std::string config = WriteConfig("plants", NewDatabase("plants"), {(*sim)->LogListPath()}, WatchYaml(plants));
+
+  // `run` refuses an unmigrated database and says what to do.
+  CommandResult early = Pinwatch(config, {"run", "--once"});
+  EXPECT_EQ(early.exit_code, 2);
+  EXPECT_NE(early.err.find("pinwatch migrate"), std::string::npos) << early.err;
+
+  CommandResult migrate = Pinwatch(config, {"migrate"});
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
+  EXPECT_NE(migrate.out.find("applied 1 initial_schema"), std::string::npos) << migrate.out;
+  CommandResult again = Pinwatch(config, {"migrate"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("already up to date"), std::string::npos) << again.out;
+
+  CommandResult run = Pinwatch(config, {"run", "--once"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+
+  rapidjson::Document findings = FindingsJson(config);
+  const std::multiset<std::string> expected = {
+      "known_key mybank.test 100:x509",
+      "unexpected_key mybank.test 2000:precert 2001:x509",
+      "unexpected_issuer mybank.test 5000:precert",
+      "known_key mybank.test 7000:x509",
+      "unexpected_key shop.partner.test 7000:x509",
+  };
+  EXPECT_EQ(Summaries(findings), expected);
+
+  // Every finding carries the facts ctsim planted.
+  for (const auto& f : findings.GetArray()) {
+    const uint64_t first = f["entries"][0]["index"].GetUint64();
+    ASSERT_TRUE(plants.count(first)) << first;
+    const Plant& p = plants.at(first);
+    EXPECT_STREQ(f["status"].GetString(), "open");
+    EXPECT_EQ(f["spki_sha256"].GetString(), p.leaf_pin);
+    EXPECT_EQ(f["issuer_spki_sha256"].GetString(), p.issuer_pin);
+    EXPECT_EQ(f["tbs_sha256"].GetString(), p.tbs_hex);
+    EXPECT_EQ(f["not_before"].GetString(), monitor::Rfc3339(p.not_before));
+    EXPECT_EQ(f["not_after"].GetString(), monitor::Rfc3339(p.not_after));
+    EXPECT_TRUE(f["names"].IsArray() && f["names"].Size() >= 1);
+    const std::string severity = f["severity"].GetString();
+    const std::string kind = f["kind"].GetString();
+    EXPECT_EQ(severity, kind == "unexpected_issuer" ? "critical" : kind == "known_key" ? "info" : "warning");
+    for (const auto& e : f["entries"].GetArray()) {
+      EXPECT_TRUE(e["verified"].GetBool());
+      EXPECT_EQ(e["log_id"].GetString(), LogIdOf(**sim));
+    }
+  }
+
+  // A second run has nothing new to do and adds nothing.
+  CommandResult rerun = Pinwatch(config, {"run", "--once"});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_EQ(Summaries(FindingsJson(config)), expected);
+
+  // The log grows with a new plant-free stretch: the next run picks up only the new entries.
+  ASSERT_TRUE((*sim)->Post("/sim/grow?n=3000").ok());
+  CommandResult grown = Pinwatch(config, {"run", "--once"});
+  ASSERT_EQ(grown.exit_code, 0) << grown.err;
+  EXPECT_NE(grown.err.find("3000 entries to 23000"), std::string::npos) << grown.err;
+  CommandResult status = Pinwatch(config, {"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  rapidjson::Document st;
+  st.Parse(status.out.c_str());
+  ASSERT_TRUE(st.IsArray() && st.Size() == 1) << status.out;
+  EXPECT_EQ(st[0]["position"].GetUint64(), 23000u);
+  EXPECT_EQ(st[0]["verified_tree_size"].GetUint64(), 23000u);
+  EXPECT_EQ(st[0]["lag"].GetUint64(), 0u);
+
+  // Operators move findings through their statuses.
+  const int64_t id = findings[0]["id"].GetInt64();
+  CommandResult ack = Pinwatch(config, {"ack", std::to_string(id), "--note", "ticket 42"});
+  ASSERT_EQ(ack.exit_code, 0) << ack.err;
+  rapidjson::Document after = FindingsJson(config);
+  EXPECT_STREQ(after[0]["status"].GetString(), "acknowledged");
+  EXPECT_STREQ(after[0]["status_note"].GetString(), "ticket 42");
+  CommandResult open = Pinwatch(config, {"findings", "--json", "--status", "open"});
+  rapidjson::Document open_doc;
+  open_doc.Parse(open.out.c_str());
+  EXPECT_EQ(open_doc.Size(), expected.size() - 1);
+  EXPECT_EQ(Pinwatch(config, {"resolve", "999999"}).exit_code, 1);
+}
+
+TEST_F(DaemonTest, WrongRootIsRecordedAsMisbehaviourAndNothingIsTrusted) {
+  std::vector<std::string> args = {"--entries", "8000", "--seed", "daemon-wrong-root", "--fault-wrong-root"};
+  args.insert(args.end(), {"--plant", "100:x509:normal:key-a:www.mybank.test", "--plant",
+                           "7000:x509:e2:key-a:mybank.test"});
+  auto sim = SimProcess::Start(args);
+  ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+  const std::string watch = "  - name: mybank.test\n    include_subdomains: true\n";
+  const std::string config = WriteConfig("wrongroot", NewDatabase("wrongroot"), {(*sim)->LogListPath()}, watch);
+  ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+  CommandResult run = Pinwatch(config, {"run", "--once"});
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_NE(run.err.find("LOG MISBEHAVIOUR root_mismatch"), std::string::npos) << run.err;
+
+  rapidjson::Document findings = FindingsJson(config);
+  size_t misbehaviour = 0;
+  for (const auto& f : findings.GetArray()) {
+    if (std::string(f["kind"].GetString()) != "log_misbehaviour") {
+      // Entries fetched before the root check stay, marked unverified.
+      for (const auto& e : f["entries"].GetArray()) EXPECT_FALSE(e["verified"].GetBool());
+      continue;
+    }
+    ++misbehaviour;
+    EXPECT_STREQ(f["severity"].GetString(), "critical");
+    EXPECT_STREQ(f["evidence"]["misbehaviour"].GetString(), "root_mismatch");
+    EXPECT_EQ(f["evidence"]["tree_head"]["tree_size"].GetUint64(), 8000u);
+    EXPECT_TRUE(f["evidence"].HasMember("computed_root"));
+  }
+  EXPECT_EQ(misbehaviour, 1u);
+  // The position went back to the last verified size (none yet).
+  CommandResult status = Pinwatch(config, {"status", "--json"});
+  rapidjson::Document st;
+  st.Parse(status.out.c_str());
+  ASSERT_TRUE(st.IsArray() && st.Size() == 1) << status.out;
+  EXPECT_EQ(st[0]["position"].GetUint64(), 0u);
+  EXPECT_EQ(st[0]["verified_tree_size"].GetUint64(), 0u);
+  EXPECT_NE(std::string(st[0]["last_error"].GetString()).find("root_mismatch"), std::string::npos);
+  // Running again finds the same lie: still one finding.
+  EXPECT_EQ(Pinwatch(config, {"run", "--once"}).exit_code, 3);
+  size_t again = 0;
+  for (const auto& f : FindingsJson(config).GetArray()) again += std::string(f["kind"].GetString()) == "log_misbehaviour";
+  EXPECT_EQ(again, 1u);
+}
+
+TEST_F(DaemonTest, KillNineMidBackfillThenRestartGivesTheSameFindings) {
+  std::vector<std::string> args = {"--entries", "60000", "--seed", "daemon-kill", "--fault-delay-ms", "60"};
+  args.insert(args.end(), kPlants.begin(), kPlants.end());
+  args.insert(args.end(), {"--plant", "45000:both:rogue:key-d:pay.mybank.test", "--plant",
+                           "59999:x509:e2:key-e:mybank.test"});
+  auto sim = SimProcess::Start(args);
+  ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+  auto plants = PlantsOf(**sim);
+  const std::string run_yaml = "  commit_every_entries: 1000\n  commit_interval_ms: 100\n  replica_id: crashy\n";
+  const std::string killed = WriteConfig("killed", NewDatabase("killed"), {(*sim)->LogListPath()}, WatchYaml(plants), run_yaml);
+  const std::string clean = WriteConfig("clean", NewDatabase("clean"), {(*sim)->LogListPath()}, WatchYaml(plants), run_yaml);
+  ASSERT_EQ(Pinwatch(killed, {"migrate"}).exit_code, 0);
+  ASSERT_EQ(Pinwatch(clean, {"migrate"}).exit_code, 0);
+
+  // Crash in the middle of the backfill: after the first progress line, SIGKILL.
+  auto child = ChildProcess::Start({PinwatchPath(), "--config", killed, "run"});
+  ASSERT_TRUE(child.ok()) << child.status().ToString();
+  auto line = (*child)->WaitForLine("backfill");
+  ASSERT_TRUE(line.ok()) << line.status().ToString() << "\n" << (*child)->output();
+  (*child)->Signal(SIGKILL);
+  EXPECT_EQ((*child)->Wait(), 128 + SIGKILL);
+
+  CommandResult status = Pinwatch(killed, {"status", "--json"});
+  rapidjson::Document st;
+  st.Parse(status.out.c_str());
+  ASSERT_TRUE(st.IsArray() && st.Size() == 1) << status.out;
+  const uint64_t crashed_at = st[0]["position"].GetUint64();
+  EXPECT_GT(crashed_at, 0u);
+  EXPECT_LT(crashed_at, 60000u) << "the backfill finished before the kill; the test proves nothing";
+
+  // Restart (same replica: its lease is still its own) and finish.
+  CommandResult restarted = Pinwatch(killed, {"run", "--once"});
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
+  CommandResult uninterrupted = Pinwatch(clean, {"run", "--once"});
+  ASSERT_EQ(uninterrupted.exit_code, 0) << uninterrupted.err;
+
+  const auto after_crash = Summaries(FindingsJson(killed));
+  EXPECT_EQ(after_crash, Summaries(FindingsJson(clean)));
+  EXPECT_EQ(after_crash.size(), 7u);
+  // Nothing committed twice: the replica's committed entries add up to the log exactly.
+  auto pg_sum = pg_->Psql("SELECT sum(entries_committed) FROM replicas", "killed");
+  ASSERT_TRUE(pg_sum.ok());
+  EXPECT_EQ(pg_sum->substr(0, pg_sum->find('\n')), "60000");
+  auto entries = pg_->Psql("SELECT count(*) FROM certificate_entries", "killed");
+  ASSERT_TRUE(entries.ok());
+  // 100, 2000+2001, 5000, 7000, 45000+45001, 59999 (9000 is not watched).
+  EXPECT_EQ(entries->substr(0, entries->find('\n')), "8");
+}
+
+TEST_F(DaemonTest, TwoReplicasShareLogsAndOneTakesOverWhenTheOtherIsKilled) {
+  std::vector<std::string> a_args = {"--entries", "40000", "--seed", "replica-a", "--fault-delay-ms", "100"};
+  a_args.insert(a_args.end(), kPlants.begin(), kPlants.end());
+  std::vector<std::string> b_args = {"--entries", "40000", "--seed", "replica-b", "--fault-delay-ms", "100",
+                                     "--plant", "30000:x509:rogue:key-x:evil.mybank.test"};
+  auto sim_a = SimProcess::Start(a_args);
+  auto sim_b = SimProcess::Start(b_args);
+  ASSERT_TRUE(sim_a.ok() && sim_b.ok());
+  auto plants = PlantsOf(**sim_a);
+  const std::string db = NewDatabase("replicas");
+  const std::vector<std::string> lists = {(*sim_a)->LogListPath(), (*sim_b)->LogListPath()};
+  const std::string run_common = "  lease_seconds: 2\n  commit_every_entries: 1000\n  commit_interval_ms: 100\n";
+  const std::string config_a = WriteConfig("a", db, lists, WatchYaml(plants), run_common + "  replica_id: replica-a\n");
+  const std::string config_b = WriteConfig("b", db, lists, WatchYaml(plants), run_common + "  replica_id: replica-b\n");
+  ASSERT_EQ(Pinwatch(config_a, {"migrate"}).exit_code, 0);
+
+  auto a = ChildProcess::Start({PinwatchPath(), "--config", config_a, "run"});
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE((*a)->WaitForLine("backfill").ok()) << (*a)->output();
+  auto b = ChildProcess::Start({PinwatchPath(), "--config", config_b, "run"});
+  ASSERT_TRUE(b.ok());
+  // B joins: A hands one log back and B takes it; then A dies.
+  auto b_started = (*b)->WaitForLine("lease taken");
+  ASSERT_TRUE(b_started.ok()) << b_started.status().ToString() << "\nA:\n" << (*a)->output() << "\nB:\n" << (*b)->output();
+  (*a)->Signal(SIGKILL);
+  EXPECT_EQ((*a)->Wait(), 128 + SIGKILL);
+  // B takes over A's log once its lease expires, and both logs reach their heads.
+  std::set<std::string> done;
+  while (done.size() < 2) {
+    auto l = (*b)->WaitForLine("at tree head 40000");
+    ASSERT_TRUE(l.ok()) << l.status().ToString() << "\nB:\n" << (*b)->output();
+    done.insert(l->substr(0, l->find(": ", l->find("pinwatch: ") + 10)));
+  }
+  (*b)->Signal(SIGTERM);
+  EXPECT_EQ((*b)->Wait(), 0) << (*b)->output();
+
+  rapidjson::Document findings = FindingsJson(config_b);
+  std::multiset<std::string> kinds;
+  for (const auto& f : findings.GetArray()) kinds.insert(Summary(f));
+  EXPECT_EQ(kinds.size(), 6u) << "5 from log A's plants, 1 from log B's";
+  // No double work: the entries committed by both replicas add up to both logs exactly.
+  auto sum = pg_->Psql("SELECT sum(entries_committed) FROM replicas", "replicas");
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(sum->substr(0, sum->find('\n')), "80000");
+  auto per = pg_->Psql("SELECT count(*) FROM replicas WHERE entries_committed > 0", "replicas");
+  ASSERT_TRUE(per.ok());
+  EXPECT_EQ(per->substr(0, per->find('\n')), "2") << "both replicas did part of the work";
+}
+
+TEST_F(DaemonTest, BadConfigIsOneClearErrorAndNothingStarts) {
+  std::string path = dir_ + "/bad.yaml";
+  std::ofstream(path) << "database:\n  url: postgresql://x@127.0.0.1:1/x\nwatch:\n  - name: example.com\n"
+                         "    known_keys: [\"sha256/short\"]\n";
+  CommandResult r = RunCommand({PinwatchPath(), "--config", path, "run", "--once"}).value();
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("watch[0].known_keys[0]"), std::string::npos) << r.err;
+  // The environment overrides the database URL (here: to one that cannot be reached).
+  std::string good = dir_ + "/good.yaml";
+  std::ofstream(good) << "database:\n  url: postgresql://x@127.0.0.1:1/x\nwatch:\n  - name: example.com\n";
+  CommandResult env = RunCommand({PinwatchPath(), "--config", good, "status"},
+                                 {"PINWATCH_DATABASE_URL=" + pg_->url("postgres")})
+                          .value();
+  EXPECT_NE(env.err.find("schema version 0"), std::string::npos) << env.err;
+}
+
+}  // namespace
+}  // namespace pinwatch
