@@ -100,7 +100,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
         ++it;
         continue;
       }
-      w.thread.join();
+      if (w.thread.joinable()) w.thread.join();
       if (count) {
         if (!w.result.ok()) {
           if (w.result.status().code() != Code::kAborted) ++summary.logs_failed;

@@ -273,7 +273,8 @@ TEST_F(DaemonTest, WrongRootIsRecordedAsMisbehaviourAndNothingIsTrusted) {
   // Running again finds the same lie: still one finding.
   EXPECT_EQ(Pinwatch(config, {"run", "--once"}).exit_code, 3);
   size_t again = 0;
-  for (const auto& f : FindingsJson(config).GetArray()) again += std::string(f["kind"].GetString()) == "log_misbehaviour";
+  rapidjson::Document after = FindingsJson(config);
+  for (const auto& f : after.GetArray()) again += std::string(f["kind"].GetString()) == "log_misbehaviour";
   EXPECT_EQ(again, 1u);
 }
 
