@@ -110,15 +110,40 @@ Result<int64_t> AsTime(const Ctx& ctx, const Value& v, const std::string& path) 
   return *ms;
 }
 
-// AsUrl accepts "https://" + a non-empty host + the rest, all printable ASCII, and returns it
-// with a trailing "/" (appended if missing) so that API paths can be appended directly.
+// IsLoopbackAuthority says whether `authority` (a URL's host[:port]) is a loopback host:
+// "127.0.0.1", "[::1]" or "localhost" (exactly, lower case), optionally followed by ":" and
+// 1-5 digits. Anything else, userinfo ("localhost@evil.example") included, is not.
+bool IsLoopbackAuthority(std::string_view authority) {
+  for (std::string_view host : {std::string_view("127.0.0.1"), std::string_view("[::1]"),
+                                std::string_view("localhost")}) {
+    if (authority.substr(0, host.size()) != host) continue;
+    std::string_view port = authority.substr(host.size());
+    if (port.empty()) return true;
+    if (port.size() < 2 || port.size() > 6 || port[0] != ':') return false;
+    return std::all_of(port.begin() + 1, port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }
+  return false;
+}
+
+// AsUrl accepts "https://" + a non-empty host + the rest, or "http://" + a loopback host
+// (IsLoopbackAuthority; a log simulator on this machine) + "/" or nothing, all printable
+// ASCII, and returns it with a trailing "/" (appended if missing) so that API paths can be
+// appended directly. Plain http to any other host is refused: the list is how a monitor
+// learns where a log is, and nothing would protect what it then downloads.
 Result<std::string> AsUrl(const Ctx& ctx, const Value& v, const std::string& path) {
   constexpr std::string_view kScheme = "https://";
+  constexpr std::string_view kLoopbackScheme = "http://";
   auto s = AsString(ctx, v, path);
   if (!s.ok()) return s.status();
   std::string& url = *s;
-  if (url.size() <= kScheme.size() || url.compare(0, kScheme.size(), kScheme) != 0 ||
-      url[kScheme.size()] == '/') {
+  const std::string_view view = url;
+  if (view.starts_with(kLoopbackScheme)) {
+    const std::string_view rest = view.substr(kLoopbackScheme.size());
+    if (!IsLoopbackAuthority(rest.substr(0, rest.find('/')))) {
+      return ctx.Error(path, "expected https:// URL with a host (http:// only for a loopback host: "
+                             "127.0.0.1, [::1] or localhost, with an optional :port)");
+    }
+  } else if (url.size() <= kScheme.size() || !view.starts_with(kScheme) || url[kScheme.size()] == '/') {
     return ctx.Error(path, "expected https:// URL with a host");
   }
   for (char c : url) {

@@ -86,7 +86,8 @@ struct Log {
   std::optional<TemporalInterval> temporal_interval{};
   std::optional<LogType> log_type{};
   LogApi api = LogApi::kRfc6962;
-  // Base URLs: "https://", a host, printable ASCII only, and always ending in "/" (one is
+  // Base URLs: "https://" and a host (or "http://" and a loopback host: 127.0.0.1, [::1] or
+  // localhost, optionally with :port), printable ASCII only, and always ending in "/" (one is
   // appended if the list omits it, so callers append "ct/v1/get-sth" or "checkpoint").
   // kRfc6962: both are the list's "url". kStaticCt: the list's "submission_url" (add-chain)
   // and "monitoring_url" (checkpoint, tiles), which usually differ.

@@ -1,5 +1,9 @@
-// LogSource over the RFC 6962 HTTP API (§4): get-sth, get-sth-consistency, get-entries.
+// LogSource over the RFC 6962 HTTP API (§4): get-sth, get-sth-consistency, get-entries, and
+// get-entry-and-proof to start at the end of a log.
+#include <string>
 #include <utility>
+
+#include "base/encoding.h"
 
 #include "ctlog/entry_decoder.h"
 #include "ctlog/log_source.h"
@@ -42,9 +46,35 @@ class Rfc6962Source final : public LogSource {
                               });
   }
 
+  // TreeRangeAt: the audit path of the last leaf (index tree_size-1) in the tree of
+  // tree_size is exactly the compact range of [0, tree_size-1), right to left (merkle.h);
+  // appending that leaf's hash gives the range of [0, tree_size). One request, any size.
+  Result<CompactRange> TreeRangeAt(const SignedTreeHead& head) override {
+    if (head.tree_size == 0) return CheckRoot(CompactRange(), head);
+    auto answer = client_.GetEntryAndProof(head.tree_size - 1, head.tree_size);
+    if (!answer.ok()) return answer.status();
+    auto range = CompactRange::FromRightmostInclusionProof(head.tree_size, HashLeaf(answer->leaf_input),
+                                                           answer->audit_path);
+    if (!range.ok()) {
+      return Status(range.status().code(), "get-entry-and-proof from " + description_ + ": " +
+                                               range.status().message());
+    }
+    return CheckRoot(std::move(*range), head);
+  }
+
   const std::string& Description() const override { return description_; }
 
  private:
+  // CheckRoot returns `range` if its root is head's signed root, else kMisbehaviour.
+  Result<CompactRange> CheckRoot(CompactRange range, const SignedTreeHead& head) const {
+    const Hash root = range.Root();
+    if (root == head.root_hash) return range;
+    return MisbehaviourError(description_ + ": the last leaf of tree size " + std::to_string(head.tree_size) +
+                             " and its audit path (get-entry-and-proof) hash to root " + Base64Encode(root) +
+                             ", but the tree head of size " + std::to_string(head.tree_size) + " signs root " +
+                             Base64Encode(head.root_hash));
+  }
+
   Status DecodeBatch(uint64_t first_index, std::span<const RawEntry> raw, const LogEntrySink& sink) {
     auto entries = decoder_.Decode(first_index, raw);
     if (!entries.ok()) {

@@ -1,5 +1,11 @@
-// LogSource over the C2SP static-ct-api: a signed checkpoint and data tiles.
+// LogSource over the C2SP static-ct-api: a signed checkpoint, data tiles, hash tiles (to
+// start at the end of a log) and issuers.
+#include <algorithm>
+#include <array>
+#include <string>
 #include <utility>
+
+#include "base/encoding.h"
 
 #include "ctlog/checkpoint.h"
 #include "ctlog/log_source.h"
@@ -67,9 +73,72 @@ class StaticCtSource final : public LogSource {
         });
   }
 
+  // TreeRangeAt computes the compact range of [0, N), N = head.tree_size, from hash tiles.
+  // The range is the root of one perfect subtree per set bit k of N, left to right (k
+  // descending); the subtree for bit k is node (N >> k) - 1 at Merkle level k. With
+  // k = 8L + j (0 <= j < 8) that node is the root of the 2^j level-8L nodes
+  // [((N >> k) - 1) << j, (N >> k) << j), which lie in the last, partial tile of tile level
+  // L: index M / 256, width W = M mod 256 where M = N >> 8L, the bits j being those of W.
+  // So one tile per tile level with W > 0 covers it: at most 6 requests, whatever N is.
+  Result<CompactRange> TreeRangeAt(const SignedTreeHead& head) override {
+    const uint64_t n = head.tree_size;
+    if (n > kLeafIndexLimit) {
+      return MalformedError("checkpoint from " + description_ + ": tree size " + std::to_string(n) +
+                            " is beyond static-ct-api's 2^40 entries");
+    }
+    std::vector<Hash> hashes;  // left to right: highest tile level first
+    for (unsigned level = kMaxTileLevel + 1; level-- > 0;) {
+      const uint64_t nodes = n >> (8 * level);  // level-8L nodes in the tree
+      const auto width = static_cast<uint16_t>(nodes % kTileWidth);
+      if (width == 0) continue;
+      auto bytes = client_.GetHashTile(level, nodes / kTileWidth, width);
+      if (!bytes.ok()) return bytes.status();
+      auto tile = ParseHashTile(*bytes, width);
+      if (!tile.ok()) return tile.status();  // GetHashTile checked the size: not reached
+      for (unsigned j = 8; j-- > 0;) {
+        if (((width >> j) & 1) == 0) continue;
+        const size_t begin = (size_t{width} >> j << j) - (size_t{1} << j);
+        hashes.push_back(PerfectSubtreeRoot(std::span(*tile).subspan(begin, size_t{1} << j)));
+      }
+    }
+    auto range = CompactRange::Create(n, std::move(hashes));
+    if (!range.ok()) return InternalError("TreeRangeAt: " + range.status().message());  // our bug
+    const Hash root = range->Root();
+    if (root != head.root_hash) {
+      return MisbehaviourError(description_ + ": the hash tiles of tree size " + std::to_string(n) +
+                               " hash to root " + Base64Encode(root) + ", but the checkpoint of size " +
+                               std::to_string(n) + " signs root " + Base64Encode(head.root_hash));
+    }
+    return std::move(*range);
+  }
+
+  // Issuer fetches /issuer/<hex>. StaticCtClient::GetIssuer retries answers that do not hash
+  // to the fingerprint and returns kMalformed only when every answer failed that check: an
+  // address the log itself made content-addressed, so that is the log's fault.
+  Result<std::vector<uint8_t>> Issuer(const Hash& fingerprint) override {
+    auto der = client_.GetIssuer(fingerprint);
+    if (der.ok() && Sha256Of(*der) == fingerprint) return der;
+    if (der.ok() || der.status().code() == Code::kMalformed) {
+      return MisbehaviourError(description_ + ": issuer " + HexEncode(fingerprint) +
+                               " is served as a certificate with another SHA-256");
+    }
+    return der.status();
+  }
+
   const std::string& Description() const override { return description_; }
 
  private:
+  // PerfectSubtreeRoot returns the Merkle root over `nodes`, a power-of-two count (<= 256)
+  // of consecutive nodes of one level whose first index is a multiple of that count.
+  static Hash PerfectSubtreeRoot(std::span<const Hash> nodes) {
+    std::array<Hash, kTileWidth> level;
+    std::copy(nodes.begin(), nodes.end(), level.begin());
+    for (size_t count = nodes.size(); count > 1; count /= 2) {
+      for (size_t i = 0; i < count / 2; ++i) level[i] = HashChildren(level[2 * i], level[2 * i + 1]);
+    }
+    return level[0];
+  }
+
   std::string description_;
   std::string origin_;
   LogKey key_;

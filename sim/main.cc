@@ -1,6 +1,7 @@
 // ctsim: a faithful Certificate Transparency log simulator on loopback. See kUsage.
 #include <csignal>
 #include <chrono>
+#include <ctime>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +53,12 @@ Server
   --port P                 port (default 0 = pick a free port)
   --port-file FILE         write the bound port there once listening
   --info-out FILE          write {"url", "log_id", "key", "port"} once listening
+  --log-list-out FILE      write a Google v3 log list (operator "ctsim", one usable log with
+                           this log's key, log id and serving URL) once listening, so a
+                           monitor can be pointed at it like at a real list
+  --log-list-api API       rfc6962 (default): the log appears under "logs" with "url";
+                           static: under "tiled_logs" with "submission_url" and
+                           "monitoring_url" (both the serving URL)
   --max-batch N            get-entries answers at most N entries (default 256)
   --origin O               static-ct-api checkpoint origin (default HOST:PORT)
   --gzip-tiles             serve data tiles gzip-compressed (Content-Encoding: gzip)
@@ -93,7 +100,9 @@ struct Flags {
   Plan plan;
   std::optional<std::string> plan_file;
   std::vector<std::string> plant_flags;
-  std::optional<std::string> seed, certs_dir, key_file, pubkey_out, facts_out, port_file, info_out, faults_json;
+  std::optional<std::string> seed, certs_dir, key_file, pubkey_out, facts_out, port_file, info_out, faults_json,
+      log_list_out;
+  enum class LogListApi { kRfc6962, kStaticCt } log_list_api = LogListApi::kRfc6962;
   std::optional<uint64_t> entries, epoch_ms;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   bool generate_only = false;
@@ -144,6 +153,13 @@ Flags ParseFlags(int argc, char** argv) {
     else if (a == "--port") f.server.port = static_cast<int>(u32());
     else if (a == "--port-file") f.port_file = value();
     else if (a == "--info-out") f.info_out = value();
+    else if (a == "--log-list-out") f.log_list_out = value();
+    else if (a == "--log-list-api") {
+      std::string api = value();
+      if (api == "rfc6962") f.log_list_api = Flags::LogListApi::kRfc6962;
+      else if (api == "static") f.log_list_api = Flags::LogListApi::kStaticCt;
+      else Die("--log-list-api wants rfc6962 or static");
+    }
     else if (a == "--max-batch") f.server.max_batch = std::max(1u, u32());
     else if (a == "--origin") f.server.origin = value();
     else if (a == "--gzip-tiles") f.server.gzip_data_tiles = true;
@@ -218,6 +234,39 @@ std::string FactsJsonText(const SimLog& log, const Plan& plan, const std::vector
   }
   out += "\n  ]\n}\n";
   return out;
+}
+
+// Rfc3339 formats ms since the Unix epoch as "YYYY-MM-DDTHH:MM:SSZ" (UTC; whole seconds,
+// rounded down), the form Google's log lists use.
+std::string Rfc3339(uint64_t unix_ms) {
+  const std::time_t s = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return out;
+}
+
+// LogListJsonText is a Google v3 log list (https://www.gstatic.com/ct/log_list/v3/
+// log_list_schema.json) with one operator, "ctsim", and one usable log: this one, at `url`.
+// The list is "published" at `now_ms`; the log is usable since `usable_since_ms`.
+std::string LogListJsonText(const SimLog& log, const std::string& description, const std::string& url,
+                            Flags::LogListApi api, uint64_t usable_since_ms, uint64_t now_ms) {
+  const bool tiled = api == Flags::LogListApi::kStaticCt;
+  std::string entry = "{\n          \"description\": " + JsonString(description) +
+                      ",\n          \"log_id\": " + JsonString(Base64Encode(log.log_id())) +
+                      ",\n          \"key\": " + JsonString(Base64Encode(log.key().spki_der()));
+  if (tiled) {
+    entry += ",\n          \"submission_url\": " + JsonString(url) + ",\n          \"monitoring_url\": " + JsonString(url);
+  } else {
+    entry += ",\n          \"url\": " + JsonString(url);
+  }
+  entry += ",\n          \"mmd\": 86400,\n          \"state\": {\"usable\": {\"timestamp\": " +
+           JsonString(Rfc3339(usable_since_ms)) + "}}\n        }";
+  return "{\n  \"version\": \"1.0\",\n  \"log_list_timestamp\": " + JsonString(Rfc3339(now_ms)) +
+         ",\n  \"operators\": [\n    {\n      \"name\": \"ctsim\",\n      \"email\": [\"ctsim@example.invalid\"],\n"
+         "      \"logs\": [" + (tiled ? "" : "\n        " + entry + "\n      ") + "],\n      \"tiled_logs\": [" +
+         (tiled ? "\n        " + entry + "\n      " : "") + "]\n    }\n  ]\n}\n";
 }
 
 }  // namespace
@@ -297,6 +346,13 @@ int main(int argc, char** argv) {
     WriteFile(*flags.info_out, "{\"url\": " + JsonString(url) + ", \"port\": " + std::to_string(port) +
                                    ", \"log_id\": " + JsonString(Base64Encode((*log)->log_id())) +
                                    ", \"key\": " + JsonString(Base64Encode(key->spki_der())) + "}\n");
+  }
+  if (flags.log_list_out) {
+    const auto now_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count());
+    WriteFile(*flags.log_list_out, LogListJsonText(**log, "ctsim " + plan.seed + " at " + url, url,
+                                                   flags.log_list_api, plan.epoch_ms, now_ms));
   }
   if (flags.port_file) WriteFile(*flags.port_file, std::to_string(port) + "\n");
   std::cout << "ctsim: serving " << url << std::endl;

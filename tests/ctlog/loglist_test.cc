@@ -579,6 +579,80 @@ TEST(ParseLogList, MalformedInputIsMalformedAndNamesThePath) {
   }
 }
 
+// URLs must be https://, except plain http:// to a loopback host (a simulator on this machine).
+TEST(ParseLogList, HttpOnlyForLoopbackHosts) {
+  const std::string argon = "https://ct.googleapis.com/logs/us1/argon2025h2/";
+  struct Case {
+    std::string desc;
+    std::string url;
+    std::string want_url;  // empty: refused
+  };
+  const Case cases[] = {
+      {"https", "https://log.example/ct", "https://log.example/ct/"},
+      {"https with port", "https://log.example:8443/", "https://log.example:8443/"},
+      {"IPv4 loopback", "http://127.0.0.1/", "http://127.0.0.1/"},
+      {"IPv4 loopback with port and path", "http://127.0.0.1:40123/logs/a", "http://127.0.0.1:40123/logs/a/"},
+      {"IPv6 loopback", "http://[::1]", "http://[::1]/"},
+      {"IPv6 loopback with port", "http://[::1]:8080/", "http://[::1]:8080/"},
+      {"localhost", "http://localhost", "http://localhost/"},
+      {"localhost with port", "http://localhost:65535/", "http://localhost:65535/"},
+      {"http to a public host", "http://example.com", ""},
+      {"http to a public host with port", "http://example.com:80/", ""},
+      {"loopback name as a subdomain prefix", "http://127.0.0.1.example.com/", ""},
+      {"localhost as a subdomain prefix", "http://localhost.example.com/", ""},
+      {"localhost as userinfo", "http://localhost@example.com/", ""},
+      {"loopback then userinfo", "http://127.0.0.1:80@example.com/", ""},
+      {"empty port", "http://127.0.0.1:/", ""},
+      {"port not digits", "http://localhost:http/", ""},
+      {"port too long", "http://localhost:1234567/", ""},
+      {"another 127/8 address", "http://127.0.0.2/", ""},
+      {"upper-case LOCALHOST", "http://LOCALHOST/", ""},
+      {"IPv6 without brackets", "http://::1/", ""},
+      {"http without host", "http://", ""},
+      {"http with empty host", "http:///ct", ""},
+      {"ftp", "ftp://127.0.0.1/", ""},
+      {"loopback with a space", "http://127.0.0.1/ a", ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.desc + ": " + c.url);
+    auto list = ParseLogList(AsBytes(Replace(MinimalList(ValidLogFields()), argon, c.url)), "urls");
+    if (c.want_url.empty()) {
+      ASSERT_FALSE(list.ok());
+      EXPECT_EQ(list.status().code(), Code::kMalformed);
+      EXPECT_THAT(list.status().message(), HasSubstr("operators[0].logs[0].url: "));
+      continue;
+    }
+    ASSERT_TRUE(list.ok()) << list.status().ToString();
+    EXPECT_EQ(list->operators[0].logs.at(0).submission_url, c.want_url);
+    EXPECT_EQ(list->operators[0].logs.at(0).monitoring_url, c.want_url);
+  }
+}
+
+TEST(ParseLogList, HttpToAPublicHostSaysWhyItIsRefused) {
+  const std::string json =
+      Replace(MinimalList(ValidLogFields()), "https://ct.googleapis.com/logs/us1/argon2025h2/", "http://example.com");
+  auto list = ParseLogList(AsBytes(json), "mini");
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.status().message(),
+            "log list 'mini': operators[0].logs[0].url: expected https:// URL with a host (http:// only for a "
+            "loopback host: 127.0.0.1, [::1] or localhost, with an optional :port)");
+}
+
+TEST(ParseLogList, TiledLogUrlsMayBeLoopbackHttp) {
+  std::string tiled = Replace(ValidLogFields(), R"("url": "https://ct.googleapis.com/logs/us1/argon2025h2/")",
+                              R"("submission_url": "http://127.0.0.1:9/", "monitoring_url": "http://[::1]:9")");
+  std::string json = std::string(R"({"operators": [{"name": "x", "email": [], "logs": [], "tiled_logs": [{)") +
+                     tiled + "}]}]}";
+  auto list = ParseLogList(AsBytes(json), "mini");
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_EQ(list->operators[0].tiled_logs.at(0).submission_url, "http://127.0.0.1:9/");
+  EXPECT_EQ(list->operators[0].tiled_logs.at(0).monitoring_url, "http://[::1]:9/");
+  const std::string refused = Replace(json, "http://[::1]:9", "http://10.0.0.1:9");
+  auto bad = ParseLogList(AsBytes(refused), "mini");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("operators[0].tiled_logs[0].monitoring_url: expected https://"));
+}
+
 // ---------------------------------------------------------------------------------------
 // Detached signatures.
 
