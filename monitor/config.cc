@@ -1,0 +1,541 @@
+// monitor/config.h: the YAML file, read through yaml-cpp. yaml-cpp throws; its exceptions
+// stop in ParseConfig (the library seam), and everything below it walks the parsed node tree
+// with typed readers that return Result<T> and name the key path and line on error.
+#include "monitor/config.h"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <memory>
+#include <span>
+#include <utility>
+
+#include "base/encoding.h"
+#include "monitor/hostname.h"
+#include "monitor/watchlist.h"
+
+namespace pinwatch::monitor {
+namespace {
+
+// kMaxConfigBytes bounds the file: 100,000 watch entries with a few pins each fit in about
+// 40 MB; anything larger is not a configuration file.
+constexpr size_t kMaxConfigBytes = 64 << 20;
+// kMaxDurationMs bounds every duration at one year: longer is a typo, and the bound keeps
+// conversions to std::chrono::nanoseconds (±292 years) far from overflow.
+constexpr int64_t kMaxDurationMs = int64_t{365} * 24 * 3600 * 1000;
+constexpr int64_t kMaxDurationS = kMaxDurationMs / 1000;
+// kMaxThreads bounds match_threads and requests_in_flight: more would exhaust the machine
+// (threads) or get us rate-limited by every log (connections) long before it helped.
+constexpr int64_t kMaxThreads = 1024;
+// kMaxEntries bounds entry counts; no log serves or is worth batching more in one go.
+constexpr int64_t kMaxEntries = int64_t{1} << 30;
+// kMaxQuotedBytes: longer values are cut in messages.
+constexpr size_t kMaxQuotedBytes = 80;
+constexpr std::string_view kPinPrefix = "sha256/";
+constexpr std::string_view kPinShape = "\"sha256/<base64 of 32 bytes>\"";
+
+// Quote returns `text` in double quotes with '"', '\\' and non-printable bytes escaped, cut
+// to kMaxQuotedBytes.
+std::string Quote(std::string_view text) {
+  std::string out = "\"";
+  for (size_t i = 0; i < text.size() && i < kMaxQuotedBytes; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);  // UTF-8 passes through
+    }
+  }
+  out += text.size() > kMaxQuotedBytes ? "\"..." : "\"";
+  return out;
+}
+
+// IsPlain says whether a scalar was written without quotes or an explicit tag; only plain
+// scalars are numbers or booleans ("30" in quotes is a string).
+bool IsPlain(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "?"; }
+
+// Describe says what a node is, for "got ..." in messages.
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return "nothing (null)";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Scalar:
+      break;
+  }
+  return IsPlain(node) ? Quote(node.Scalar()) : "the quoted string " + Quote(node.Scalar());
+}
+
+// Joined returns "a, b, c".
+std::string Joined(std::span<const std::string_view> names) {
+  std::string out;
+  for (std::string_view name : names) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+// Reader turns nodes into typed values; every error names source, line and key path.
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  // Error returns kFailedPrecondition "SOURCE:LINE: PATH: what" (LINE and PATH left out
+  // when unknown or empty).
+  Status Error(const YAML::Mark& mark, std::string_view path, std::string_view what) const {
+    std::string message(source_);
+    if (!mark.is_null()) message += ":" + std::to_string(mark.line + 1);
+    message += ": ";
+    if (!path.empty()) {
+      message += path;
+      message += ": ";
+    }
+    message += what;
+    return FailedPreconditionError(std::move(message));
+  }
+  Status Expected(const YAML::Node& node, std::string_view path, std::string_view expected) const {
+    return Error(node.Mark(), path, "expected " + std::string(expected) + ", got " + Describe(node));
+  }
+
+  // Field is one key of a map: its value and where the key was written.
+  struct Field {
+    YAML::Node value;
+    YAML::Mark key_mark;
+    std::string path;
+    // mark is where to point for the value: the key's line when the value is empty (an
+    // empty value's mark is wherever the next token happens to be).
+    YAML::Mark mark() const { return value.IsNull() || value.Mark().is_null() ? key_mark : value.Mark(); }
+  };
+  // Fields holds a map's keys, each checked against the allowed names and seen once.
+  struct Fields {
+    YAML::Mark mark;  // the map's, for "required" errors
+    std::string path;
+    std::map<std::string, Field, std::less<>> by_key;
+    const Field* Find(std::string_view key) const {
+      auto it = by_key.find(key);
+      return it == by_key.end() ? nullptr : &it->second;
+    }
+    std::string PathOf(std::string_view key) const { return path.empty() ? std::string(key) : path + "." + std::string(key); }
+  };
+
+  // ReadMap returns the keys of a map (a null node, as in "logs:" with nothing after it, is
+  // an empty map). Error on another node type, a non-scalar key, an unknown key or a key
+  // written twice.
+  Result<Fields> ReadMap(const YAML::Node& node, const YAML::Mark& fallback, const std::string& path,
+                         std::span<const std::string_view> allowed) const {
+    Fields fields{.mark = node.Mark().is_null() || node.IsNull() ? fallback : node.Mark(), .path = path};
+    if (node.IsNull()) return fields;
+    if (!node.IsMap()) return Expected(node, path, "a map with keys " + Joined(allowed));
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Node& key = it->first;
+      if (!key.IsScalar()) return Expected(key, path, "a key name");
+      const std::string& name = key.Scalar();
+      std::string key_path = fields.PathOf(name);
+      bool known = false;
+      for (std::string_view a : allowed) known = known || a == name;
+      if (!known) {
+        return Error(key.Mark(), key_path, "unknown key, expected one of: " + Joined(allowed));
+      }
+      if (const Field* first = fields.Find(name)) {
+        return Error(key.Mark(), key_path, "key written twice (first on line " + std::to_string(first->key_mark.line + 1) + ")");
+      }
+      fields.by_key.emplace(name, Field{.value = it->second, .key_mark = key.Mark(), .path = std::move(key_path)});
+    }
+    return fields;
+  }
+
+  // ReadList returns the elements of a list. Error on anything else (also null: an empty
+  // list is written "[]").
+  Result<std::vector<YAML::Node>> ReadList(const Field& field, std::string_view what) const {
+    if (!field.value.IsSequence()) return Error(field.mark(), field.path, "expected a list of " + std::string(what) + ", got " + Describe(field.value));
+    std::vector<YAML::Node> out;
+    for (auto it = field.value.begin(); it != field.value.end(); ++it) out.push_back(*it);
+    return out;
+  }
+
+  // ReadString returns a non-empty scalar's text.
+  Result<std::string> ReadString(const YAML::Node& node, const YAML::Mark& mark, std::string_view path, std::string_view what) const {
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      return Error(mark, path, "expected " + std::string(what) + ", got " + (node.IsScalar() ? "an empty string" : Describe(node)));
+    }
+    return node.Scalar();
+  }
+
+  // ReadBool accepts exactly the plain scalars true and false (not yes/no/on/off, which
+  // YAML 1.1 readers and yaml-cpp's as<bool> also take: a typo should not become a value).
+  Result<bool> ReadBool(const Field& field) const {
+    if (IsPlain(field.value) && field.value.Scalar() == "true") return true;
+    if (IsPlain(field.value) && field.value.Scalar() == "false") return false;
+    return Error(field.mark(), field.path, "expected true or false, got " + Describe(field.value));
+  }
+
+  // ReadInt accepts a plain decimal integer in [min, max] (no sign on positives, no
+  // underscores, hex or exponents).
+  Result<int64_t> ReadInt(const Field& field, int64_t min, int64_t max) const {
+    const std::string expected = min == 0 ? "an integer from 0 to " + std::to_string(max)
+                                          : "a positive integer up to " + std::to_string(max);
+    const auto fail = [&] { return Error(field.mark(), field.path, "expected " + expected + ", got " + Describe(field.value)); };
+    if (!IsPlain(field.value)) return fail();
+    const std::string& text = field.value.Scalar();
+    int64_t value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc() || ptr != end || value < min || value > max) return fail();
+    return value;
+  }
+
+  // ReadPins returns the SPKI hashes of a list of "sha256/<base64>" pins.
+  Result<std::vector<ctlog::Hash>> ReadPins(const Field& field) const {
+    Result<std::vector<YAML::Node>> items = ReadList(field, "\"sha256/<base64 of 32 bytes>\" pins");
+    if (!items.ok()) return items.status();
+    std::vector<ctlog::Hash> pins;
+    for (size_t i = 0; i < items->size(); ++i) {
+      const YAML::Node& item = (*items)[i];
+      std::optional<ctlog::Hash> pin = item.IsScalar() ? ParsePin(item.Scalar()) : std::nullopt;
+      if (!pin) return Expected(item, field.path + "[" + std::to_string(i) + "]", kPinShape);
+      pins.push_back(*pin);
+    }
+    return pins;
+  }
+
+ private:
+  std::string_view source_;
+};
+
+constexpr std::array<std::string_view, 4> kTopKeys = {"database", "logs", "watch", "run"};
+constexpr std::array<std::string_view, 1> kDatabaseKeys = {"url"};
+constexpr std::array<std::string_view, 6> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
+                                                       "entries_per_request", "requests_in_flight"};
+constexpr std::array<std::string_view, 4> kWatchKeys = {"name", "include_subdomains", "allowed_issuers", "known_keys"};
+constexpr std::array<std::string_view, 6> kRunKeys = {"replica_id", "lease_seconds", "commit_every_entries",
+                                                      "commit_interval_ms", "match_threads", "progress_interval_s"};
+constexpr std::array<ctlog::LogState, 6> kAllStates = {ctlog::LogState::kPending, ctlog::LogState::kQualified,
+                                                        ctlog::LogState::kUsable, ctlog::LogState::kReadOnly,
+                                                        ctlog::LogState::kRetired, ctlog::LogState::kRejected};
+
+std::optional<ctlog::LogState> StateNamed(std::string_view name) {
+  for (ctlog::LogState state : kAllStates) {
+    if (ctlog::LogStateName(state) == name) return state;
+  }
+  return std::nullopt;
+}
+
+std::string StateNames() {
+  std::string out;
+  for (ctlog::LogState state : kAllStates) {
+    if (!out.empty()) out += ", ";
+    out += ctlog::LogStateName(state);
+  }
+  return out;
+}
+
+// ReadLogs reads `logs` (absent or empty: all defaults).
+Result<LogsConfig> ReadLogs(const Reader& r, const YAML::Node& node, const YAML::Mark& mark) {
+  Result<Reader::Fields> fields = r.ReadMap(node, mark, "logs", kLogsKeys);
+  if (!fields.ok()) return fields.status();
+  LogsConfig logs;
+  logs.lists = {std::string(kGoogleLogListUrl)};
+  logs.states.assign(ctlog::kMonitoredStates.begin(), ctlog::kMonitoredStates.end());
+
+  // lists: [FILE-OR-URL, ...]
+  if (const Reader::Field* f = fields->Find("lists")) {
+    Result<std::vector<YAML::Node>> items = r.ReadList(*f, "log list files or URLs");
+    if (!items.ok()) return items.status();
+    if (items->empty()) return r.Error(f->mark(), f->path, "expected at least one log list file or URL, got an empty list");
+    logs.lists.clear();
+    for (size_t i = 0; i < items->size(); ++i) {
+      const YAML::Node& item = (*items)[i];
+      const std::string path = f->path + "[" + std::to_string(i) + "]";
+      Result<std::string> list = r.ReadString(item, item.IsNull() ? f->mark() : item.Mark(), path, "a file path or http(s) URL");
+      if (!list.ok()) return list.status();
+      if (list->find("://") != std::string::npos && !list->starts_with("https://") && !list->starts_with("http://")) {
+        return r.Expected(item, path, "a file path or an http:// or https:// URL");
+      }
+      logs.lists.push_back(*std::move(list));
+    }
+  }
+  // states: [usable, qualified, readonly]
+  if (const Reader::Field* f = fields->Find("states")) {
+    Result<std::vector<YAML::Node>> items = r.ReadList(*f, "log states");
+    if (!items.ok()) return items.status();
+    if (items->empty()) return r.Error(f->mark(), f->path, "expected at least one log state, got an empty list");
+    logs.states.clear();
+    for (size_t i = 0; i < items->size(); ++i) {
+      const YAML::Node& item = (*items)[i];
+      const std::string path = f->path + "[" + std::to_string(i) + "]";
+      std::optional<ctlog::LogState> state = item.IsScalar() ? StateNamed(item.Scalar()) : std::nullopt;
+      if (!state) return r.Expected(item, path, "one of " + StateNames());
+      for (ctlog::LogState seen : logs.states) {
+        if (seen == *state) return r.Error(item.Mark(), path, "expected each state once, got " + Quote(item.Scalar()) + " again");
+      }
+      logs.states.push_back(*state);
+    }
+  }
+  // start: end | 0
+  if (const Reader::Field* f = fields->Find("start")) {
+    const std::string text = f->value.IsScalar() ? f->value.Scalar() : "";
+    if (text == "end") {
+      logs.start = StartPosition::kEnd;
+    } else if (text == "0") {
+      logs.start = StartPosition::kZero;
+    } else {
+      return r.Error(f->mark(), f->path, "expected end or 0, got " + Describe(f->value));
+    }
+  }
+  if (const Reader::Field* f = fields->Find("poll_interval_ms")) {
+    Result<int64_t> v = r.ReadInt(*f, 0, kMaxDurationMs);  // 0: automatic, see config.h
+    if (!v.ok()) return v.status();
+    logs.poll_interval_ms = *v;
+  }
+  if (const Reader::Field* f = fields->Find("entries_per_request")) {
+    Result<int64_t> v = r.ReadInt(*f, 1, kMaxEntries);
+    if (!v.ok()) return v.status();
+    logs.entries_per_request = static_cast<uint64_t>(*v);
+  }
+  if (const Reader::Field* f = fields->Find("requests_in_flight")) {
+    Result<int64_t> v = r.ReadInt(*f, 1, kMaxThreads);
+    if (!v.ok()) return v.status();
+    logs.requests_in_flight = static_cast<uint64_t>(*v);
+  }
+  return logs;
+}
+
+// ReadWatch reads the `watch` list: at least one entry, each a name WatchList accepts, no
+// name twice (compared as matched: "Example.COM." and "example.com" are the same).
+Result<std::vector<WatchConfig>> ReadWatch(const Reader& r, const Reader::Field& field) {
+  Result<std::vector<YAML::Node>> items = r.ReadList(field, "watch entries (maps with a name)");
+  if (!items.ok()) return items.status();
+  if (items->empty()) return r.Error(field.mark(), field.path, "expected at least one entry (a daemon watching nothing is a configuration error), got an empty list");
+  if (items->size() > kMaxWatchEntries) {
+    return r.Error(field.mark(), field.path, "expected at most " + std::to_string(kMaxWatchEntries) + " entries, got " + std::to_string(items->size()));
+  }
+  std::vector<WatchConfig> watch;
+  std::vector<WatchEntry> entries;
+  std::map<std::string, size_t, std::less<>> index_by_name;  // canonical name -> first entry
+  for (size_t i = 0; i < items->size(); ++i) {
+    const YAML::Node& item = (*items)[i];
+    const std::string path = field.path + "[" + std::to_string(i) + "]";
+    if (item.IsNull()) return r.Error(field.mark(), path, "expected a map with keys " + Joined(kWatchKeys) + ", got " + Describe(item));
+    Result<Reader::Fields> fields = r.ReadMap(item, field.mark(), path, kWatchKeys);
+    if (!fields.ok()) return fields.status();
+    WatchConfig entry;
+    const Reader::Field* name = fields->Find("name");
+    if (!name) return r.Error(fields->mark, fields->PathOf("name"), "required");
+    Result<std::string> text = r.ReadString(name->value, name->mark(), name->path, "a DNS name or IP address");
+    if (!text.ok()) return text.status();
+    entry.name = *std::move(text);
+    if (const Reader::Field* f = fields->Find("include_subdomains")) {
+      Result<bool> v = r.ReadBool(*f);
+      if (!v.ok()) return v.status();
+      entry.include_subdomains = *v;
+    }
+    if (const Reader::Field* f = fields->Find("allowed_issuers")) {
+      Result<std::vector<ctlog::Hash>> pins = r.ReadPins(*f);
+      if (!pins.ok()) return pins.status();
+      entry.allowed_issuers = *std::move(pins);
+    }
+    if (const Reader::Field* f = fields->Find("known_keys")) {
+      Result<std::vector<ctlog::Hash>> pins = r.ReadPins(*f);
+      if (!pins.ok()) return pins.status();
+      entry.known_keys = *std::move(pins);
+    }
+    // The name as WatchList matches it; its errors say why a name is refused.
+    const WatchEntry watch_entry{.name = entry.name,
+                                 .scope = entry.include_subdomains ? WatchScope::kIncludeSubdomains : WatchScope::kExactName};
+    Result<WatchList> one = WatchList::Create(std::span(&watch_entry, 1));
+    if (!one.ok()) {
+      std::string why = one.status().message();
+      // WatchList says "watch entry 0 \"NAME\": WHY"; keep WHY, the path says which entry.
+      const std::string prefix = "watch entry 0 ";
+      if (why.starts_with(prefix)) {
+        const size_t colon = why.find(": ", prefix.size());
+        if (colon != std::string::npos) why = why.substr(colon + 2);
+      }
+      return r.Error(name->mark(), name->path, "expected a DNS name or IP address to watch, got " + Quote(entry.name) + " (" + why + ")");
+    }
+    std::string canonical = one->canonical_name(0);
+    if (std::optional<IpAddress> address = ParseIpAddressLiteral(entry.name)) {
+      canonical = "ip:" + std::string(address->view().begin(), address->view().end());
+    }
+    auto [it, inserted] = index_by_name.emplace(std::move(canonical), i);
+    if (!inserted) {
+      return r.Error(name->mark(), name->path, "expected each name once, got " + Quote(entry.name) + " again (as watch[" + std::to_string(it->second) + "])");
+    }
+    entries.push_back(watch_entry);
+    watch.push_back(std::move(entry));
+  }
+  // The whole list, as the daemon will build it; each entry passed above, so this is a
+  // cross-check rather than a source of new messages.
+  if (Result<WatchList> all = WatchList::Create(entries); !all.ok()) {
+    return r.Error(field.mark(), field.path, all.status().message());
+  }
+  return watch;
+}
+
+// ReadRun reads `run` (absent or empty: all defaults; replica_id is filled in later).
+Result<RunConfig> ReadRun(const Reader& r, const YAML::Node& node, const YAML::Mark& mark) {
+  Result<Reader::Fields> fields = r.ReadMap(node, mark, "run", kRunKeys);
+  if (!fields.ok()) return fields.status();
+  RunConfig run;
+  if (const Reader::Field* f = fields->Find("replica_id")) {
+    Result<std::string> v = r.ReadString(f->value, f->mark(), f->path, "a non-empty string");
+    if (!v.ok()) return v.status();
+    run.replica_id = *std::move(v);
+  }
+  struct IntKey {
+    std::string_view key;
+    int64_t max;
+    int64_t* signed_out;
+    uint64_t* unsigned_out;
+  };
+  const IntKey keys[] = {
+      {"lease_seconds", kMaxDurationS, &run.lease_seconds, nullptr},
+      {"commit_every_entries", kMaxEntries, nullptr, &run.commit_every_entries},
+      {"commit_interval_ms", kMaxDurationMs, &run.commit_interval_ms, nullptr},
+      {"match_threads", kMaxThreads, nullptr, &run.match_threads},
+      {"progress_interval_s", kMaxDurationS, &run.progress_interval_s, nullptr},
+  };
+  for (const IntKey& k : keys) {
+    const Reader::Field* f = fields->Find(k.key);
+    if (!f) continue;
+    Result<int64_t> v = r.ReadInt(*f, 1, k.max);
+    if (!v.ok()) return v.status();
+    if (k.signed_out) *k.signed_out = *v;
+    if (k.unsigned_out) *k.unsigned_out = static_cast<uint64_t>(*v);
+  }
+  return run;
+}
+
+std::string DefaultReplicaId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::strcpy(host, "unknown-host");
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+// NonEmptyEnv returns the variable's value; unset and empty are the same (an empty
+// `PINWATCH_DATABASE_URL=` in a compose file means "not set", not "connect to nothing").
+std::optional<std::string> NonEmptyEnv(const GetEnv& env, const std::string& name) {
+  std::optional<std::string> value = env ? env(name) : std::nullopt;
+  if (value && value->empty()) return std::nullopt;
+  return value;
+}
+
+// ParseDocument does the work of ParseConfig below the exception seam.
+Result<Config> ParseDocument(const Reader& r, const YAML::Node& root, std::string_view source, const GetEnv& env) {
+  Result<Reader::Fields> top = r.ReadMap(root, YAML::Mark::null_mark(), "", kTopKeys);
+  if (!top.ok()) return top.status();
+  Config config;
+  config.source = std::string(source);
+
+  // database: {url: ...}
+  const Reader::Field* database = top->Find("database");
+  if (database) {
+    Result<Reader::Fields> fields = r.ReadMap(database->value, database->mark(), "database", kDatabaseKeys);
+    if (!fields.ok()) return fields.status();
+    if (const Reader::Field* f = fields->Find("url")) {
+      Result<std::string> url = r.ReadString(f->value, f->mark(), f->path, "a PostgreSQL connection URL");
+      if (!url.ok()) return url.status();
+      config.database_url = *std::move(url);
+    }
+  }
+  const Reader::Field* logs = top->Find("logs");
+  Result<LogsConfig> logs_config = logs ? ReadLogs(r, logs->value, logs->mark()) : ReadLogs(r, YAML::Node(YAML::NodeType::Null), top->mark);
+  if (!logs_config.ok()) return logs_config.status();
+  config.logs = *std::move(logs_config);
+
+  const Reader::Field* watch = top->Find("watch");
+  if (!watch) return r.Error(top->mark, "watch", "required (a daemon watching nothing is a configuration error)");
+  Result<std::vector<WatchConfig>> watch_config = ReadWatch(r, *watch);
+  if (!watch_config.ok()) return watch_config.status();
+  config.watch = *std::move(watch_config);
+
+  const Reader::Field* run = top->Find("run");
+  Result<RunConfig> run_config = run ? ReadRun(r, run->value, run->mark()) : ReadRun(r, YAML::Node(YAML::NodeType::Null), top->mark);
+  if (!run_config.ok()) return run_config.status();
+  config.run = *std::move(run_config);
+
+  // Environment overrides win over the file.
+  if (std::optional<std::string> url = NonEmptyEnv(env, "PINWATCH_DATABASE_URL")) config.database_url = *std::move(url);
+  if (std::optional<std::string> id = NonEmptyEnv(env, "PINWATCH_REPLICA_ID")) config.run.replica_id = *std::move(id);
+  if (config.database_url.empty()) {
+    return r.Error(database ? database->mark() : top->mark, "database.url", "required (or set PINWATCH_DATABASE_URL)");
+  }
+  if (config.run.replica_id.empty()) config.run.replica_id = DefaultReplicaId();
+  return config;
+}
+
+}  // namespace
+
+std::optional<std::string> ProcessEnv(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source, const GetEnv& env) {
+  const Reader r(source);
+  if (yaml_text.size() > kMaxConfigBytes) {
+    return r.Error(YAML::Mark::null_mark(), "", "expected at most " + std::to_string(kMaxConfigBytes) + " bytes, got " + std::to_string(yaml_text.size()));
+  }
+  // The seam: yaml-cpp throws (syntax errors, nesting deeper than its limit, allocation);
+  // nothing past this point does.
+  try {
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml_text));
+    if (documents.size() > 1) {
+      return r.Error(documents[1].Mark(), "", "expected one YAML document, got " + std::to_string(documents.size()));
+    }
+    YAML::Node root = documents.empty() ? YAML::Node(YAML::NodeType::Null) : documents[0];
+    return ParseDocument(r, root, source, env);
+  } catch (const YAML::Exception& e) {
+    return r.Error(e.mark, "", "YAML syntax error: " + (e.msg.empty() ? std::string(e.what()) : e.msg));
+  } catch (const std::exception& e) {
+    return r.Error(YAML::Mark::null_mark(), "", std::string("cannot read YAML: ") + e.what());
+  }
+}
+
+Result<Config> LoadConfigFile(const std::string& path, const GetEnv& env) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) return FailedPreconditionError(path + ": cannot open config file: " + std::strerror(errno));
+  std::string text;
+  char buffer[1 << 16];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) {
+    text.append(buffer, n);
+    if (text.size() > kMaxConfigBytes) break;  // ParseConfig reports it
+  }
+  if (std::ferror(file.get())) return FailedPreconditionError(path + ": cannot read config file: " + std::strerror(errno));
+  return ParseConfig(text, path, env);
+}
+
+std::optional<ctlog::Hash> ParsePin(std::string_view text) {
+  if (!text.starts_with(kPinPrefix)) return std::nullopt;
+  std::optional<std::vector<uint8_t>> bytes = Base64Decode(text.substr(kPinPrefix.size()));
+  if (!bytes || bytes->size() != ctlog::Hash{}.size()) return std::nullopt;
+  ctlog::Hash hash;
+  std::copy(bytes->begin(), bytes->end(), hash.begin());
+  return hash;
+}
+
+std::string PinText(const ctlog::Hash& hash) { return std::string(kPinPrefix) + Base64Encode(hash); }
+
+}  // namespace pinwatch::monitor

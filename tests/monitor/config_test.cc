@@ -1,0 +1,378 @@
+#include "monitor/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pinwatch::monitor {
+namespace {
+
+// SHA-256 of the empty string, and 32 bytes 0x00..0x1f, as pins.
+constexpr char kPinEmpty[] = "sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+constexpr char kPinCount[] = "sha256/AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+ctlog::Hash CountingHash() {
+  ctlog::Hash h;
+  for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint8_t>(i);
+  return h;
+}
+
+// Env is a fake environment: exactly the given variables are set.
+GetEnv Env(std::map<std::string, std::string> vars = {}) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string DefaultReplicaIdForTest() {
+  char host[256] = {};
+  EXPECT_EQ(gethostname(host, sizeof(host) - 1), 0);
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+TEST(ConfigTest, FullConfigFillsEveryField) {
+  const std::string yaml = std::string() +
+                           "# pinwatch.yaml\n"
+                           "database:\n"
+                           "  url: postgresql://pinwatch@127.0.0.1:5432/pinwatch\n"
+                           "logs:\n"
+                           "  lists: [/etc/pinwatch/logs.json, https://example.net/list.json]\n"
+                           "  states: [retired, usable]\n"
+                           "  start: 0\n"
+                           "  poll_interval_ms: 1500\n"
+                           "  entries_per_request: 1000\n"
+                           "  requests_in_flight: 8\n"
+                           "watch:\n"
+                           "  - name: Example.com\n"
+                           "    include_subdomains: true\n"
+                           "    allowed_issuers: [\"" + kPinEmpty + "\", \"" + kPinCount + "\"]\n"
+                           "    known_keys:\n"
+                           "      - " + kPinCount + "\n"
+                           "  - name: bücher.example\n"
+                           "    include_subdomains: false\n"
+                           "    allowed_issuers: []\n"
+                           "  - name: 2001:db8::1\n"
+                           "run:\n"
+                           "  replica_id: pod-7\n"
+                           "  lease_seconds: 45\n"
+                           "  commit_every_entries: 1000\n"
+                           "  commit_interval_ms: 500\n"
+                           "  match_threads: 6\n"
+                           "  progress_interval_s: 3\n";
+  Result<Config> config = ParseConfig(yaml, "full.yaml", Env());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->source, "full.yaml");
+  EXPECT_EQ(config->database_url, "postgresql://pinwatch@127.0.0.1:5432/pinwatch");
+  EXPECT_EQ(config->logs.lists, (std::vector<std::string>{"/etc/pinwatch/logs.json", "https://example.net/list.json"}));
+  EXPECT_EQ(config->logs.states, (std::vector<ctlog::LogState>{ctlog::LogState::kRetired, ctlog::LogState::kUsable}));
+  EXPECT_EQ(config->logs.start, StartPosition::kZero);
+  EXPECT_EQ(config->logs.poll_interval_ms, 1500);
+  EXPECT_EQ(config->logs.entries_per_request, 1000u);
+  EXPECT_EQ(config->logs.requests_in_flight, 8u);
+
+  ASSERT_EQ(config->watch.size(), 3u);
+  EXPECT_EQ(config->watch[0].name, "Example.com");  // as written; WatchList normalises
+  EXPECT_TRUE(config->watch[0].include_subdomains);
+  ASSERT_TRUE(config->watch[0].allowed_issuers.has_value());
+  ASSERT_EQ(config->watch[0].allowed_issuers->size(), 2u);
+  EXPECT_EQ(PinText((*config->watch[0].allowed_issuers)[0]), kPinEmpty);
+  EXPECT_EQ((*config->watch[0].allowed_issuers)[1], CountingHash());
+  EXPECT_EQ(config->watch[0].known_keys, std::vector<ctlog::Hash>{CountingHash()});
+  EXPECT_EQ(config->watch[1].name, "bücher.example");
+  EXPECT_FALSE(config->watch[1].include_subdomains);
+  ASSERT_TRUE(config->watch[1].allowed_issuers.has_value());  // explicit []: no issuer allowed
+  EXPECT_TRUE(config->watch[1].allowed_issuers->empty());
+  EXPECT_EQ(config->watch[2].name, "2001:db8::1");
+  EXPECT_FALSE(config->watch[2].allowed_issuers.has_value());  // absent: no issuer policy
+  EXPECT_TRUE(config->watch[2].known_keys.empty());
+
+  EXPECT_EQ(config->run.replica_id, "pod-7");
+  EXPECT_EQ(config->run.lease_seconds, 45);
+  EXPECT_EQ(config->run.commit_every_entries, 1000u);
+  EXPECT_EQ(config->run.commit_interval_ms, 500);
+  EXPECT_EQ(config->run.match_threads, 6u);
+  EXPECT_EQ(config->run.progress_interval_s, 3);
+}
+
+TEST(ConfigTest, FlowStyleIsTheSameFile) {
+  Result<Config> config = ParseConfig(
+      "{database: {url: 'postgresql:///p'}, watch: [{name: a.example, include_subdomains: true}], logs: {start: end}}",
+      "flow.yaml", Env());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->database_url, "postgresql:///p");
+  ASSERT_EQ(config->watch.size(), 1u);
+  EXPECT_TRUE(config->watch[0].include_subdomains);
+  EXPECT_EQ(config->logs.start, StartPosition::kEnd);
+}
+
+TEST(ConfigTest, EveryDefault) {
+  for (const char* yaml : {"database: {url: u}\nwatch: [{name: example.com}]\n",
+                           "database: {url: u}\nwatch: [{name: example.com}]\nlogs:\nrun:\n",
+                           "database: {url: u}\nwatch: [{name: example.com}]\nlogs: {}\nrun: {}\n"}) {
+    SCOPED_TRACE(yaml);
+    Result<Config> config = ParseConfig(yaml, "min.yaml", Env());
+    ASSERT_TRUE(config.ok()) << config.status().ToString();
+    EXPECT_EQ(config->logs.lists, std::vector<std::string>{std::string(kGoogleLogListUrl)});
+    EXPECT_EQ(config->logs.states, (std::vector<ctlog::LogState>{ctlog::LogState::kUsable, ctlog::LogState::kQualified,
+                                                                 ctlog::LogState::kReadOnly}));
+    EXPECT_EQ(config->logs.start, StartPosition::kEnd);
+    EXPECT_EQ(config->logs.poll_interval_ms, 0);
+    EXPECT_EQ(config->logs.entries_per_request, 256u);
+    EXPECT_EQ(config->logs.requests_in_flight, 4u);
+    ASSERT_EQ(config->watch.size(), 1u);
+    EXPECT_FALSE(config->watch[0].include_subdomains);
+    EXPECT_FALSE(config->watch[0].allowed_issuers.has_value());
+    EXPECT_TRUE(config->watch[0].known_keys.empty());
+    EXPECT_EQ(config->run.replica_id, DefaultReplicaIdForTest());
+    EXPECT_EQ(config->run.lease_seconds, 30);
+    EXPECT_EQ(config->run.commit_every_entries, 16384u);
+    EXPECT_EQ(config->run.commit_interval_ms, 2000);
+    EXPECT_EQ(config->run.match_threads, 2u);
+    EXPECT_EQ(config->run.progress_interval_s, 10);
+  }
+}
+
+TEST(ConfigTest, EnvironmentOverridesWin) {
+  const char yaml[] = "database: {url: postgresql://file/db}\nwatch: [{name: example.com}]\nrun: {replica_id: file-id}\n";
+  Result<Config> plain = ParseConfig(yaml, "c.yaml", Env());
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->database_url, "postgresql://file/db");
+  EXPECT_EQ(plain->run.replica_id, "file-id");
+
+  Result<Config> both = ParseConfig(
+      yaml, "c.yaml", Env({{"PINWATCH_DATABASE_URL", "postgresql://env/db"}, {"PINWATCH_REPLICA_ID", "env-id"}}));
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ(both->database_url, "postgresql://env/db");
+  EXPECT_EQ(both->run.replica_id, "env-id");
+
+  Result<Config> only_id = ParseConfig(yaml, "c.yaml", Env({{"PINWATCH_REPLICA_ID", "env-id"}}));
+  ASSERT_TRUE(only_id.ok());
+  EXPECT_EQ(only_id->database_url, "postgresql://file/db");
+  EXPECT_EQ(only_id->run.replica_id, "env-id");
+}
+
+TEST(ConfigTest, EnvironmentUrlMakesAMissingDatabaseUrlFine) {
+  const char yaml[] = "watch: [{name: example.com}]\n";
+  Result<Config> missing = ParseConfig(yaml, "c.yaml", Env());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(), "c.yaml:1: database.url: required (or set PINWATCH_DATABASE_URL)");
+
+  Result<Config> from_env = ParseConfig(yaml, "c.yaml", Env({{"PINWATCH_DATABASE_URL", "postgresql://env/db"}}));
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_EQ(from_env->database_url, "postgresql://env/db");
+  EXPECT_EQ(from_env->run.replica_id, DefaultReplicaIdForTest());
+
+  // An empty variable counts as unset.
+  Result<Config> empty = ParseConfig(yaml, "c.yaml", Env({{"PINWATCH_DATABASE_URL", ""}, {"PINWATCH_REPLICA_ID", ""}}));
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().message(), "c.yaml:1: database.url: required (or set PINWATCH_DATABASE_URL)");
+}
+
+TEST(ConfigTest, EnvironmentDoesNotExcuseABadFileValue) {
+  Result<Config> config = ParseConfig("database: {url: [a]}\nwatch: [{name: example.com}]\n", "c.yaml",
+                                      Env({{"PINWATCH_DATABASE_URL", "postgresql://env/db"}}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(), "c.yaml:1: database.url: expected a PostgreSQL connection URL, got a list");
+}
+
+struct BadCase {
+  const char* desc;
+  std::string yaml;
+  std::string want;  // the whole message, or its start when prefix_only
+  bool prefix_only = false;
+};
+
+// Lines used to complete a file around the part under test.
+constexpr char kDb[] = "database: {url: u}\n";
+constexpr char kWatch[] = "watch: [{name: example.com}]\n";
+
+std::vector<BadCase> BadCases() {
+  const std::string pin31 = "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";  // 31 bytes
+  const std::string unpadded = "sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+  const std::string url_safe = "sha256/-__7__v_-__7__v_-__7__v_-__7__v_-__7__v_-_8=";
+  return {
+      {"top level is a list", "- a\n- b\n",
+       "c.yaml:1: expected a map with keys database, logs, watch, run, got a list"},
+      {"unknown top-level key", std::string(kDb) + kWatch + "wtach: []\n",
+       "c.yaml:3: wtach: unknown key, expected one of: database, logs, watch, run"},
+      {"unknown database key", "database:\n  uri: u\n" + std::string(kWatch),
+       "c.yaml:2: database.uri: unknown key, expected one of: url"},
+      {"unknown logs key", std::string(kDb) + kWatch + "logs:\n  start: end\n  list: [x]\n",
+       "c.yaml:5: logs.list: unknown key, expected one of: lists, states, start, poll_interval_ms, "
+       "entries_per_request, requests_in_flight"},
+      {"unknown watch key", std::string(kDb) + "watch:\n  - name: a.example\n    include_subdomain: true\n",
+       "c.yaml:4: watch[0].include_subdomain: unknown key, expected one of: name, include_subdomains, "
+       "allowed_issuers, known_keys"},
+      {"unknown run key", std::string(kDb) + kWatch + "run:\n  threads: 4\n",
+       "c.yaml:4: run.threads: unknown key, expected one of: replica_id, lease_seconds, commit_every_entries, "
+       "commit_interval_ms, match_threads, progress_interval_s"},
+      {"key written twice", "database:\n  url: a\n  url: b\n" + std::string(kWatch),
+       "c.yaml:3: database.url: key written twice (first on line 2)"},
+      {"watch is a map", std::string(kDb) + "watch:\n  name: a.example\n",
+       "c.yaml:3: watch: expected a list of watch entries (maps with a name), got a map"},
+      {"logs is a list", std::string(kDb) + kWatch + "logs: [a]\n",
+       "c.yaml:3: logs: expected a map with keys lists, states, start, poll_interval_ms, entries_per_request, "
+       "requests_in_flight, got a list"},
+      {"lists is a string", std::string(kDb) + kWatch + "logs:\n  lists: https://example.net/list.json\n",
+       "c.yaml:4: logs.lists: expected a list of log list files or URLs, got \"https://example.net/list.json\""},
+      {"lists is empty", std::string(kDb) + kWatch + "logs:\n  lists: []\n",
+       "c.yaml:4: logs.lists: expected at least one log list file or URL, got an empty list"},
+      {"list URL scheme", std::string(kDb) + kWatch + "logs:\n  lists:\n    - a.json\n    - ftp://example.net/l.json\n",
+       "c.yaml:6: logs.lists[1]: expected a file path or an http:// or https:// URL, got \"ftp://example.net/l.json\""},
+      {"include_subdomains yes", std::string(kDb) + "watch:\n  - name: a.example\n    include_subdomains: yes\n",
+       "c.yaml:4: watch[0].include_subdomains: expected true or false, got \"yes\""},
+      {"include_subdomains quoted", std::string(kDb) + "watch:\n  - name: a.example\n    include_subdomains: \"true\"\n",
+       "c.yaml:4: watch[0].include_subdomains: expected true or false, got the quoted string \"true\""},
+      {"unpadded pin", std::string(kDb) + "watch:\n  - name: a.example\n  - name: b.example\n    allowed_issuers:\n      - " + unpadded + "\n",
+       "c.yaml:6: watch[1].allowed_issuers[0]: expected \"sha256/<base64 of 32 bytes>\", got \"" + unpadded + "\""},
+      {"31-byte pin", std::string(kDb) + "watch:\n  - name: a.example\n    known_keys: [" + kPinEmpty + ", " + pin31 + "]\n",
+       "c.yaml:4: watch[0].known_keys[1]: expected \"sha256/<base64 of 32 bytes>\", got \"" + pin31 + "\""},
+      {"url-safe base64 pin", std::string(kDb) + "watch:\n  - name: a.example\n    known_keys: [" + url_safe + "]\n",
+       "c.yaml:4: watch[0].known_keys[0]: expected \"sha256/<base64 of 32 bytes>\", got \"" + url_safe + "\""},
+      {"pin without prefix", std::string(kDb) + "watch:\n  - name: a.example\n    known_keys: [47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=]\n",
+       "c.yaml:4: watch[0].known_keys[0]: expected \"sha256/<base64 of 32 bytes>\", got "
+       "\"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\""},
+      {"pin is a map", std::string(kDb) + "watch:\n  - name: a.example\n    allowed_issuers:\n      - {sha256: x}\n",
+       "c.yaml:5: watch[0].allowed_issuers[0]: expected \"sha256/<base64 of 32 bytes>\", got a map"},
+      {"pins are a string", std::string(kDb) + "watch:\n  - name: a.example\n    allowed_issuers: " + kPinEmpty + "\n",
+       std::string("c.yaml:4: watch[0].allowed_issuers: expected a list of \"sha256/<base64 of 32 bytes>\" pins, got \"") +
+           kPinEmpty + "\""},
+      {"empty allowed_issuers value", std::string(kDb) + "watch:\n  - name: a.example\n    allowed_issuers:\n",
+       "c.yaml:4: watch[0].allowed_issuers: expected a list of \"sha256/<base64 of 32 bytes>\" pins, got nothing (null)"},
+      {"wildcard watch name", std::string(kDb) + "watch:\n  - name: a.example\n  - name: \"*.example.com\"\n",
+       "c.yaml:4: watch[1].name: expected a DNS name or IP address to watch, got \"*.example.com\" (", true},
+      {"all-digit last label", std::string(kDb) + "watch:\n  - name: host.123\n",
+       "c.yaml:3: watch[0].name: expected a DNS name or IP address to watch, got \"host.123\" (", true},
+      {"IP address with subdomains", std::string(kDb) + "watch:\n  - name: 192.0.2.1\n    include_subdomains: true\n",
+       "c.yaml:3: watch[0].name: expected a DNS name or IP address to watch, got \"192.0.2.1\" "
+       "(an IP address cannot include subdomains)"},
+      {"duplicate watch name", std::string(kDb) + "watch:\n  - name: example.com\n  - name: a.example\n  - name: EXAMPLE.com.\n",
+       "c.yaml:5: watch[2].name: expected each name once, got \"EXAMPLE.com.\" again (as watch[0])"},
+      {"duplicate IP address", std::string(kDb) + "watch:\n  - name: 2001:db8::1\n  - name: 2001:0DB8:0:0::1\n",
+       "c.yaml:4: watch[1].name: expected each name once, got \"2001:0DB8:0:0::1\" again (as watch[0])"},
+      {"watch entry without name", std::string(kDb) + "watch:\n  - include_subdomains: true\n",
+       "c.yaml:3: watch[0].name: required"},
+      {"watch entry is a string", std::string(kDb) + "watch:\n  - a.example\n",
+       "c.yaml:3: watch[0]: expected a map with keys name, include_subdomains, allowed_issuers, known_keys, got "
+       "\"a.example\""},
+      {"empty watch name", std::string(kDb) + "watch:\n  - name: \"\"\n",
+       "c.yaml:3: watch[0].name: expected a DNS name or IP address, got an empty string"},
+      {"empty watch list", std::string(kDb) + "watch: []\n",
+       "c.yaml:2: watch: expected at least one entry (a daemon watching nothing is a configuration error), got an "
+       "empty list"},
+      {"no watch key", std::string(kDb),
+       "c.yaml:1: watch: required (a daemon watching nothing is a configuration error)"},
+      {"empty file", "", "c.yaml: watch: required (a daemon watching nothing is a configuration error)"},
+      {"unknown log state", std::string(kDb) + kWatch + "logs:\n  states: [usable, active]\n",
+       "c.yaml:4: logs.states[1]: expected one of pending, qualified, usable, readonly, retired, rejected, got "
+       "\"active\""},
+      {"log state twice", std::string(kDb) + kWatch + "logs:\n  states:\n    - usable\n    - usable\n",
+       "c.yaml:6: logs.states[1]: expected each state once, got \"usable\" again"},
+      {"start beginning", std::string(kDb) + kWatch + "logs:\n  start: beginning\n",
+       "c.yaml:4: logs.start: expected end or 0, got \"beginning\""},
+      {"start 1", std::string(kDb) + kWatch + "logs: {start: 1}\n", "c.yaml:3: logs.start: expected end or 0, got \"1\""},
+      {"zero lease", std::string(kDb) + kWatch + "run:\n  lease_seconds: 0\n",
+       "c.yaml:4: run.lease_seconds: expected a positive integer up to 31536000, got \"0\""},
+      {"negative threads", std::string(kDb) + kWatch + "run:\n  match_threads: -2\n",
+       "c.yaml:4: run.match_threads: expected a positive integer up to 1024, got \"-2\""},
+      {"fractional batch", std::string(kDb) + kWatch + "logs:\n  entries_per_request: 1.5\n",
+       "c.yaml:4: logs.entries_per_request: expected a positive integer up to 1073741824, got \"1.5\""},
+      {"quoted number", std::string(kDb) + kWatch + "run:\n  commit_every_entries: \"100\"\n",
+       "c.yaml:4: run.commit_every_entries: expected a positive integer up to 1073741824, got the quoted string \"100\""},
+      {"overflowing interval", std::string(kDb) + kWatch + "run:\n  commit_interval_ms: 99999999999999999999999\n",
+       "c.yaml:4: run.commit_interval_ms: expected a positive integer up to 31536000000, got \"99999999999999999999999\""},
+      {"negative poll interval", std::string(kDb) + kWatch + "logs:\n  poll_interval_ms: -1\n",
+       "c.yaml:4: logs.poll_interval_ms: expected an integer from 0 to 31536000000, got \"-1\""},
+      {"zero progress interval", std::string(kDb) + kWatch + "run: {progress_interval_s: 0}\n",
+       "c.yaml:3: run.progress_interval_s: expected a positive integer up to 31536000, got \"0\""},
+      {"zero in flight", std::string(kDb) + kWatch + "logs: {requests_in_flight: 0}\n",
+       "c.yaml:3: logs.requests_in_flight: expected a positive integer up to 1024, got \"0\""},
+      {"empty replica id", std::string(kDb) + kWatch + "run:\n  replica_id: ''\n",
+       "c.yaml:4: run.replica_id: expected a non-empty string, got an empty string"},
+      {"missing database url", std::string("database:\n") + kWatch,
+       "c.yaml:1: database.url: required (or set PINWATCH_DATABASE_URL)"},
+      {"empty database url", "database:\n  url: \"\"\n" + std::string(kWatch),
+       "c.yaml:2: database.url: expected a PostgreSQL connection URL, got an empty string"},
+      {"map value in a plain scalar", std::string(kDb) + "watch:\n  - name: a: b\n", "c.yaml:3: YAML syntax error: illegal map value"},
+      {"bad indentation", std::string(kDb) + "watch:\n  - name: a.example\n - name: b.example\n",
+       "c.yaml:4: YAML syntax error: end of map not found"},
+      {"undefined alias", std::string(kDb) + "watch: *entries\n", "c.yaml:2: YAML syntax error: ", true},
+      {"unclosed flow list", std::string(kDb) + kWatch + "logs: {lists: [a.json}\n", "c.yaml:3: YAML syntax error: ", true},
+      {"two documents", "---\n" + std::string(kDb) + kWatch + "---\n" + kDb,
+       "c.yaml:5: expected one YAML document, got 2"},
+  };
+}
+
+TEST(ConfigTest, BadConfigsNameKeyPathAndLine) {
+  for (const BadCase& c : BadCases()) {
+    SCOPED_TRACE(c.desc);
+    Result<Config> config = ParseConfig(c.yaml, "c.yaml", Env());
+    ASSERT_FALSE(config.ok()) << c.yaml;
+    EXPECT_EQ(config.status().code(), Code::kFailedPrecondition);
+    if (c.prefix_only) {
+      EXPECT_TRUE(config.status().message().starts_with(c.want)) << config.status().message();
+      EXPECT_GT(config.status().message().size(), c.want.size()) << config.status().message();
+    } else {
+      EXPECT_EQ(config.status().message(), c.want);
+    }
+  }
+}
+
+TEST(ConfigTest, ParsePinAndPinTextRoundTrip) {
+  EXPECT_EQ(PinText(CountingHash()), kPinCount);
+  EXPECT_EQ(ParsePin(kPinCount), CountingHash());
+  EXPECT_EQ(ParsePin("sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), ctlog::Hash{});
+  EXPECT_EQ(ParsePin("sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"), std::nullopt);    // unpadded
+  EXPECT_EQ(ParsePin("sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="), std::nullopt);  // 31 bytes
+  EXPECT_EQ(ParsePin("sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), std::nullopt);  // 34 bytes
+  EXPECT_EQ(ParsePin("SHA256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="), std::nullopt);
+  EXPECT_EQ(ParsePin("sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU= "), std::nullopt);
+  EXPECT_EQ(ParsePin("sha1/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="), std::nullopt);
+  EXPECT_EQ(ParsePin(""), std::nullopt);
+}
+
+TEST(ConfigTest, LoadConfigFileReadsAFile) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("pinwatch_config_test_" + std::to_string(getpid()) + ".yaml");
+  {
+    std::ofstream out(path);
+    out << "database:\n  url: postgresql:///x\nwatch:\n  - name: example.com\n    known_keys: [" << kPinEmpty << "]\n";
+  }
+  Result<Config> config = LoadConfigFile(path.string(), Env());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->source, path.string());
+  EXPECT_EQ(config->database_url, "postgresql:///x");
+  ASSERT_EQ(config->watch.size(), 1u);
+  EXPECT_EQ(config->watch[0].known_keys.size(), 1u);
+
+  {
+    std::ofstream out(path);
+    out << "database:\n  url: postgresql:///x\nwatch:\n  - name: example.com\n    known_keys: [nope]\n";
+  }
+  Result<Config> bad = LoadConfigFile(path.string(), Env());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            path.string() + ":5: watch[0].known_keys[0]: expected \"sha256/<base64 of 32 bytes>\", got \"nope\"");
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, LoadConfigFileMissingFile) {
+  const std::string path = "/nonexistent/pinwatch/config.yaml";
+  Result<Config> config = LoadConfigFile(path, Env());
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(config.status().message(), path + ": cannot open config file: No such file or directory");
+}
+
+}  // namespace
+}  // namespace pinwatch::monitor
