@@ -11,12 +11,14 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 build=build/release
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j "$(nproc)" --target ctsim ctscan
+cmake --build "$build" -j "$(nproc)" --target ctsim ctscan pinwatch
 
 work="$(mktemp -d /tmp/pinwatch-demo.XXXXXX)"
-sim_pid=""
+sim_pid=""; sim2_pid=""; pg_started=""
 cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
+  [ -n "$sim2_pid" ] && kill "$sim2_pid" 2>/dev/null && wait "$sim2_pid" 2>/dev/null || true
+  [ -n "$pg_started" ] && stop_throwaway_postgres "$work/pg"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -69,4 +71,44 @@ set -e
 echo "(ctscan exit status $rc: 3 means misbehaviour was detected, as it should be)"
 [ "$rc" -eq 3 ]
 
-step "Done. The PostgreSQL-backed daemon, policy findings and alerts arrive with the next issues."
+step "The monitor daemon: a throwaway PostgreSQL, a second ctsim log, pinwatch run --once"
+. scripts/throwaway-postgres.sh
+start_throwaway_postgres "$work/pg"
+pg_started=1
+"$build/sim/ctsim" --entries "${ENTRIES:-20000}" --seed demo-daemon --log-list-out "$work/loglist.json" \
+  --facts-out "$work/facts2.json" \
+  --plant 100:x509:normal:key-a:www.mybank.test \
+  --plant 2000:both:e1:key-b:api.mybank.test \
+  --plant 5000:precert:rogue:key-c:login.mybank.test \
+  > "$work/ctsim2.out" 2> "$work/ctsim2.err" &
+sim2_pid=$!
+until grep -q 'serving' "$work/ctsim2.out" 2>/dev/null; do
+  kill -0 "$sim2_pid" 2>/dev/null || { cat "$work/ctsim2.err"; exit 1; }
+  sleep 0.1
+done
+# The policy: allowed issuer = the CA of the plant at 100 (e1), known key = key-a (from
+# ctsim's facts file, as an operator would take them from their own CA and keys).
+issuer_pin=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["plants"][0]["issuer_spki_sha256"])' "$work/facts2.json")
+key_pin=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["plants"][0]["leaf_spki_sha256"])' "$work/facts2.json")
+cat > "$work/pinwatch.yaml" <<YAML
+database:
+  url: $PG_URL
+logs:
+  lists: ["$work/loglist.json"]
+  start: 0
+watch:
+  - name: mybank.test
+    include_subdomains: true
+    allowed_issuers: ["$issuer_pin"]
+    known_keys: ["$key_pin"]
+YAML
+cat "$work/pinwatch.yaml"
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" migrate
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" run --once
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" status
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" findings
+echo "(known_key for www, unexpected_key for api (precert + final certificate: one finding, two entries),"
+echo " unexpected_issuer for login: a rogue CA)"
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" findings --json | head -40
+
+step "Done. Alerts and pin-set proposals arrive with the next issues."
