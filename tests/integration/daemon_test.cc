@@ -85,12 +85,13 @@ class DaemonTest : public ::testing::Test {
 
   // WriteConfig writes a config file and returns its path.
   std::string WriteConfig(const std::string& name, const std::string& db_url, const std::vector<std::string>& lists,
-                          const std::string& watch_yaml, const std::string& run_yaml = "") {
+                          const std::string& watch_yaml, const std::string& run_yaml = "",
+                          const std::string& start = "0") {
     std::string path = dir_ + "/" + name + ".yaml";
     std::ofstream out(path);
     out << "database:\n  url: " << db_url << "\nlogs:\n  lists:\n";
     for (const std::string& l : lists) out << "    - " << l << "\n";
-    out << "  start: 0\n  poll_interval_ms: 200\nwatch:\n" << watch_yaml;
+    out << "  start: " << start << "\n  poll_interval_ms: 200\nwatch:\n" << watch_yaml;
     out << "run:\n  progress_interval_s: 1\n" << run_yaml;
     return path;
   }
@@ -146,6 +147,14 @@ const std::vector<std::string> kPlants = {
     "--plant", "7000:x509:e2:key-a:mybank.test,shop.partner.test",
     "--plant", "9000:x509:normal::unrelated.example"};
 
+const std::multiset<std::string> kPlantFindings = {
+    "known_key mybank.test 100:x509",
+    "unexpected_key mybank.test 2000:precert 2001:x509",
+    "unexpected_issuer mybank.test 5000:precert",
+    "known_key mybank.test 7000:x509",
+    "unexpected_key shop.partner.test 7000:x509",
+};
+
 TEST_F(DaemonTest, PlantsBecomeExactlyTheRightFindingsOnce) {
   std::vector<std::string> args = {"--entries", "20000", "--seed", "daemon-plants"};
   args.insert(args.end(), kPlants.begin(), kPlants.end());
@@ -171,13 +180,7 @@ TEST_F(DaemonTest, PlantsBecomeExactlyTheRightFindingsOnce) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
 
   rapidjson::Document findings = FindingsJson(config);
-  const std::multiset<std::string> expected = {
-      "known_key mybank.test 100:x509",
-      "unexpected_key mybank.test 2000:precert 2001:x509",
-      "unexpected_issuer mybank.test 5000:precert",
-      "known_key mybank.test 7000:x509",
-      "unexpected_key shop.partner.test 7000:x509",
-  };
+  const std::multiset<std::string>& expected = kPlantFindings;
   EXPECT_EQ(Summaries(findings), expected);
 
   // Every finding carries the facts ctsim planted.
@@ -232,6 +235,62 @@ TEST_F(DaemonTest, PlantsBecomeExactlyTheRightFindingsOnce) {
   open_doc.Parse(open.out.c_str());
   EXPECT_EQ(open_doc.Size(), expected.size() - 1);
   EXPECT_EQ(Pinwatch(config, {"resolve", "999999"}).exit_code, 1);
+}
+
+
+TEST_F(DaemonTest, StaticCtLogGivesTheSameFindings) {
+  // The same plants served over static-ct-api: x509 chains come as fingerprints, resolved
+  // through the log's /issuer/ endpoint.
+  std::vector<std::string> args = {"--entries", "20000", "--seed", "daemon-static", "--log-list-api", "static"};
+  args.insert(args.end(), kPlants.begin(), kPlants.end());
+  auto sim = SimProcess::Start(args);
+  ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+  auto plants = PlantsOf(**sim);
+  const std::string config = WriteConfig("static", NewDatabase("staticct"), {(*sim)->LogListPath()}, WatchYaml(plants));
+  ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+  CommandResult run = Pinwatch(config, {"run", "--once"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  rapidjson::Document findings = FindingsJson(config);
+  EXPECT_EQ(Summaries(findings), kPlantFindings);
+  for (const auto& f : findings.GetArray()) {
+    const Plant& p = plants.at(f["entries"][0]["index"].GetUint64());
+    EXPECT_EQ(f["issuer_spki_sha256"].GetString(), p.issuer_pin);
+    EXPECT_EQ(f["spki_sha256"].GetString(), p.leaf_pin);
+  }
+  CommandResult status = Pinwatch(config, {"status", "--json"});
+  EXPECT_NE(status.out.find("\"api\": \"static-ct\""), std::string::npos) << status.out;
+}
+
+TEST_F(DaemonTest, StartAtEndSkipsHistoryThenFollowsNewEntries) {
+  for (const char* api : {"rfc6962", "static"}) {
+    SCOPED_TRACE(api);
+    // A plant in the history (not reported: we start at the end) and one beyond the
+    // current tree, which appears when the log grows.
+    auto sim = SimProcess::Start({"--entries", "5000", "--seed", std::string("daemon-end-") + api, "--log-list-api",
+                                  api, "--plant", "100:x509:rogue:key-z:old.mybank.test", "--plant",
+                                  "6000:x509:rogue:key-y:new.mybank.test"});
+    ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+    const std::string config = WriteConfig(std::string("end-") + api, NewDatabase(std::string("end_") + api),
+                                           {(*sim)->LogListPath()}, "  - name: mybank.test\n    include_subdomains: true\n",
+                                           "", "end");
+    ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+    CommandResult first = Pinwatch(config, {"run", "--once"});
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_NE(first.err.find("starting at its tree head (5000 entries, root verified)"), std::string::npos) << first.err;
+    EXPECT_EQ(FindingsJson(config).Size(), 0u);
+    CommandResult status = Pinwatch(config, {"status", "--json"});
+    rapidjson::Document st;
+    st.Parse(status.out.c_str());
+    ASSERT_TRUE(st.IsArray() && st.Size() == 1) << status.out;
+    EXPECT_EQ(st[0]["position"].GetUint64(), 5000u);
+    EXPECT_EQ(st[0]["verified_tree_size"].GetUint64(), 5000u);
+
+    ASSERT_TRUE((*sim)->Post("/sim/grow?n=2000").ok());
+    CommandResult second = Pinwatch(config, {"run", "--once"});
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    rapidjson::Document findings = FindingsJson(config);
+    EXPECT_EQ(Summaries(findings), std::multiset<std::string>{"unexpected_key mybank.test 6000:x509"}  // no allowed_issuers: any CA);
+  }
 }
 
 TEST_F(DaemonTest, WrongRootIsRecordedAsMisbehaviourAndNothingIsTrusted) {
