@@ -78,7 +78,8 @@ struct RunConfig {
   // commit_interval_ms (default 2000), whichever comes first.
   uint64_t commit_every_entries = 16384;
   int64_t commit_interval_ms = 2000;
-  // Threads that match and parse certificates, shared by all workers (default 2).
+  // Threads that match entries against the watch list, shared by all workers, besides each
+  // worker's own thread (default 2; see monitor/match_pool.h).
   uint64_t match_threads = 2;
   // Backfill progress lines (entries/s, ETA) at most this often (default 10).
   int64_t progress_interval_s = 10;

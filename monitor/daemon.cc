@@ -86,6 +86,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
   log_line("replica " + config.run.replica_id + ": following " + std::to_string(logs->size()) + " logs, watching " +
            std::to_string(config.watch.size()) + " names" + (once ? " (once)" : ""));
 
+  MatchPool pool(config.run.match_threads);
   DaemonSummary summary;
   summary.logs_followed = logs->size();
   std::map<ctlog::LogId, std::unique_ptr<WorkerThread>> running;
@@ -160,9 +161,10 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
       w->description = record->description;
       WorkerThread* raw = w.get();
       if (stop.stopped()) break;
-      w->thread = std::thread([&config, &watch, &stop, &log_line, once, raw, record = std::move(*record),
+      w->thread = std::thread([&config, &watch, &pool, &stop, &log_line, once, raw, record = std::move(*record),
                                ws = std::move(*worker_store)]() mutable {
-        LogWorker worker(std::move(record), config, *watch, std::move(ws), config.run.replica_id, raw->stop, log_line);
+        LogWorker worker(std::move(record), config, *watch, pool, std::move(ws), config.run.replica_id, raw->stop,
+                         log_line);
         raw->result = worker.Follow(once);
         raw->done = true;
         stop.Wake();

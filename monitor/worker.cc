@@ -114,8 +114,9 @@ Result<std::unique_ptr<ctlog::LogSource>> LogSourceFor(const db::LogRecord& log,
   return ctlog::NewStaticCtSource(log.url, origin, *key, options);
 }
 
-LogWorker::LogWorker(db::LogRecord log, const Config& config, const Watch& watch, std::unique_ptr<db::Store> store,
-                     std::string replica_id, const StopSignal& stop, LogLine log_line)
+LogWorker::LogWorker(db::LogRecord log, const Config& config, const Watch& watch, MatchPool& pool,
+                     std::unique_ptr<db::Store> store, std::string replica_id, const StopSignal& stop,
+                     LogLine log_line)
     : log_(std::move(log)),
       config_(config),
       watch_(watch),
@@ -123,7 +124,7 @@ LogWorker::LogWorker(db::LogRecord log, const Config& config, const Watch& watch
       replica_id_(std::move(replica_id)),
       stop_(stop),
       log_line_(std::move(log_line)),
-      matcher_(watch.list) {}
+      pool_(pool) {}
 
 LogWorker::~LogWorker() = default;
 
@@ -292,8 +293,10 @@ Result<RoundResult> LogWorker::Round() {
   const auto commit_interval = std::chrono::milliseconds(config_.run.commit_interval_ms);
   const auto progress_interval = std::chrono::seconds(config_.run.progress_interval_s);
   auto scanned = ctlog::Scan(*source_, *verifier_, [&](std::span<const ctlog::LogEntry> batch) -> Status {
-    for (const ctlog::LogEntry& e : batch) {
-      if (auto match = matcher_.Match(e)) Process(e, *match);
+    // Matching fans out over the pool; the few matches are processed here, in log order.
+    std::vector<std::optional<EntryMatch>> matches = pool_.MatchBatch(watch_.list, batch);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (matches[i]) Process(batch[i], *matches[i]);
     }
     const auto now = Clock::now();
     const uint64_t position = verifier_->pending_end();

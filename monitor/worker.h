@@ -24,6 +24,7 @@
 #include "db/store.h"
 #include "monitor/config.h"
 #include "monitor/identity.h"
+#include "monitor/match_pool.h"
 #include "monitor/matcher.h"
 #include "monitor/watchlist.h"
 
@@ -72,10 +73,10 @@ struct RoundResult {
 
 class LogWorker {
  public:
-  // The worker borrows `watch`, `stop` and `log_line`, which must outlive it, and owns
-  // `store` (its own connection).
-  LogWorker(db::LogRecord log, const Config& config, const Watch& watch, std::unique_ptr<db::Store> store,
-            std::string replica_id, const StopSignal& stop, LogLine log_line);
+  // The worker borrows `watch`, `pool`, `stop` and `log_line`, which must outlive it, and
+  // owns `store` (its own connection).
+  LogWorker(db::LogRecord log, const Config& config, const Watch& watch, MatchPool& pool,
+            std::unique_ptr<db::Store> store, std::string replica_id, const StopSignal& stop, LogLine log_line);
   ~LogWorker();
 
   // Round runs one round (see the top of this file). Errors that say nothing about the
@@ -104,7 +105,7 @@ class LogWorker {
   std::string replica_id_;
   const StopSignal& stop_;
   LogLine log_line_;
-  Matcher matcher_;
+  MatchPool& pool_;
   std::unique_ptr<ctlog::LogSource> source_;
   std::unique_ptr<ctlog::LogSource> issuer_source_;  // static-ct: a second client for /issuer/
   std::vector<std::pair<ctlog::Hash, std::vector<uint8_t>>> issuers_;  // fetched issuer DER cache
