@@ -72,7 +72,8 @@ Result<PlantType> ParsePlantType(std::string_view s) {
   if (s == "x509") return PlantType::kX509;
   if (s == "precert") return PlantType::kPrecert;
   if (s == "both") return PlantType::kBoth;
-  return MalformedError("plant type must be x509, precert or both, not \"" + std::string(s) + "\"");
+  if (s == "malformed") return PlantType::kMalformed;
+  return MalformedError("plant type must be x509, precert, both or malformed, not \"" + std::string(s) + "\"");
 }
 
 }  // namespace
@@ -82,6 +83,7 @@ std::string_view PlantTypeName(PlantType type) {
     case PlantType::kX509: return "x509";
     case PlantType::kPrecert: return "precert";
     case PlantType::kBoth: return "both";
+    case PlantType::kMalformed: return "malformed";
   }
   return "?";
 }
@@ -359,7 +361,7 @@ void EntryGenerator::GenerateOne(uint64_t index, EntryStore& out, PlantFacts* fa
                                                                  ? "plant-" + std::to_string(plant->index)
                                                                  : plant->key));
     leaf_key = &*named_key;
-    precert_first = plant->type != PlantType::kX509;
+    precert_first = plant->type == PlantType::kPrecert || plant->type == PlantType::kBoth;
   } else {
     issuer = &pki_->cas[1 + rng.Below(2)];  // e1 or e2
     leaf_key = &(*leaf_keys_)[rng.Below(leaf_keys_->size())];
@@ -404,6 +406,7 @@ void EntryGenerator::GenerateOne(uint64_t index, EntryStore& out, PlantFacts* fa
       logged_cert = SignCertificate(LeafTbs(spec, *issuer), issuer->key);
     } else {
       logged_cert = SignCertificate(bare_tbs, issuer->key);
+      if (plant != nullptr && plant->type == PlantType::kMalformed) logged_cert.push_back(0x00);
     }
     ctlog::TimestampedEntryView entry{.timestamp_ms = timestamp_ms,
                                       .entry_type = ctlog::LogEntryType::kX509Entry,

@@ -27,6 +27,8 @@ enum class PlantType {
   kPrecert,  // one precert_entry at `index`
   kBoth,     // a precert_entry at `index` and its final certificate (same TBS minus the
              // poison, plus an embedded SCT from this log) as an x509_entry at index + 1
+  kMalformed,  // one x509_entry whose certificate has a stray byte after its DER: strict
+               // parsers refuse it, a best-effort walk still reads its names
 };
 std::string_view PlantTypeName(PlantType type);
 

@@ -31,6 +31,7 @@ struct Plant {
   std::vector<uint64_t> indices;
   std::vector<std::string> entry_types;
   std::string leaf_pin, issuer_pin, tbs_hex;
+  std::vector<std::string> cert_sha256;
   int64_t not_before = 0, not_after = 0;
 };
 
@@ -47,6 +48,7 @@ std::map<uint64_t, Plant> PlantsOf(const SimProcess& sim) {
     plant.leaf_pin = p["leaf_spki_sha256"].GetString();
     plant.issuer_pin = p["issuer_spki_sha256"].GetString();
     plant.tbs_hex = p["tbs_sha256"].GetString();
+    for (const auto& c : p["cert_sha256"].GetArray()) plant.cert_sha256.push_back(c.GetString());
     plant.not_before = p["not_before_unix_s"].GetInt64();
     plant.not_after = p["not_after_unix_s"].GetInt64();
     out[p["index"].GetUint64()] = plant;
@@ -145,7 +147,8 @@ const std::vector<std::string> kPlants = {
     "--plant", "2000:both:e1:key-b:api.mybank.test",
     "--plant", "5000:precert:rogue:key-c:login.mybank.test",
     "--plant", "7000:x509:e2:key-a:mybank.test,shop.partner.test",
-    "--plant", "9000:x509:normal::unrelated.example"};
+    "--plant", "9000:x509:normal::unrelated.example",
+    "--plant", "11000:malformed:normal::broken.mybank.test"};
 
 const std::multiset<std::string> kPlantFindings = {
     "known_key mybank.test 100:x509",
@@ -153,6 +156,7 @@ const std::multiset<std::string> kPlantFindings = {
     "unexpected_issuer mybank.test 5000:precert",
     "known_key mybank.test 7000:x509",
     "unexpected_key shop.partner.test 7000:x509",
+    "malformed mybank.test 11000:x509",
 };
 
 TEST_F(DaemonTest, PlantsBecomeExactlyTheRightFindingsOnce) {
@@ -161,7 +165,7 @@ TEST_F(DaemonTest, PlantsBecomeExactlyTheRightFindingsOnce) {
   auto sim = SimProcess::Start(args);
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   auto plants = PlantsOf(**sim);
-  ASSERT_EQ(plants.size(), 5u);
+  ASSERT_EQ(plants.size(), 6u);
   const std::string config = WriteConfig("plants", NewDatabase("plants"), {(*sim)->LogListPath()}, WatchYaml(plants));
 
   // `run` refuses an unmigrated database and says what to do.
@@ -189,6 +193,16 @@ TEST_F(DaemonTest, PlantsBecomeExactlyTheRightFindingsOnce) {
     ASSERT_TRUE(plants.count(first)) << first;
     const Plant& p = plants.at(first);
     EXPECT_STREQ(f["status"].GetString(), "open");
+    if (std::string(f["kind"].GetString()) == "malformed") {
+      // Kept by the SHA-256 of its raw bytes, with the name the best-effort walk found.
+      EXPECT_FALSE(f["certificate_parsed"].GetBool());
+      EXPECT_TRUE(f["parse_error"].IsString());
+      EXPECT_EQ(f["tbs_sha256"].GetString(), p.cert_sha256.at(0));
+      ASSERT_EQ(f["names"].Size(), 1u);
+      EXPECT_STREQ(f["names"][0].GetString(), "broken.mybank.test");
+      EXPECT_STREQ(f["severity"].GetString(), "warning");
+      continue;
+    }
     EXPECT_EQ(f["spki_sha256"].GetString(), p.leaf_pin);
     EXPECT_EQ(f["issuer_spki_sha256"].GetString(), p.issuer_pin);
     EXPECT_EQ(f["tbs_sha256"].GetString(), p.tbs_hex);
@@ -376,15 +390,15 @@ TEST_F(DaemonTest, KillNineMidBackfillThenRestartGivesTheSameFindings) {
 
   const auto after_crash = Summaries(FindingsJson(killed));
   EXPECT_EQ(after_crash, Summaries(FindingsJson(clean)));
-  EXPECT_EQ(after_crash.size(), 7u);
+  EXPECT_EQ(after_crash.size(), 8u);
   // Nothing committed twice: the replica's committed entries add up to the log exactly.
   auto pg_sum = pg_->Psql("SELECT sum(entries_committed) FROM replicas", "killed");
   ASSERT_TRUE(pg_sum.ok());
   EXPECT_EQ(pg_sum->substr(0, pg_sum->find('\n')), "60000");
   auto entries = pg_->Psql("SELECT count(*) FROM certificate_entries", "killed");
   ASSERT_TRUE(entries.ok());
-  // 100, 2000+2001, 5000, 7000, 45000+45001, 59999 (9000 is not watched).
-  EXPECT_EQ(entries->substr(0, entries->find('\n')), "8");
+  // 100, 2000+2001, 5000, 7000, 11000, 45000+45001, 59999 (9000 is not watched).
+  EXPECT_EQ(entries->substr(0, entries->find('\n')), "9");
 }
 
 TEST_F(DaemonTest, TwoReplicasShareLogsAndOneTakesOverWhenTheOtherIsKilled) {
@@ -426,7 +440,7 @@ TEST_F(DaemonTest, TwoReplicasShareLogsAndOneTakesOverWhenTheOtherIsKilled) {
   rapidjson::Document findings = FindingsJson(config_b);
   std::multiset<std::string> kinds;
   for (const auto& f : findings.GetArray()) kinds.insert(Summary(f));
-  EXPECT_EQ(kinds.size(), 6u) << "5 from log A's plants, 1 from log B's";
+  EXPECT_EQ(kinds.size(), 7u) << "6 from log A's plants, 1 from log B's";
   // No double work: the entries committed by both replicas add up to both logs exactly.
   auto sum = pg_->Psql("SELECT sum(entries_committed) FROM replicas", "replicas");
   ASSERT_TRUE(sum.ok());
