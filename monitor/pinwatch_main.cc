@@ -203,7 +203,7 @@ int Run(const Args& args) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    if (sig == SIGINT || sig == SIGTERM) {
+    if (!stop.stopped()) {  // else: the daemon is done and main woke us to finish
       LogToStderr("stopping (signal " + std::to_string(sig) + ")");
       stop.Stop();
     }
