@@ -116,6 +116,18 @@ class DaemonTest : public ::testing::Test {
     return doc;
   }
 
+  // StatusOfOnlyLog returns `status --json`'s one row (the tests follow one log).
+  rapidjson::Document StatusOfOnlyLog(const std::string& config) {
+    CommandResult r = Pinwatch(config, {"status", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    rapidjson::Document doc;
+    doc.Parse(r.out.c_str());
+    rapidjson::Document row;
+    if (doc.IsArray() && doc.Size() == 1) row.CopyFrom(doc[0], row.GetAllocator());
+    EXPECT_TRUE(row.IsObject()) << r.out;
+    return row;
+  }
+
   std::unique_ptr<PostgresServer> pg_;
   std::string dir_;
 };
@@ -228,14 +240,11 @@ TEST_F(DaemonTest, PlantsBecomeExactlyTheRightFindingsOnce) {
   CommandResult grown = Pinwatch(config, {"run", "--once"});
   ASSERT_EQ(grown.exit_code, 0) << grown.err;
   EXPECT_NE(grown.err.find("3000 entries to 23000"), std::string::npos) << grown.err;
-  CommandResult status = Pinwatch(config, {"status", "--json"});
-  ASSERT_EQ(status.exit_code, 0) << status.err;
-  rapidjson::Document st;
-  st.Parse(status.out.c_str());
-  ASSERT_TRUE(st.IsArray() && st.Size() == 1) << status.out;
-  EXPECT_EQ(st[0]["position"].GetUint64(), 23000u);
-  EXPECT_EQ(st[0]["verified_tree_size"].GetUint64(), 23000u);
-  EXPECT_EQ(st[0]["lag"].GetUint64(), 0u);
+  rapidjson::Document st = StatusOfOnlyLog(config);
+  ASSERT_TRUE(st.IsObject());
+  EXPECT_EQ(st["position"].GetUint64(), 23000u);
+  EXPECT_EQ(st["verified_tree_size"].GetUint64(), 23000u);
+  EXPECT_EQ(st["lag"].GetUint64(), 0u);
 
   // Operators move findings through their statuses.
   const int64_t id = findings[0]["id"].GetInt64();
@@ -296,12 +305,10 @@ TEST_F(DaemonTest, StartAtEndSkipsHistoryThenFollowsNewEntries) {
     ASSERT_EQ(first.exit_code, 0) << first.err;
     EXPECT_NE(first.err.find("starting at its tree head (5000 entries, root verified)"), std::string::npos) << first.err;
     EXPECT_EQ(FindingsJson(config).Size(), 0u);
-    CommandResult status = Pinwatch(config, {"status", "--json"});
-    rapidjson::Document st;
-    st.Parse(status.out.c_str());
-    ASSERT_TRUE(st.IsArray() && st.Size() == 1) << status.out;
-    EXPECT_EQ(st[0]["position"].GetUint64(), 5000u);
-    EXPECT_EQ(st[0]["verified_tree_size"].GetUint64(), 5000u);
+    rapidjson::Document st = StatusOfOnlyLog(config);
+    ASSERT_TRUE(st.IsObject());
+    EXPECT_EQ(st["position"].GetUint64(), 5000u);
+    EXPECT_EQ(st["verified_tree_size"].GetUint64(), 5000u);
 
     ASSERT_TRUE((*sim)->Post("/sim/grow?n=2000").ok());
     CommandResult second = Pinwatch(config, {"run", "--once"});
@@ -341,13 +348,11 @@ TEST_F(DaemonTest, WrongRootIsRecordedAsMisbehaviourAndNothingIsTrusted) {
   }
   EXPECT_EQ(misbehaviour, 1u);
   // The position went back to the last verified size (none yet).
-  CommandResult status = Pinwatch(config, {"status", "--json"});
-  rapidjson::Document st;
-  st.Parse(status.out.c_str());
-  ASSERT_TRUE(st.IsArray() && st.Size() == 1) << status.out;
-  EXPECT_EQ(st[0]["position"].GetUint64(), 0u);
-  EXPECT_EQ(st[0]["verified_tree_size"].GetUint64(), 0u);
-  EXPECT_NE(std::string(st[0]["last_error"].GetString()).find("root_mismatch"), std::string::npos);
+  rapidjson::Document st = StatusOfOnlyLog(config);
+  ASSERT_TRUE(st.IsObject());
+  EXPECT_EQ(st["position"].GetUint64(), 0u);
+  EXPECT_EQ(st["verified_tree_size"].GetUint64(), 0u);
+  EXPECT_NE(std::string(st["last_error"].GetString()).find("root_mismatch"), std::string::npos);
   // Running again finds the same lie: still one finding.
   EXPECT_EQ(Pinwatch(config, {"run", "--once"}).exit_code, 3);
   size_t again = 0;
@@ -378,11 +383,9 @@ TEST_F(DaemonTest, KillNineMidBackfillThenRestartGivesTheSameFindings) {
   (*child)->Signal(SIGKILL);
   EXPECT_EQ((*child)->Wait(), 128 + SIGKILL);
 
-  CommandResult status = Pinwatch(killed, {"status", "--json"});
-  rapidjson::Document st;
-  st.Parse(status.out.c_str());
-  ASSERT_TRUE(st.IsArray() && st.Size() == 1) << status.out;
-  const uint64_t crashed_at = st[0]["position"].GetUint64();
+  rapidjson::Document st = StatusOfOnlyLog(killed);
+  ASSERT_TRUE(st.IsObject());
+  const uint64_t crashed_at = st["position"].GetUint64();
   EXPECT_GT(crashed_at, 0u);
   EXPECT_LT(crashed_at, 60000u) << "the backfill finished before the kill; the test proves nothing";
 
