@@ -901,6 +901,7 @@ TEST(StoreConnect, RedactUrl) {
   EXPECT_EQ(RedactUrl("postgresql://u@h/db?sslmode=require&password=pw"), "postgresql://u@h/db?sslmode=require&password=***");
   EXPECT_EQ(RedactUrl("host=h password=pw dbname=d"), "host=h password=*** dbname=d");
   EXPECT_EQ(RedactUrl("host=h password = 'p w\\' x' dbname=d"), "host=h password = *** dbname=d");
+  EXPECT_EQ(RedactUrl("host=h options='-c x=a://u:v@w' password=pw"), "host=h options='-c x=a://u:v@w' password=***");
 }
 
 }  // namespace
