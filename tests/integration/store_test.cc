@@ -576,12 +576,23 @@ TEST_F(StoreTest, ReplayingABatchDuplicatesNothing) {
   const std::string ids = Sql("SELECT string_agg(id::text, ',' ORDER BY id) FROM findings");
 
   // A crash before the position was known to be stored: the whole batch again, from scratch.
-  Sql("UPDATE logs SET position = NULL, pending_range = '', verified_tree_size = 0, verified_range = '', "
-      "verified_timestamp_ms = NULL, verified_root = NULL, verified_signature = NULL");
+  const std::string reset = "UPDATE logs SET position = NULL, pending_range = '', verified_tree_size = 0, "
+                            "verified_range = '', verified_timestamp_ms = NULL, verified_root = NULL, "
+                            "verified_signature = NULL";
+  Sql(reset);
   ASSERT_TRUE(store->Commit("r1", batch).ok());
   EXPECT_EQ(Rows(), "3 certificates, 3 entries, 5 findings");
   EXPECT_EQ(Count("(SELECT tbs_sha256 FROM certificates GROUP BY tbs_sha256 HAVING count(*) > 1) AS twice"), 0);
   EXPECT_EQ(Sql("SELECT string_agg(id::text, ',' ORDER BY id) FROM findings"), ids);
+  // Replayed by a worker that knows less (no verified head yet): what was stored stays,
+  // including that entry 2 was verified.
+  Sql(reset);
+  ASSERT_TRUE(store->Commit("r1", Batch(a, std::nullopt, 10, 0, matches)).ok());
+  EXPECT_EQ(Rows(), "3 certificates, 3 entries, 5 findings");
+  EXPECT_EQ(Sql("SELECT string_agg(entry_index || ':' || verified, ' ' ORDER BY entry_index) FROM certificate_entries"),
+            "2:true 5:false 7:false");
+  Sql(reset);
+  ASSERT_TRUE(store->Commit("r1", batch).ok());
 
   // A rewind to the verified size (what misbehaviour does) and the entries past it again.
   ctlog::Misbehaviour m{ctlog::Misbehaviour::Kind::kRootMismatch, "root differs", HeadOf(RangeOf(9)), std::nullopt,
