@@ -188,7 +188,7 @@ class StoreTest : public ::testing::Test {
                "(SELECT count(*) FROM findings) || ' findings'");
   }
 
-  // Followed syncs `logs` and gives every one of them to replica "r1".
+  // FollowAndLease syncs `logs` and gives every one of them to replica "r1".
   void FollowAndLease(std::unique_ptr<Store>& store, const std::vector<LogRecord>& logs) {
     ASSERT_TRUE(store->SyncLogs(logs).ok());
     auto view = store->KeepLeases("r1", 60);
