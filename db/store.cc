@@ -240,13 +240,42 @@ constexpr const char kLogColumns[] = "log_id, description, api, url, submission_
 }  // namespace
 
 std::string RedactUrl(const std::string& url) {
-  // postgresql://user:password@host/... → postgresql://user:***@host/...
-  size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  size_t at = url.find('@', scheme + 3);
-  size_t colon = url.find(':', scheme + 3);
-  if (at == std::string::npos || colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
+  // libpq takes a password in three places; each value becomes "***":
+  //   postgresql://user:password@host/...       (URL userinfo)
+  //   postgresql://host/db?password=...&...     (URL query parameter)
+  //   host=... password=... / password = '...'  (key=value string, value maybe quoted)
+  std::string out = url;
+  // libpq's rule: a URL starts with one of its two schemes; anything else is key=value.
+  const bool is_url = out.rfind("postgresql://", 0) == 0 || out.rfind("postgres://", 0) == 0;
+  if (is_url) {
+    const size_t scheme = out.find("://");
+    size_t at = out.find('@', scheme + 3);
+    size_t colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      out = out.substr(0, colon + 1) + "***" + out.substr(at);
+    }
+  }
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  constexpr std::string_view kKey = "password";
+  for (size_t pos = 0; (pos = out.find(kKey, pos)) != std::string::npos; pos += kKey.size()) {
+    if (pos > 0 && (is_url ? out[pos - 1] != '?' && out[pos - 1] != '&' : !is_space(out[pos - 1]))) continue;
+    size_t i = pos + kKey.size();
+    while (!is_url && i < out.size() && is_space(out[i])) ++i;
+    if (i >= out.size() || out[i] != '=') continue;
+    ++i;
+    while (!is_url && i < out.size() && is_space(out[i])) ++i;
+    size_t end = i;
+    if (!is_url && end < out.size() && out[end] == '\'') {
+      for (++end; end < out.size() && out[end] != '\''; ++end) {
+        if (out[end] == '\\') ++end;  // \' and \\ inside quotes
+      }
+      end = std::min(end + 1, out.size());
+    } else {
+      while (end < out.size() && (is_url ? out[end] != '&' && out[end] != '#' : !is_space(out[end]))) ++end;
+    }
+    out.replace(i, end - i, "***");
+  }
+  return out;
 }
 
 struct Store::Connection {

@@ -216,7 +216,8 @@ class Store {
   std::unique_ptr<Connection> connection_;
 };
 
-// RedactUrl returns a connection URL with any password replaced by "***", for messages.
+// RedactUrl returns a connection URL or key=value string with any password (URL userinfo,
+// ?password= parameter, password= keyword) replaced by "***", for messages.
 std::string RedactUrl(const std::string& url);
 
 }  // namespace pinwatch::db

@@ -1,0 +1,919 @@
+// The Store's promises, checked directly against a real, throwaway PostgreSQL (one server for
+// the suite, one database per test): migrations, following logs, leases shared between
+// replicas, commits fenced by lease and position and idempotent on replay, misbehaviour
+// evidence, the findings the CLI lists, and connection errors that keep passwords out.
+// Rows are counted with psql, not through the Store, so a Store that lies about what it
+// wrote cannot hide it.
+#include "db/store.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <rapidjson/document.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <latch>
+#include <thread>
+
+#include "base/encoding.h"
+#include "ctlog/sha256.h"
+#include "tests/support/postgres_server.h"
+
+namespace pinwatch::db {
+namespace {
+
+using pinwatch::testing::PostgresServer;
+
+// --- values built by hand ---
+
+// MakeLog returns a log whose id is SHA-256 of its (fake) key, as RFC 6962 defines it.
+LogRecord MakeLog(uint8_t n, const std::string& description) {
+  LogRecord log;
+  log.key = {0x30, 0x59, 0x30, 0x13, n, 0x06, 0x07, n};
+  log.log_id = ctlog::Sha256Of(log.key);
+  log.description = description;
+  log.api = ctlog::LogApi::kRfc6962;
+  log.url = "https://log" + std::to_string(n) + ".example/ct/";
+  log.submission_url = log.url;
+  log.mmd_seconds = 86400;
+  log.state = "usable";
+  return log;
+}
+
+ctlog::Hash LeafHash(uint64_t index) {
+  const std::string leaf = "leaf " + std::to_string(index);
+  return ctlog::HashLeaf(Bytes(reinterpret_cast<const uint8_t*>(leaf.data()), leaf.size()));
+}
+
+// RangeOf is the compact range of [0, n) over LeafHash(i).
+ctlog::CompactRange RangeOf(uint64_t n) {
+  ctlog::CompactRange range;
+  for (uint64_t i = 0; i < n; ++i) range.Append(LeafHash(i));
+  return range;
+}
+
+ctlog::SignedTreeHead HeadOf(const ctlog::CompactRange& range) {
+  ctlog::SignedTreeHead head;
+  head.tree_size = range.end();
+  head.timestamp_ms = 1'700'000'000'000 + range.end();
+  head.root_hash = range.Root();
+  head.signature.hash_algorithm = ctlog::kHashSha256;
+  head.signature.signature_algorithm = ctlog::kSignatureEcdsa;
+  head.signature.signature = {0x30, 0x45, 0x02, 0x21, 0x00, static_cast<uint8_t>(range.end()), 0xfe, 0x00, 0x01};
+  return head;
+}
+
+// Checkpoint is position `position` with entries [0, verified) verified by a signed head.
+LogCheckpoint Checkpoint(uint64_t position, uint64_t verified) {
+  LogCheckpoint cp;
+  cp.position = position;
+  cp.pending_range = RangeOf(position);
+  cp.verified_range = RangeOf(verified);
+  if (verified > 0) cp.verified_head = HeadOf(cp.verified_range);
+  return cp;
+}
+
+std::vector<uint8_t> DerOf(uint8_t n, const std::string& der_kind) {
+  const std::string text = "\x30\x82" + std::string(1, static_cast<char>(n)) + der_kind;
+  return std::vector<uint8_t>(text.begin(), text.end());
+}
+
+CertificateRecord MakeCertificate(uint8_t n, const std::string& der_kind) {
+  CertificateRecord c;
+  const std::vector<uint8_t> tbs = {'t', 'b', 's', n};
+  c.tbs_sha256 = ctlog::Sha256Of(tbs);
+  c.dns_names = {"www.example.com", "example.com"};
+  c.ip_addresses = {"192.0.2.1"};
+  c.subject = "CN=www.example.com,O=Ex\xc3\xa4mple";
+  c.issuer = "CN=Test CA " + std::to_string(n);
+  c.serial = "01:02:" + std::to_string(n);
+  c.not_before_unix_s = 1'700'000'000;
+  c.not_after_unix_s = 1'731'536'000;
+  c.spki_sha256 = ctlog::Sha256Of(std::vector<uint8_t>{'k', n});
+  c.issuer_spki_sha256 = ctlog::Sha256Of(std::vector<uint8_t>{'i', n});
+  c.key_type = "EC";
+  c.key_bits = 256;
+  c.ec_curve = "prime256v1";
+  c.der_kind = der_kind;
+  c.der = DerOf(n, der_kind);
+  return c;
+}
+
+MatchedEntry MakeEntry(uint64_t index, ctlog::LogEntryType type, CertificateRecord certificate,
+                       std::vector<FindingRecord> findings = {}) {
+  MatchedEntry m;
+  m.index = index;
+  m.entry_type = type;
+  m.timestamp_ms = 1'690'000'000'000 + index;
+  m.certificate = std::move(certificate);
+  m.findings = std::move(findings);
+  return m;
+}
+
+constexpr auto kX509 = ctlog::LogEntryType::kX509Entry;
+constexpr auto kPrecert = ctlog::LogEntryType::kPrecertEntry;
+
+BatchCommit Batch(const LogRecord& log, std::optional<uint64_t> from, uint64_t position, uint64_t verified,
+                  std::vector<MatchedEntry> matches = {}) {
+  BatchCommit b;
+  b.log_id = log.log_id;
+  b.from_position = from;
+  b.checkpoint = Checkpoint(position, verified);
+  b.matches = std::move(matches);
+  return b;
+}
+
+std::string Hex(const ctlog::Hash& h) { return HexEncode(h); }
+
+// --- the fixture: one server for the suite, one database per test ---
+
+class StoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto pg = PostgresServer::Start();
+    if (pg.ok()) {
+      server_ = std::move(*pg).release();
+    } else {
+      start_error_ = new std::string(pg.status().ToString());
+    }
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    delete start_error_;
+    start_error_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr) << (start_error_ ? *start_error_ : "");
+    db_ = NewDatabase();
+  }
+
+  std::string NewDatabase() {
+    static int counter = 0;
+    std::string name = "store_" + std::to_string(++counter);
+    auto created = server_->Psql("CREATE DATABASE " + name);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return name;
+  }
+
+  std::string Url() const { return server_->url(db_); }
+
+  // Open connects to this test's database, migrated unless asked not to.
+  std::unique_ptr<Store> Open(bool migrate = true) {
+    auto store = Store::Connect(Url());
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    if (!store.ok()) return nullptr;
+    if (migrate) {
+      auto m = (*store)->Migrate();
+      EXPECT_TRUE(m.ok()) << m.status().ToString();
+    }
+    return std::move(*store);
+  }
+
+  // Sql runs SQL with psql in this test's database; rows are lines, columns split by '|'.
+  std::string Sql(const std::string& sql) {
+    auto out = server_->Psql(sql, db_);
+    EXPECT_TRUE(out.ok()) << sql << ": " << out.status().ToString();
+    return out.ok() ? *out : "<psql failed>";
+  }
+  int64_t Count(const std::string& from_where) { return std::stoll(Sql("SELECT count(*) FROM " + from_where)); }
+
+  // Rows returns how many certificates, certificate entries and findings there are.
+  std::string Rows() {
+    return Sql("SELECT (SELECT count(*) FROM certificates) || ' certificates, ' || "
+               "(SELECT count(*) FROM certificate_entries) || ' entries, ' || "
+               "(SELECT count(*) FROM findings) || ' findings'");
+  }
+
+  // FollowAndLease syncs `logs` and gives every one of them to replica "r1".
+  void FollowAndLease(std::unique_ptr<Store>& store, const std::vector<LogRecord>& logs) {
+    ASSERT_TRUE(store->SyncLogs(logs).ok());
+    auto view = store->KeepLeases("r1", 60);
+    ASSERT_TRUE(view.ok()) << view.status().ToString();
+    ASSERT_EQ(view->held.size(), logs.size());
+  }
+
+  static PostgresServer* server_;
+  static std::string* start_error_;
+  std::string db_;
+};
+
+PostgresServer* StoreTest::server_ = nullptr;
+std::string* StoreTest::start_error_ = nullptr;
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// --- 1. migrations ---
+
+TEST_F(StoreTest, FreshDatabaseIsAtVersionZeroAndMigrateAppliesEveryStepOnce) {
+  auto store = Open(/*migrate=*/false);
+  ASSERT_NE(store, nullptr);
+  auto version = store->CurrentVersion();
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  EXPECT_EQ(*version, 0);
+  Status check = store->CheckVersion();
+  EXPECT_EQ(check.code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(Contains(check.message(), "pinwatch migrate")) << check.message();
+
+  auto first = store->Migrate();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->from_version, 0);
+  EXPECT_EQ(first->to_version, SchemaVersion());
+  std::vector<std::string> every;
+  for (const Migration& m : Migrations()) every.push_back(std::to_string(m.version) + " " + m.name);
+  EXPECT_EQ(first->applied, every);
+  EXPECT_TRUE(store->CheckVersion().ok());
+  EXPECT_EQ(store->CurrentVersion().value(), SchemaVersion());
+  EXPECT_EQ(Count("schema_migrations"), static_cast<int64_t>(Migrations().size()));
+
+  auto second = store->Migrate();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->from_version, SchemaVersion());
+  EXPECT_TRUE(second->applied.empty());
+  EXPECT_EQ(Count("schema_migrations"), static_cast<int64_t>(Migrations().size()));
+}
+
+TEST_F(StoreTest, TwoStoresMigratingAtOnceApplyEachStepOnce) {
+  // A few fresh databases, to give a missing lock several chances to show.
+  for (int round = 0; round < 4; ++round) {
+    if (round > 0) db_ = NewDatabase();
+    auto a = Open(false);
+    auto b = Open(false);
+    ASSERT_TRUE(a && b);
+    std::latch start(2);
+    Result<MigrateResult> ra = InternalError("not run"), rb = InternalError("not run");
+    std::thread ta([&] {
+      start.arrive_and_wait();
+      ra = a->Migrate();
+    });
+    std::thread tb([&] {
+      start.arrive_and_wait();
+      rb = b->Migrate();
+    });
+    ta.join();
+    tb.join();
+    ASSERT_TRUE(ra.ok()) << ra.status().ToString();
+    ASSERT_TRUE(rb.ok()) << rb.status().ToString();
+    EXPECT_EQ(ra->applied.size() + rb->applied.size(), Migrations().size());
+    EXPECT_EQ(Sql("SELECT count(*) || '|' || count(DISTINCT version) || '|' || max(version) FROM schema_migrations"),
+              std::to_string(Migrations().size()) + "|" + std::to_string(Migrations().size()) + "|" +
+                  std::to_string(SchemaVersion()));
+    EXPECT_TRUE(a->CheckVersion().ok());
+    EXPECT_TRUE(b->CheckVersion().ok());
+  }
+}
+
+TEST_F(StoreTest, NewerDatabaseIsRefused) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  Sql("INSERT INTO schema_migrations (version, name) VALUES (999, 'from_the_future')");
+  EXPECT_EQ(store->CurrentVersion().value(), 999);
+  Status check = store->CheckVersion();
+  EXPECT_EQ(check.code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(Contains(check.message(), "newer")) << check.message();
+  auto migrated = store->Migrate();
+  ASSERT_FALSE(migrated.ok());
+  EXPECT_EQ(migrated.status().code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(Contains(migrated.status().message(), "newer")) << migrated.status().message();
+  EXPECT_EQ(Count("schema_migrations"), static_cast<int64_t>(Migrations().size()) + 1);
+}
+
+// --- 2. logs ---
+
+TEST_F(StoreTest, SyncLogsFollowsExactlyTheGivenLogs) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "Alpha"), b = MakeLog(2, "Beta");
+  b.api = ctlog::LogApi::kStaticCt;
+  b.submission_url = "https://submit2.example/";
+  b.mmd_seconds = 60;
+  ASSERT_TRUE(store->SyncLogs({a, b}).ok());
+  EXPECT_EQ(Sql("SELECT description || '|' || followed FROM logs ORDER BY description"), "Alpha|true\nBeta|true");
+
+  auto got = store->GetLog(b.log_id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->log_id, b.log_id);
+  EXPECT_EQ(got->description, "Beta");
+  EXPECT_EQ(got->api, ctlog::LogApi::kStaticCt);
+  EXPECT_EQ(got->url, b.url);
+  EXPECT_EQ(got->submission_url, b.submission_url);
+  EXPECT_EQ(got->key, b.key);
+  EXPECT_EQ(got->mmd_seconds, 60u);
+  EXPECT_EQ(got->state, "usable");
+
+  // A later configuration without Beta: Beta is kept but no longer followed; Alpha's
+  // description and state are refreshed.
+  a.description = "Alpha 2025";
+  a.state = "readonly";
+  ASSERT_TRUE(store->SyncLogs({a}).ok());
+  EXPECT_EQ(Sql("SELECT description || '|' || state || '|' || followed FROM logs ORDER BY description"),
+            "Alpha 2025|readonly|true\nBeta|usable|false");
+  auto statuses = store->ListLogStatus();
+  ASSERT_TRUE(statuses.ok());
+  ASSERT_EQ(statuses->size(), 2u);
+  EXPECT_EQ((*statuses)[0].log.description, "Alpha 2025");
+  EXPECT_TRUE((*statuses)[0].followed);
+  EXPECT_FALSE((*statuses)[1].followed);
+  EXPECT_FALSE((*statuses)[0].position.has_value());
+
+  // Beta comes back with another key: refused, naming it, and nothing changes.
+  LogRecord rekeyed = b;
+  rekeyed.key.push_back(0x99);
+  Status s = store->SyncLogs({a, rekeyed});
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(Contains(s.message(), "Beta")) << s.message();
+  EXPECT_TRUE(Contains(s.message(), Base64Encode(b.log_id))) << s.message();
+  EXPECT_EQ(Sql("SELECT description || '|' || followed || '|' || encode(key, 'hex') FROM logs ORDER BY description"),
+            "Alpha 2025|true|" + HexEncode(a.key) + "\nBeta|false|" + HexEncode(b.key));
+
+  // Likewise another URL.
+  LogRecord moved = b;
+  moved.url = "https://elsewhere.example/";
+  EXPECT_EQ(store->SyncLogs({moved}).code(), Code::kFailedPrecondition);
+  EXPECT_EQ(Sql("SELECT url FROM logs WHERE description = 'Beta'"), b.url);
+
+  EXPECT_EQ(store->GetLog(MakeLog(9, "unknown").log_id).status().code(), Code::kFailedPrecondition);
+}
+
+// --- 3. leases ---
+
+TEST_F(StoreTest, OneReplicaTakesEveryFollowedLog) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A"), b = MakeLog(2, "B"), c = MakeLog(3, "C"), d = MakeLog(4, "D");
+  ASSERT_TRUE(store->SyncLogs({a, b, c, d}).ok());
+  ASSERT_TRUE(store->SyncLogs({a, b, c}).ok());  // D is known but not followed
+
+  auto view = store->KeepLeases("r1", 60);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  EXPECT_EQ(view->live_replicas, 1u);
+  EXPECT_EQ(view->followed_logs, 3u);
+  EXPECT_EQ(view->fair_share, 3u);
+  EXPECT_EQ(view->held.size(), 3u);
+  EXPECT_EQ(view->taken.size(), 3u);
+  EXPECT_EQ(std::count(view->held.begin(), view->held.end(), d.log_id), 0);
+  EXPECT_EQ(Sql("SELECT description || '|' || coalesce(lease_holder, '-') || '|' || "
+                "coalesce((lease_expires_at > now() + interval '50 seconds')::text, '-') FROM logs ORDER BY description"),
+            "A|r1|true\nB|r1|true\nC|r1|true\nD|-|-");
+
+  // The next round renews and takes nothing new.
+  auto again = store->KeepLeases("r1", 60);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->held.size(), 3u);
+  EXPECT_TRUE(again->taken.empty());
+
+  // A log that stops being followed loses its lease at the next round.
+  ASSERT_TRUE(store->SyncLogs({a, b}).ok());
+  auto fewer = store->KeepLeases("r1", 60);
+  ASSERT_TRUE(fewer.ok());
+  EXPECT_EQ(fewer->held.size(), 2u);
+  EXPECT_EQ(fewer->followed_logs, 2u);
+  EXPECT_EQ(Sql("SELECT coalesce(lease_holder, '-') FROM logs WHERE description = 'C'"), "-");
+}
+
+TEST_F(StoreTest, ReplicasShareLeasesFairly) {
+  auto r1 = Open();
+  auto r2 = Open(false);
+  ASSERT_TRUE(r1 && r2);
+  LogRecord a = MakeLog(1, "A"), b = MakeLog(2, "B"), c = MakeLog(3, "C");
+  ASSERT_TRUE(r1->SyncLogs({a, b, c}).ok());
+  auto v1 = r1->KeepLeases("r1", 60);
+  ASSERT_TRUE(v1.ok());
+  ASSERT_EQ(v1->held.size(), 3u);
+
+  // r2 joins: two live replicas, a fair share of ceil(3/2) = 2, but every lease is
+  // unexpired, so r2 takes nothing.
+  auto v2 = r2->KeepLeases("r2", 60);
+  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  EXPECT_EQ(v2->live_replicas, 2u);
+  EXPECT_EQ(v2->fair_share, 2u);
+  EXPECT_TRUE(v2->held.empty());
+  EXPECT_TRUE(v2->taken.empty());
+  EXPECT_EQ(Count("logs WHERE lease_holder = 'r1'"), 3);
+
+  // r1 sees the same share and hands one log back with `release`.
+  const ctlog::LogId surplus = v1->held.back();
+  v1 = r1->KeepLeases("r1", 60, {surplus});
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1->live_replicas, 2u);
+  EXPECT_EQ(v1->fair_share, 2u);
+  EXPECT_EQ(v1->held.size(), 2u);
+  EXPECT_EQ(std::count(v1->held.begin(), v1->held.end(), surplus), 0);
+  EXPECT_EQ(Sql("SELECT coalesce(lease_holder, '-') FROM logs WHERE log_id = decode('" + Hex(surplus) + "', 'hex')"),
+            "-");
+
+  // r2 takes the freed log.
+  v2 = r2->KeepLeases("r2", 60);
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->taken, std::vector<ctlog::LogId>{surplus});
+  EXPECT_EQ(v2->held, std::vector<ctlog::LogId>{surplus});
+
+  // r2 is under its share but r1's leases are unexpired: still nothing for r2.
+  v2 = r2->KeepLeases("r2", 60);
+  ASSERT_TRUE(v2.ok());
+  EXPECT_TRUE(v2->taken.empty());
+  EXPECT_EQ(v2->held.size(), 1u);
+
+  // r1's leases expire (as if it had died): r2 takes one, up to its share of 2.
+  Sql("UPDATE logs SET lease_expires_at = now() - interval '1 second' WHERE lease_holder = 'r1'");
+  v2 = r2->KeepLeases("r2", 60);
+  ASSERT_TRUE(v2.ok());
+  ASSERT_EQ(v2->taken.size(), 1u);
+  EXPECT_EQ(v2->held.size(), 2u);
+  EXPECT_EQ(std::count(v1->held.begin(), v1->held.end(), v2->taken[0]), 1);
+  EXPECT_EQ(Count("logs WHERE lease_holder = 'r2'"), 2);
+  EXPECT_EQ(Count("logs WHERE lease_holder = 'r1'"), 1);
+
+  // r1 comes back: it keeps (renews) only what nobody took.
+  v1 = r1->KeepLeases("r1", 60);
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1->held.size(), 1u);
+  EXPECT_TRUE(v1->taken.empty());
+  EXPECT_EQ(Count("logs WHERE lease_holder = 'r1' AND lease_expires_at > now()"), 1);
+
+  // A replica whose heartbeat is stale no longer counts as live.
+  Sql("UPDATE replicas SET heartbeat_at = now() - interval '1 hour' WHERE replica_id = 'r2'");
+  v1 = r1->KeepLeases("r1", 60);
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1->live_replicas, 1u);
+  EXPECT_EQ(v1->fair_share, 3u);
+
+  // ReleaseLeases: one log, then all of a replica's.
+  const ctlog::LogId one = v2->held[0];
+  ASSERT_TRUE(r2->ReleaseLeases("r2", one).ok());
+  EXPECT_EQ(Count("logs WHERE lease_holder = 'r2'"), 1);
+  EXPECT_EQ(Count("logs WHERE lease_holder IS NULL AND lease_expires_at IS NULL AND log_id = decode('" + Hex(one) +
+                  "', 'hex')"),
+            1);
+  ASSERT_TRUE(r2->ReleaseLeases("r2").ok());
+  EXPECT_EQ(Count("logs WHERE lease_holder = 'r2'"), 0);
+  EXPECT_EQ(Count("logs WHERE lease_holder = 'r1'"), 1);  // not r2's to give back
+  // Releasing someone else's log does nothing.
+  ASSERT_TRUE(r2->ReleaseLeases("r2", v1->held[0]).ok());
+  EXPECT_EQ(Count("logs WHERE lease_holder = 'r1'"), 1);
+}
+
+// --- 4. commits ---
+
+TEST_F(StoreTest, FirstCommitStoresTheCheckpointExactly) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(store, {a});
+
+  auto fresh = store->LoadProgress(a.log_id);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_FALSE(fresh->position.has_value());
+  EXPECT_FALSE(fresh->verified_head.has_value());
+  EXPECT_EQ(fresh->pending_range.end(), 0u);
+  EXPECT_EQ(fresh->verified_range.end(), 0u);
+  EXPECT_EQ(store->LoadProgress(MakeLog(9, "unknown").log_id).status().code(), Code::kFailedPrecondition);
+
+  BatchCommit batch = Batch(a, std::nullopt, 13, 11,
+                            {MakeEntry(3, kX509, MakeCertificate(1, "certificate"),
+                                       {{"unexpected_issuer", "critical", "example.com", "issuer not pinned"}}),
+                             MakeEntry(12, kPrecert, MakeCertificate(2, "precertificate"))});
+  batch.latest_tree_size = 20;
+  ASSERT_EQ(batch.checkpoint.pending_range.hashes().size(), 3u);  // 13 = 8 + 4 + 1
+  ASSERT_TRUE(store->Commit("r1", batch).ok());
+
+  auto progress = store->LoadProgress(a.log_id);
+  ASSERT_TRUE(progress.ok()) << progress.status().ToString();
+  ASSERT_TRUE(progress->position.has_value());
+  EXPECT_EQ(*progress->position, 13u);
+  EXPECT_EQ(progress->pending_range, RangeOf(13));
+  EXPECT_EQ(progress->verified_range, RangeOf(11));
+  ASSERT_TRUE(progress->verified_head.has_value());
+  EXPECT_EQ(*progress->verified_head, HeadOf(RangeOf(11)));
+  EXPECT_EQ(progress->verified_head->signature.signature, batch.checkpoint.verified_head->signature.signature);
+  EXPECT_EQ(progress->verified_head->root_hash, RangeOf(11).Root());
+
+  EXPECT_EQ(Sql("SELECT entry_index || '|' || entry_type || '|' || timestamp_ms || '|' || verified "
+                "FROM certificate_entries ORDER BY entry_index"),
+            "3|x509|1690000000003|true\n12|precert|1690000000012|false");
+  EXPECT_EQ(Rows(), "2 certificates, 2 entries, 1 findings");
+
+  auto statuses = store->ListLogStatus();
+  ASSERT_TRUE(statuses.ok());
+  ASSERT_EQ(statuses->size(), 1u);
+  EXPECT_EQ((*statuses)[0].position, std::optional<uint64_t>(13));
+  EXPECT_EQ((*statuses)[0].verified_tree_size, 11u);
+  EXPECT_EQ((*statuses)[0].verified_timestamp_ms, std::optional<int64_t>(1'700'000'000'011));
+  EXPECT_EQ((*statuses)[0].latest_tree_size, std::optional<uint64_t>(20));
+  EXPECT_EQ((*statuses)[0].lease_holder, "r1");
+  EXPECT_FALSE((*statuses)[0].latest_seen_at.empty());
+
+  // The next batch moves on from 13; entries_committed counts them.
+  ASSERT_TRUE(store->Commit("r1", Batch(a, 13, 16, 16)).ok());
+  EXPECT_EQ(store->LoadProgress(a.log_id)->position, std::optional<uint64_t>(16));
+  auto by = store->EntriesCommittedBy();
+  ASSERT_TRUE(by.ok());
+  ASSERT_EQ(by->size(), 1u);
+  EXPECT_EQ((*by)[0], (std::pair<std::string, uint64_t>("r1", 3)));
+}
+
+TEST_F(StoreTest, CommitIsFencedByLeaseAndPosition) {
+  auto r1 = Open();
+  auto r2 = Open(false);
+  ASSERT_TRUE(r1 && r2);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(r1, {a});
+  ASSERT_TRUE(r1->Commit("r1", Batch(a, std::nullopt, 10, 8)).ok());
+  const std::string rows_before = Rows();
+  const std::string log_before = Sql("SELECT position || '|' || verified_tree_size || '|' || encode(pending_range, "
+                                     "'hex') || '|' || encode(verified_signature, 'hex') FROM logs");
+
+  auto with_match = [&](std::optional<uint64_t> from) {
+    return Batch(a, from, 20, 16,
+                 {MakeEntry(15, kX509, MakeCertificate(7, "certificate"),
+                            {{"unexpected_key", "critical", "example.com", "new key"}})});
+  };
+  // The wrong old position (another replica moved the log), or "new log" when it is not.
+  Status wrong = r1->Commit("r1", with_match(9));
+  EXPECT_EQ(wrong.code(), Code::kAborted) << wrong.ToString();
+  EXPECT_EQ(r1->Commit("r1", with_match(std::nullopt)).code(), Code::kAborted);
+  EXPECT_EQ(r1->Commit("r1", with_match(11)).code(), Code::kAborted);
+  // The right position, but from a replica that does not hold the lease.
+  EXPECT_EQ(r2->Commit("r2", with_match(10)).code(), Code::kAborted);
+  EXPECT_EQ(Rows(), rows_before);
+  EXPECT_EQ(Sql("SELECT position || '|' || verified_tree_size || '|' || encode(pending_range, 'hex') || '|' || "
+                "encode(verified_signature, 'hex') FROM logs"),
+            log_before);
+  EXPECT_EQ(r1->LoadProgress(a.log_id)->position, std::optional<uint64_t>(10));
+
+  // Once r1's lease expires and r2 takes the log, r1 is fenced out and r2 goes on.
+  Sql("UPDATE logs SET lease_expires_at = now() - interval '1 second'");
+  auto v2 = r2->KeepLeases("r2", 60);
+  ASSERT_TRUE(v2.ok());
+  ASSERT_EQ(v2->taken.size(), 1u);
+  EXPECT_EQ(r1->Commit("r1", with_match(10)).code(), Code::kAborted);
+  EXPECT_EQ(Rows(), rows_before);
+  ASSERT_TRUE(r2->Commit("r2", with_match(10)).ok());
+  EXPECT_EQ(r2->LoadProgress(a.log_id)->position, std::optional<uint64_t>(20));
+  EXPECT_EQ(Rows(), "1 certificates, 1 entries, 1 findings");
+}
+
+TEST_F(StoreTest, ReplayingABatchDuplicatesNothing) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(store, {a});
+  std::vector<MatchedEntry> matches = {
+      MakeEntry(2, kX509, MakeCertificate(1, "certificate"),
+                {{"unexpected_issuer", "critical", "example.com", "issuer"},
+                 {"unexpected_key", "warning", "example.com", "key"},
+                 {"unexpected_issuer", "critical", "www.example.com", "issuer"}}),
+      MakeEntry(5, kPrecert, MakeCertificate(2, "precertificate"), {{"malformed", "warning", "example.com", "bad"}}),
+      MakeEntry(7, kX509, MakeCertificate(3, "certificate"), {{"known_key", "info", "example.com", "pinned"}})};
+  const BatchCommit batch = Batch(a, std::nullopt, 10, 4, matches);
+  ASSERT_TRUE(store->Commit("r1", batch).ok());
+  EXPECT_EQ(Rows(), "3 certificates, 3 entries, 5 findings");
+  const std::string ids = Sql("SELECT string_agg(id::text, ',' ORDER BY id) FROM findings");
+
+  // A crash before the position was known to be stored: the whole batch again, from scratch.
+  const std::string reset = "UPDATE logs SET position = NULL, pending_range = '', verified_tree_size = 0, "
+                            "verified_range = '', verified_timestamp_ms = NULL, verified_root = NULL, "
+                            "verified_signature = NULL";
+  Sql(reset);
+  ASSERT_TRUE(store->Commit("r1", batch).ok());
+  EXPECT_EQ(Rows(), "3 certificates, 3 entries, 5 findings");
+  EXPECT_EQ(Count("(SELECT tbs_sha256 FROM certificates GROUP BY tbs_sha256 HAVING count(*) > 1) AS twice"), 0);
+  EXPECT_EQ(Sql("SELECT string_agg(id::text, ',' ORDER BY id) FROM findings"), ids);
+  // Replayed by a worker that knows less (no verified head yet): what was stored stays,
+  // including that entry 2 was verified.
+  Sql(reset);
+  ASSERT_TRUE(store->Commit("r1", Batch(a, std::nullopt, 10, 0, matches)).ok());
+  EXPECT_EQ(Rows(), "3 certificates, 3 entries, 5 findings");
+  EXPECT_EQ(Sql("SELECT string_agg(entry_index || ':' || verified, ' ' ORDER BY entry_index) FROM certificate_entries"),
+            "2:true 5:false 7:false");
+  Sql(reset);
+  ASSERT_TRUE(store->Commit("r1", batch).ok());
+
+  // A rewind to the verified size (what misbehaviour does) and the entries past it again.
+  ctlog::Misbehaviour m{ctlog::Misbehaviour::Kind::kRootMismatch, "root differs", HeadOf(RangeOf(9)), std::nullopt,
+                        std::nullopt, std::nullopt};
+  ASSERT_TRUE(store->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4)).ok());
+  EXPECT_EQ(Rows(), "3 certificates, 3 entries, 6 findings");
+  ASSERT_TRUE(store->Commit("r1", Batch(a, 4, 10, 10, {matches[1], matches[2]})).ok());
+  EXPECT_EQ(Rows(), "3 certificates, 3 entries, 6 findings");
+  EXPECT_EQ(Count("certificate_entries WHERE verified"), 3);  // the new head covers them all
+}
+
+TEST_F(StoreTest, PrecertificateAndCertificateAreOneCertificateWithTwoEntries) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(store, {a});
+  const FindingRecord finding{"unexpected_issuer", "critical", "example.com", "issuer"};
+  // Certificate 1: precert entry first, then the final certificate. Certificate 2: the
+  // other way round. Certificate 3: a bare TBS, then the precertificate.
+  ASSERT_TRUE(store
+                  ->Commit("r1", Batch(a, std::nullopt, 3, 0,
+                                       {MakeEntry(0, kPrecert, MakeCertificate(1, "precertificate"), {finding}),
+                                        MakeEntry(1, kX509, MakeCertificate(2, "certificate"), {finding}),
+                                        MakeEntry(2, kPrecert, MakeCertificate(3, "tbs"), {finding})}))
+                  .ok());
+  ASSERT_TRUE(store
+                  ->Commit("r1", Batch(a, 3, 6, 0,
+                                       {MakeEntry(3, kX509, MakeCertificate(1, "certificate"), {finding}),
+                                        MakeEntry(4, kPrecert, MakeCertificate(2, "precertificate"), {finding}),
+                                        MakeEntry(5, kPrecert, MakeCertificate(3, "precertificate"), {finding})}))
+                  .ok());
+  EXPECT_EQ(Rows(), "3 certificates, 6 entries, 3 findings");
+  auto der_of = [&](uint8_t n) {
+    return Sql("SELECT der_kind || '|' || encode(der, 'hex') FROM certificates WHERE tbs_sha256 = decode('" +
+               Hex(MakeCertificate(n, "").tbs_sha256) + "', 'hex')");
+  };
+  EXPECT_EQ(der_of(1), "certificate|" + HexEncode(DerOf(1, "certificate")));
+  EXPECT_EQ(der_of(2), "certificate|" + HexEncode(DerOf(2, "certificate")));
+  EXPECT_EQ(der_of(3), "precertificate|" + HexEncode(DerOf(3, "precertificate")));
+
+  auto findings = store->ListFindings({});
+  ASSERT_TRUE(findings.ok()) << findings.status().ToString();
+  ASSERT_EQ(findings->size(), 3u);
+  const Finding& first = (*findings)[0];
+  ASSERT_TRUE(first.certificate.has_value());
+  EXPECT_EQ(first.certificate->tbs_sha256, MakeCertificate(1, "").tbs_sha256);
+  EXPECT_EQ(first.certificate->der_kind, "certificate");
+  ASSERT_EQ(first.entries.size(), 2u);
+  EXPECT_EQ(first.entries[0].index, 0u);
+  EXPECT_EQ(first.entries[0].entry_type, "precert");
+  EXPECT_EQ(first.entries[1].index, 3u);
+  EXPECT_EQ(first.entries[1].entry_type, "x509");
+}
+
+TEST_F(StoreTest, EntriesBecomeVerifiedWhenASignedHeadCoversThem) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(store, {a});
+  auto entry = [](uint64_t index, uint8_t n) { return MakeEntry(index, kX509, MakeCertificate(n, "certificate")); };
+  auto verified = [&] {
+    return Sql("SELECT string_agg(entry_index || ':' || verified, ' ' ORDER BY entry_index) FROM certificate_entries");
+  };
+  ASSERT_TRUE(store->Commit("r1", Batch(a, std::nullopt, 10, 4, {entry(2, 1), entry(6, 2), entry(9, 3)})).ok());
+  EXPECT_EQ(verified(), "2:true 6:false 9:false");
+  ASSERT_TRUE(store->Commit("r1", Batch(a, 10, 12, 8, {entry(11, 4)})).ok());
+  EXPECT_EQ(verified(), "2:true 6:true 9:false 11:false");
+  // A commit that only verifies further, with no new entries.
+  ASSERT_TRUE(store->Commit("r1", Batch(a, 12, 12, 12)).ok());
+  EXPECT_EQ(verified(), "2:true 6:true 9:true 11:true");
+  EXPECT_EQ(store->LoadProgress(a.log_id)->verified_head, std::optional(HeadOf(RangeOf(12))));
+}
+
+// --- 5. misbehaviour ---
+
+TEST_F(StoreTest, RecordMisbehaviourStoresEvidenceOnceAndRewinds) {
+  auto r1 = Open();
+  auto r2 = Open(false);
+  ASSERT_TRUE(r1 && r2);
+  LogRecord a = MakeLog(1, "Alpha");
+  FollowAndLease(r1, {a});
+  ASSERT_TRUE(r1->Commit("r1", Batch(a, std::nullopt, 10, 4)).ok());
+
+  ctlog::SignedTreeHead bad = HeadOf(RangeOf(8));
+  bad.root_hash[0] ^= 0xff;
+  ctlog::Misbehaviour m;
+  m.kind = ctlog::Misbehaviour::Kind::kRootMismatch;
+  m.detail = "entries [0, 8) hash to another root";
+  m.tree_head = bad;
+  m.verified_head = HeadOf(RangeOf(4));
+  m.computed_root = RangeOf(8).Root();
+  ASSERT_TRUE(r1->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4)).ok());
+
+  auto progress = r1->LoadProgress(a.log_id);
+  ASSERT_TRUE(progress.ok());
+  EXPECT_EQ(progress->position, std::optional<uint64_t>(4));
+  EXPECT_EQ(progress->pending_range, RangeOf(4));
+  EXPECT_EQ(progress->verified_head, std::optional(HeadOf(RangeOf(4))));
+
+  EXPECT_EQ(Sql("SELECT kind || '|' || severity || '|' || status || '|' || (evidence->>'misbehaviour') || '|' || "
+                "(evidence->'tree_head'->>'tree_size') || '|' || (evidence->'verified_head'->>'tree_size') || '|' || "
+                "(evidence->>'computed_root') || '|' || encode(log_id, 'hex') FROM findings"),
+            "log_misbehaviour|critical|open|root_mismatch|8|4|" + Base64Encode(RangeOf(8).Root()) + "|" +
+                Hex(a.log_id));
+
+  auto findings = r1->ListFindings({});
+  ASSERT_TRUE(findings.ok());
+  ASSERT_EQ(findings->size(), 1u);
+  const Finding& f = (*findings)[0];
+  EXPECT_EQ(f.kind, "log_misbehaviour");
+  EXPECT_FALSE(f.certificate.has_value());
+  EXPECT_EQ(f.log_id, std::optional(a.log_id));
+  EXPECT_EQ(f.log_description, "Alpha");
+  EXPECT_TRUE(Contains(f.reason, "root_mismatch")) << f.reason;
+  rapidjson::Document evidence;
+  evidence.Parse(f.evidence_json.c_str());
+  ASSERT_TRUE(evidence.IsObject()) << f.evidence_json;
+  EXPECT_EQ(std::string(evidence["misbehaviour"].GetString()), "root_mismatch");
+  EXPECT_EQ(evidence["tree_head"]["tree_size"].GetUint64(), 8u);
+  EXPECT_EQ(std::string(evidence["tree_head"]["sha256_root_hash"].GetString()), Base64Encode(bad.root_hash));
+  EXPECT_EQ(std::string(evidence["detail"].GetString()), m.detail);
+
+  auto statuses = r1->ListLogStatus();
+  ASSERT_TRUE(statuses.ok());
+  EXPECT_TRUE(Contains((*statuses)[0].last_error, "root_mismatch")) << (*statuses)[0].last_error;
+  EXPECT_FALSE((*statuses)[0].last_error_at.empty());
+
+  // The same evidence again (the log is fetched again and misbehaves the same way).
+  ASSERT_TRUE(r1->Commit("r1", Batch(a, 4, 6, 4)).ok());
+  ASSERT_TRUE(r1->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4)).ok());
+  EXPECT_EQ(Count("findings"), 1);
+  EXPECT_EQ(r1->LoadProgress(a.log_id)->position, std::optional<uint64_t>(4));
+
+  // Another replica, without the lease, records nothing and moves nothing.
+  ctlog::Misbehaviour other = m;
+  other.kind = ctlog::Misbehaviour::Kind::kForkedTreeHead;
+  EXPECT_EQ(r2->RecordMisbehaviour("r2", a.log_id, other, Checkpoint(0, 0)).code(), Code::kAborted);
+  EXPECT_EQ(Count("findings"), 1);
+  EXPECT_EQ(r1->LoadProgress(a.log_id)->position, std::optional<uint64_t>(4));
+}
+
+// --- 6. findings ---
+
+TEST_F(StoreTest, ListFindingsFiltersAndSetFindingStatus) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord alpha = MakeLog(1, "Alpha"), beta = MakeLog(2, "Beta");
+  FollowAndLease(store, {beta, alpha});
+  // Certificate 1 appears in Beta at 7 and 3 (in that order) and in Alpha at 9.
+  ASSERT_TRUE(store
+                  ->Commit("r1", Batch(beta, std::nullopt, 10, 5,
+                                       {MakeEntry(7, kX509, MakeCertificate(1, "certificate"),
+                                                  {{"unexpected_issuer", "critical", "example.com", "issuer"},
+                                                   {"unexpected_key", "warning", "example.com", "key"}}),
+                                        MakeEntry(3, kX509, MakeCertificate(1, "certificate")),
+                                        MakeEntry(4, kPrecert, MakeCertificate(2, "precertificate"),
+                                                  {{"known_key", "info", "example.com", "pinned key"}})}))
+                  .ok());
+  ASSERT_TRUE(store
+                  ->Commit("r1", Batch(alpha, std::nullopt, 10, 0,
+                                       {MakeEntry(9, kPrecert, MakeCertificate(1, "precertificate")),
+                                        MakeEntry(1, kX509, MakeCertificate(3, "raw"),
+                                                  {{"malformed", "warning", "example.com", "does not parse"}})}))
+                  .ok());
+
+  auto all = store->ListFindings({});
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 4u);
+  std::vector<std::string> kinds;
+  for (const Finding& f : *all) kinds.push_back(f.kind);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"unexpected_issuer", "unexpected_key", "known_key", "malformed"}));
+  EXPECT_TRUE(std::is_sorted(all->begin(), all->end(), [](const Finding& x, const Finding& y) { return x.id < y.id; }));
+
+  // The first finding, in full: its certificate and its entries by log description, index.
+  const Finding& f1 = (*all)[0];
+  EXPECT_EQ(f1.severity, "critical");
+  EXPECT_EQ(f1.status, "open");
+  EXPECT_EQ(f1.watched, "example.com");
+  EXPECT_EQ(f1.reason, "issuer");
+  EXPECT_EQ(f1.evidence_json, "{}");
+  EXPECT_FALSE(f1.log_id.has_value());
+  EXPECT_FALSE(f1.created_at.empty());
+  ASSERT_TRUE(f1.certificate.has_value());
+  const CertificateRecord want = MakeCertificate(1, "certificate");
+  EXPECT_EQ(f1.certificate->tbs_sha256, want.tbs_sha256);
+  EXPECT_EQ(f1.certificate->dns_names, want.dns_names);
+  EXPECT_EQ(f1.certificate->ip_addresses, want.ip_addresses);
+  EXPECT_EQ(f1.certificate->subject, want.subject);
+  EXPECT_EQ(f1.certificate->issuer, want.issuer);
+  EXPECT_EQ(f1.certificate->serial, want.serial);
+  EXPECT_EQ(f1.certificate->not_before_unix_s, want.not_before_unix_s);
+  EXPECT_EQ(f1.certificate->not_after_unix_s, want.not_after_unix_s);
+  EXPECT_EQ(f1.certificate->spki_sha256, want.spki_sha256);
+  EXPECT_EQ(f1.certificate->issuer_spki_sha256, want.issuer_spki_sha256);
+  EXPECT_EQ(f1.certificate->key_type, "EC");
+  EXPECT_EQ(f1.certificate->key_bits, 256);
+  EXPECT_EQ(f1.certificate->ec_curve, "prime256v1");
+  EXPECT_EQ(f1.certificate->der, want.der);
+  ASSERT_EQ(f1.entries.size(), 3u);
+  EXPECT_EQ(f1.entries[0].log_description, "Alpha");
+  EXPECT_EQ(f1.entries[0].log_id, alpha.log_id);
+  EXPECT_EQ(f1.entries[0].index, 9u);
+  EXPECT_EQ(f1.entries[0].entry_type, "precert");
+  EXPECT_FALSE(f1.entries[0].verified);
+  EXPECT_EQ(f1.entries[1].log_description, "Beta");
+  EXPECT_EQ(f1.entries[1].index, 3u);
+  EXPECT_TRUE(f1.entries[1].verified);
+  EXPECT_EQ(f1.entries[1].timestamp_ms, 1'690'000'000'003u);
+  EXPECT_EQ(f1.entries[2].index, 7u);
+  EXPECT_FALSE(f1.entries[2].verified);
+  EXPECT_EQ((*all)[3].certificate->der_kind, "raw");
+  EXPECT_EQ((*all)[3].entries.size(), 1u);
+
+  auto ids_of = [&](const FindingFilter& filter) {
+    std::vector<int64_t> ids;
+    auto r = store->ListFindings(filter);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok()) {
+      for (const Finding& f : *r) ids.push_back(f.id);
+    }
+    return ids;
+  };
+  const int64_t i1 = (*all)[0].id, i2 = (*all)[1].id, i3 = (*all)[2].id, i4 = (*all)[3].id;
+  FindingFilter by_kind;
+  by_kind.kinds = {"known_key", "malformed"};
+  EXPECT_EQ(ids_of(by_kind), (std::vector<int64_t>{i3, i4}));
+  FindingFilter warning;
+  warning.min_severity = "warning";
+  EXPECT_EQ(ids_of(warning), (std::vector<int64_t>{i1, i2, i4}));
+  FindingFilter critical;
+  critical.min_severity = "critical";
+  EXPECT_EQ(ids_of(critical), (std::vector<int64_t>{i1}));
+  FindingFilter info;
+  info.min_severity = "info";
+  EXPECT_EQ(ids_of(info).size(), 4u);
+  FindingFilter two;
+  two.limit = 2;
+  EXPECT_EQ(ids_of(two), (std::vector<int64_t>{i1, i2}));
+
+  // Acknowledge the second with a note.
+  ASSERT_TRUE(store->SetFindingStatus(i2, "acknowledged", "key rotated on purpose").ok());
+  FindingFilter open;
+  open.statuses = {"open"};
+  EXPECT_EQ(ids_of(open), (std::vector<int64_t>{i1, i3, i4}));
+  FindingFilter acknowledged;
+  acknowledged.statuses = {"acknowledged"};
+  auto acked = store->ListFindings(acknowledged);
+  ASSERT_TRUE(acked.ok());
+  ASSERT_EQ(acked->size(), 1u);
+  EXPECT_EQ((*acked)[0].id, i2);
+  EXPECT_EQ((*acked)[0].status, "acknowledged");
+  EXPECT_EQ((*acked)[0].status_note, "key rotated on purpose");
+  EXPECT_EQ(Sql("SELECT status || '|' || status_note FROM findings WHERE id = " + std::to_string(i2)),
+            "acknowledged|key rotated on purpose");
+
+  // Filters combine, and the limit counts what passed the filters.
+  FindingFilter combined;
+  combined.statuses = {"open", "resolved"};
+  combined.min_severity = "warning";
+  combined.limit = 2;
+  EXPECT_EQ(ids_of(combined), (std::vector<int64_t>{i1, i4}));
+
+  // Unknown id or status: kFailedPrecondition, and nothing changes.
+  EXPECT_EQ(store->SetFindingStatus(i4 + 1000, "resolved", "").code(), Code::kFailedPrecondition);
+  Status bad = store->SetFindingStatus(i1, "closed", "");
+  EXPECT_EQ(bad.code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(Contains(bad.message(), "closed")) << bad.message();
+  EXPECT_EQ(Sql("SELECT string_agg(status, ',' ORDER BY id) FROM findings"), "open,acknowledged,open,open");
+
+  // Back to open with no note: the note is cleared.
+  ASSERT_TRUE(store->SetFindingStatus(i2, "open", "").ok());
+  EXPECT_EQ(ids_of(open).size(), 4u);
+  EXPECT_EQ(store->ListFindings(open)->at(1).status_note, "");
+}
+
+// --- 7. connection errors ---
+
+// ClosedPort returns a loopback port with a socket bound but not listening (connections
+// are refused), kept open in `fd` so nobody else takes it.
+int ClosedPort(int& fd) {
+  fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return 0;
+  }
+  return ntohs(addr.sin_port);
+}
+
+TEST(StoreConnect, ClosedPortIsUnavailableWithoutThePassword) {
+  int fd = -1;
+  const int port = ClosedPort(fd);
+  ASSERT_NE(port, 0);
+  const std::string p = std::to_string(port);
+  const std::string secret = "hunter2secret";
+  for (const std::string& url : {"postgresql://pinwatch:" + secret + "@127.0.0.1:" + p + "/pinwatch",
+                                 "postgres://pinwatch:" + secret + "@127.0.0.1:" + p + "/pinwatch?sslmode=disable",
+                                 "postgresql://pinwatch@127.0.0.1:" + p + "/pinwatch?password=" + secret,
+                                 "host=127.0.0.1 port=" + p + " user=pinwatch password=" + secret + " dbname=pinwatch",
+                                 "host=127.0.0.1 port=" + p + " password='" + secret + " x' dbname=pinwatch"}) {
+    auto store = Store::Connect(url);
+    ASSERT_FALSE(store.ok()) << url;
+    EXPECT_EQ(store.status().code(), Code::kUnavailable) << store.status().ToString();
+    EXPECT_FALSE(Contains(store.status().message(), secret)) << store.status().message();
+    EXPECT_TRUE(Contains(store.status().message(), "127.0.0.1")) << store.status().message();
+  }
+  close(fd);
+}
+
+TEST(StoreConnect, RedactUrl) {
+  EXPECT_EQ(RedactUrl("postgresql://u:pw@db.example:5432/pinwatch"), "postgresql://u:***@db.example:5432/pinwatch");
+  EXPECT_EQ(RedactUrl("postgresql://u@db.example:5432/pinwatch"), "postgresql://u@db.example:5432/pinwatch");
+  EXPECT_EQ(RedactUrl("postgresql://db.example:5432/pinwatch"), "postgresql://db.example:5432/pinwatch");
+  EXPECT_EQ(RedactUrl("postgresql://u@h/db?sslmode=require&password=pw"), "postgresql://u@h/db?sslmode=require&password=***");
+  EXPECT_EQ(RedactUrl("host=h password=pw dbname=d"), "host=h password=*** dbname=d");
+  EXPECT_EQ(RedactUrl("host=h password = 'p w\\' x' dbname=d"), "host=h password = *** dbname=d");
+  EXPECT_EQ(RedactUrl("host=h options='-c x=a://u:v@w' password=pw"), "host=h options='-c x=a://u:v@w' password=***");
+}
+
+}  // namespace
+}  // namespace pinwatch::db
