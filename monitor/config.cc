@@ -4,6 +4,7 @@
 #include "monitor/config.h"
 
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <sstream>
 #include <utility>
 
 #include "base/encoding.h"
@@ -147,7 +149,9 @@ class Reader {
     if (node.IsNull()) return fields;
     if (!node.IsMap()) return Expected(node, path, "a map with keys " + Joined(allowed));
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // Copies, not references: yaml-cpp's iterator returns a temporary proxy whose
+      // `first`/`second` die with it (ASan: stack-use-after-scope).
+      const YAML::Node key = it->first;
       if (!key.IsScalar()) return Expected(key, path, "a key name");
       const std::string& name = key.Scalar();
       std::string key_path = fields.PathOf(name);
@@ -159,7 +163,7 @@ class Reader {
       if (const Field* first = fields.Find(name)) {
         return Error(key.Mark(), key_path, "key written twice (first on line " + std::to_string(first->key_mark.line + 1) + ")");
       }
-      fields.by_key.emplace(name, Field{.value = it->second, .key_mark = key.Mark(), .path = std::move(key_path)});
+      fields.by_key.emplace(name, Field{.value = YAML::Node(it->second), .key_mark = key.Mark(), .path = std::move(key_path)});
     }
     return fields;
   }
@@ -426,6 +430,20 @@ Result<RunConfig> ReadRun(const Reader& r, const YAML::Node& node, const YAML::M
   return run;
 }
 
+// DocumentStarts records where each YAML document starts and ignores everything else.
+struct DocumentStarts final : YAML::EventHandler {
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 std::string DefaultReplicaId() {
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::strcpy(host, "unknown-host");
@@ -500,11 +518,27 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source, 
   // The seam: yaml-cpp throws (syntax errors, nesting deeper than its limit, allocation);
   // nothing past this point does.
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml_text));
-    if (documents.size() > 1) {
-      return r.Error(documents[1].Mark(), "", "expected one YAML document, got " + std::to_string(documents.size()));
+    const std::string text(yaml_text);
+    // Count documents first, without YAML::LoadAll: yaml-cpp 0.7 loops forever in LoadAll,
+    // allocating, on some invalid input such as "," (jbeder/yaml-cpp#1040, fixed upstream in
+    // #1319 after 0.8). There the parser keeps restarting a document at the same place,
+    // which is how we recognise it.
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentStarts starts;
+    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
     }
-    YAML::Node root = documents.empty() ? YAML::Node(YAML::NodeType::Null) : documents[0];
+    if (starts.marks.size() == 2) {
+      const YAML::Mark& second = starts.marks[1];
+      if (second.pos == starts.marks[0].pos) {
+        const std::string_view at = second.pos >= 0 && static_cast<size_t>(second.pos) < text.size()
+                                        ? std::string_view(text).substr(static_cast<size_t>(second.pos), 1)
+                                        : std::string_view();
+        return r.Error(second, "", "YAML syntax error: unexpected " + Quote(at));
+      }
+      return r.Error(second, "", "expected one YAML document, got a second one");
+    }
+    YAML::Node root = YAML::Load(text);
     return ParseDocument(r, root, source, env);
   } catch (const YAML::Exception& e) {
     return r.Error(e.mark, "", "YAML syntax error: " + (e.msg.empty() ? std::string(e.what()) : e.msg));

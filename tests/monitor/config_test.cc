@@ -309,7 +309,9 @@ std::vector<BadCase> BadCases() {
       {"undefined alias", std::string(kDb) + "watch: *entries\n", "c.yaml:2: YAML syntax error: ", true},
       {"unclosed flow list", std::string(kDb) + kWatch + "logs: {lists: [a.json}\n", "c.yaml:3: YAML syntax error: ", true},
       {"two documents", "---\n" + std::string(kDb) + kWatch + "---\n" + kDb,
-       "c.yaml:5: expected one YAML document, got 2"},
+       "c.yaml:4: expected one YAML document, got a second one"},
+      {"lone comma (yaml-cpp#1040 loops in LoadAll)", ",\n", "c.yaml:1: YAML syntax error: unexpected \",\""},
+      {"comma after a document", std::string(kDb) + kWatch + "---\n,\n", "c.yaml:3: expected one YAML document, got a second one"},
   };
 }
 
