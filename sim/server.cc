@@ -6,8 +6,11 @@
 
 #include <zlib.h>
 
+#include <atomic>
 #include <charconv>
 #include <chrono>
+#include <memory>
+#include <thread>
 
 #include "base/encoding.h"
 #include "ctlog/checkpoint.h"
@@ -467,7 +470,15 @@ Result<std::unique_ptr<SimServer>> SimServer::Start(SimLog& log, ServerOptions o
   }
   server->port_ = port;
   if (impl.options.origin.empty()) impl.options.origin = impl.options.host + ":" + std::to_string(port);
-  server->thread_ = std::thread([&impl] { impl.http.listen_after_bind(); });
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  server->thread_ = std::thread([&impl, finished] {
+    impl.http.listen_after_bind();
+    *finished = true;
+  });
+  // httplib's stop() does nothing until the accept loop runs, so a stop signal that came
+  // before it would leave ctsim blocked in accept: return only once it runs (it starts at
+  // once after bind; this is a bounded hand-off, not a wait for an outside event).
+  while (!impl.http.is_running() && !*finished) std::this_thread::yield();
   return server;
 }
 
