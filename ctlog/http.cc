@@ -3,17 +3,66 @@
 #include "ctlog/http.h"
 
 #include <curl/curl.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <deque>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 namespace pinwatch::ctlog {
 namespace {
+
+// kMaxBodySizeHint caps what a transfer reserves up front (bodies may be larger).
+constexpr size_t kMaxBodySizeHint = size_t{4} << 20;
+
+// Gunzip decodes a gzip body (RFC 1952; several members are concatenated, as gzip(1) does)
+// with libdeflate: curl's zlib decoding was half of a backfill's CPU time, and libdeflate
+// inflates the same bytes about three times faster. Each member's size comes from its
+// ISIZE trailer, trusted only as a first guess and never beyond `max_out` bytes in all.
+// kMalformed for a body that is not gzip or decodes to more than max_out bytes.
+Result<std::string> Gunzip(libdeflate_decompressor* d, std::string_view in, size_t max_out, const std::string& url) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < in.size()) {
+    const std::string_view member = in.substr(pos);
+    size_t guess = member.size() * 4;
+    if (member.size() >= 18) {
+      const auto* t = reinterpret_cast<const uint8_t*>(in.data() + in.size() - 4);
+      const size_t isize = t[0] | t[1] << 8 | t[2] << 16 | uint32_t{t[3]} << 24;
+      // DEFLATE cannot expand more than 1032:1, so a larger claim is a lie not worth memory.
+      guess = std::max<size_t>(64, std::min(isize, member.size() * 1032));
+    }
+    const size_t room = max_out - out.size();
+    size_t capacity = std::min(guess, room);
+    while (true) {
+      const size_t old = out.size();
+      out.resize(old + capacity);
+      size_t used_in = 0, produced = 0;
+      libdeflate_result r = libdeflate_gzip_decompress_ex(d, member.data(), member.size(), out.data() + old, capacity,
+                                                         &used_in, &produced);
+      if (r == LIBDEFLATE_SUCCESS) {
+        out.resize(old + produced);
+        pos += used_in;
+        break;
+      }
+      out.resize(old);
+      if (r != LIBDEFLATE_INSUFFICIENT_SPACE) {
+        return MalformedError("GET " + url + ": gzip body does not decode (at byte " + std::to_string(pos) + ")");
+      }
+      if (capacity == room) {
+        return MalformedError("GET " + url + ": response body exceeds " + std::to_string(max_out) + " bytes decoded");
+      }
+      capacity = std::min(room, capacity * 2);
+    }
+  }
+  return out;
+}
 
 // kMaxIdleHandles bounds the pool of reset easy handles kept for reuse.
 constexpr size_t kMaxIdleHandles = 64;
@@ -78,6 +127,8 @@ struct HttpClient::Impl {
     size_t max_body_bytes = 0;
     std::string body;
     std::optional<std::string> retry_after;
+    std::string content_encoding;  // lower case, as the final response gave it
+    bool decode_gzip = false;      // we asked curl not to decode; Finish does it
     bool over_cap = false;
     char error[CURL_ERROR_SIZE] = {};
   };
@@ -87,6 +138,10 @@ struct HttpClient::Impl {
   std::unordered_map<RequestId, std::unique_ptr<Transfer>> active;
   std::deque<Completion> completed;
   RequestId next_id = 1;
+  // The largest body seen so far (capped): new transfers reserve it, so a 600 KB
+  // get-entries answer is not grown by a dozen reallocations and copies.
+  size_t body_size_hint = 0;
+  libdeflate_decompressor* decompressor = libdeflate_alloc_decompressor();
 
   static size_t OnBody(char* data, size_t size, size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
@@ -106,8 +161,12 @@ struct HttpClient::Impl {
     if (StartsWithNoCase(line, "HTTP/")) {
       // A new response (after a redirect or a 100 Continue): forget the previous headers.
       t->retry_after.reset();
+      t->content_encoding.clear();
     } else if (StartsWithNoCase(line, "retry-after:")) {
       t->retry_after = std::string(Trim(line.substr(12)));
+    } else if (StartsWithNoCase(line, "content-encoding:")) {
+      t->content_encoding = std::string(Trim(line.substr(17)));
+      for (char& c : t->content_encoding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     return n;
   }
@@ -137,6 +196,19 @@ struct HttpClient::Impl {
     if (code == CURLE_OK) {
       long status = 0;
       curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+      if (t.decode_gzip && !t.content_encoding.empty() && t.content_encoding != "identity") {
+        if (t.content_encoding != "gzip" && t.content_encoding != "x-gzip") {
+          done.response = MalformedError("GET " + t.url + ": unrequested Content-Encoding " + t.content_encoding);
+          return done;
+        }
+        auto decoded = Gunzip(decompressor, t.body, t.max_body_bytes, t.url);
+        if (!decoded.ok()) {
+          done.response = decoded.status();
+          return done;
+        }
+        t.body = std::move(*decoded);
+      }
+      body_size_hint = std::max(body_size_hint, t.body.size());
       done.response = HttpResponse{
           .status_code = status, .body = std::move(t.body), .retry_after = std::move(t.retry_after)};
       return done;
@@ -221,6 +293,7 @@ HttpClient::~HttpClient() {
   }
   for (CURL* easy : impl_->idle) curl_easy_cleanup(easy);
   curl_multi_cleanup(impl_->multi);
+  libdeflate_free_decompressor(impl_->decompressor);
 }
 
 HttpClient::RequestId HttpClient::Start(std::string url) {
@@ -228,6 +301,7 @@ HttpClient::RequestId HttpClient::Start(std::string url) {
   t->id = impl_->next_id++;
   t->url = std::move(url);
   t->max_body_bytes = options_.max_response_bytes;
+  t->body.reserve(std::min(impl_->body_size_hint, kMaxBodySizeHint));
   t->easy = impl_->TakeHandle();
   CURL* e = t->easy;
   if (e == nullptr) {
@@ -247,8 +321,13 @@ HttpClient::RequestId HttpClient::Start(std::string url) {
   // (chunked answers, and decoded gzip which may be far larger than its transfer size).
   curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
                    static_cast<curl_off_t>(options_.max_response_bytes));
-  // Whatever is offered here arrives decoded (gzip tiles included).
+  // Whatever is offered here arrives decoded (gzip tiles included). gzip alone, the
+  // default, is decoded by Finish with libdeflate rather than by curl with zlib.
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, options_.accept_encoding.c_str());
+  if (options_.accept_encoding == "gzip") {
+    curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+    t->decode_gzip = true;
+  }
   curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);

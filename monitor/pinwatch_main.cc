@@ -1,4 +1,5 @@
 // pinwatch: the monitor's one binary. See kUsage and the README.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -324,6 +325,12 @@ int SetStatus(const Args& args, const std::string& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Response bodies and batches are a few hundred KB each, allocated and freed all the time:
+  // keep them on the heap (glibc would mmap and unmap each one, faulting in every page
+  // again) and do not hand the heap back after every batch. Measured: sys time of a
+  // 1M-entry backfill 1.8 s -> 0.5 s, peak RSS unchanged (bench/run_once_bench.sh).
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   Args args = ParseArgs(argc, argv);
   if (args.command.empty()) {
     std::cerr << kUsage;

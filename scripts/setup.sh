@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang
   libssl-dev libcurl4-openssl-dev zlib1g-dev rapidjson-dev
-  libpqxx-dev prometheus-cpp-dev libyaml-cpp-dev libidn2-dev
+  libpqxx-dev prometheus-cpp-dev libyaml-cpp-dev libidn2-dev libdeflate-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   postgresql certspotter curl ca-certificates python3
 )

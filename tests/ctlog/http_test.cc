@@ -91,6 +91,28 @@ class HttpClientTest : public ::testing::Test {
       res.set_header("Content-Encoding", "gzip");
       res.set_content(Gzip(std::string(100'000, '\0')), "application/octet-stream");
     });
+    // Two gzip members back to back (what `cat a.gz b.gz` gives): one body, both parts.
+    svr.Get("/gzip-two-members", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Content-Encoding", "gzip");
+      res.set_content(Gzip(tile_) + Gzip("tail"), "application/octet-stream");
+    });
+    // An ISIZE trailer that disagrees with the data: libdeflate checks it.
+    svr.Get("/gzip-isize-small", [this](const httplib::Request&, httplib::Response& res) {
+      std::string gz = Gzip(tile_);
+      gz[gz.size() - 4] = 1, gz[gz.size() - 3] = 0, gz[gz.size() - 2] = 0, gz[gz.size() - 1] = 0;
+      res.set_header("Content-Encoding", "gzip");
+      res.set_content(gz, "application/octet-stream");
+    });
+    svr.Get("/gzip-corrupt", [this](const httplib::Request&, httplib::Response& res) {
+      std::string gz = Gzip(tile_);
+      gz[gz.size() / 2] = static_cast<char>(gz[gz.size() / 2] ^ 0x55);
+      res.set_header("Content-Encoding", "gzip");
+      res.set_content(gz, "application/octet-stream");
+    });
+    svr.Get("/brotli", [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Content-Encoding", "br");
+      res.set_content("not really brotli", "application/octet-stream");
+    });
     svr.Get("/slow", [this](const httplib::Request&, httplib::Response& res) {
       gate_.Wait();
       res.set_content("late", "text/plain");
@@ -138,6 +160,32 @@ TEST_F(HttpClientTest, GzipTileIsDecoded) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->body.size(), 256u * 32u);
   EXPECT_EQ(r->body, tile_);
+}
+
+TEST_F(HttpClientTest, GzipMembersDecodeAndAWrongTrailerIsMalformed) {
+  HttpClient http;
+  Result<HttpResponse> two = http.Get(server_.url() + "/gzip-two-members");
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(two->body, tile_ + "tail");
+  Result<HttpResponse> small = http.Get(server_.url() + "/gzip-isize-small");
+  ASSERT_FALSE(small.ok()) << "libdeflate checks ISIZE against what it decoded";
+  EXPECT_EQ(small.status().code(), Code::kMalformed);
+}
+
+TEST_F(HttpClientTest, BadOrUnrequestedEncodingIsMalformed) {
+  HttpClient http;
+  Result<HttpResponse> corrupt = http.Get(server_.url() + "/gzip-corrupt");
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_EQ(corrupt.status().code(), Code::kMalformed) << corrupt.status().ToString();
+  EXPECT_NE(corrupt.status().message().find("gzip-corrupt"), std::string::npos) << corrupt.status().message();
+  Result<HttpResponse> br = http.Get(server_.url() + "/brotli");
+  ASSERT_FALSE(br.ok());
+  EXPECT_EQ(br.status().code(), Code::kMalformed);
+  EXPECT_NE(br.status().message().find("Content-Encoding br"), std::string::npos) << br.status().message();
+  // Asking for no compression at all: curl's own handling, nothing to decode.
+  HttpClient plain({.accept_encoding = "identity"});
+  Result<HttpResponse> hello = plain.Get(server_.url() + "/hello");
+  ASSERT_TRUE(hello.ok()) << hello.status().ToString();
 }
 
 TEST_F(HttpClientTest, BodyOverCapIsMalformed) {
