@@ -10,18 +10,13 @@
 #include <map>
 
 #include "base/encoding.h"
+#include "tests/integration/sim_sources.h"
 #include "tests/support/sim_process.h"
 
 namespace pinwatch::ctlog {
 namespace {
 
 using testing::SimProcess;
-
-enum class Api { kRfc6962, kStaticCt };
-
-std::string ApiName(const ::testing::TestParamInfo<Api>& info) {
-  return info.param == Api::kRfc6962 ? "Rfc6962" : "StaticCt";
-}
 
 // Fast retries: the faults are deterministic, so what matters is that retrying happens.
 LogSourceOptions TestOptions() {
@@ -35,19 +30,7 @@ LogSourceOptions TestOptions() {
 }
 
 std::unique_ptr<LogSource> SourceFor(const SimProcess& sim, Api api, LogSourceOptions options = TestOptions()) {
-  auto key = LogKey::FromPem(sim.PubkeyPem());
-  EXPECT_TRUE(key.ok()) << key.status().ToString();
-  if (api == Api::kRfc6962) return NewRfc6962Source(sim.url(), *key, options);
-  // ctsim's default checkpoint origin is HOST:PORT, the URL without scheme and slash.
-  std::string origin = sim.url().substr(std::string("http://").size());
-  origin.pop_back();
-  return NewStaticCtSource(sim.url(), origin, *key, options);
-}
-
-std::unique_ptr<SimProcess> StartSim(const std::vector<std::string>& args) {
-  auto sim = SimProcess::Start(args);
-  EXPECT_TRUE(sim.ok()) << sim.status().ToString();
-  return sim.ok() ? std::move(*sim) : nullptr;
+  return NewSimSource(sim, api, options);
 }
 
 // Collected is what a sink saw: every index once, in order, with a digest of the leaf hashes.

@@ -14,18 +14,13 @@
 #include "ctlog/merkle.h"
 #include "ctlog/scanner.h"
 #include "ctlog/verifier.h"
+#include "tests/integration/sim_sources.h"
 #include "tests/support/sim_process.h"
 
 namespace pinwatch::ctlog {
 namespace {
 
 using testing::SimProcess;
-
-enum class Api { kRfc6962, kStaticCt };
-
-std::string ApiName(const ::testing::TestParamInfo<Api>& info) {
-  return info.param == Api::kRfc6962 ? "Rfc6962" : "StaticCt";
-}
 
 LogSourceOptions TestOptions() {
   return {.entries_per_request = 1000,
@@ -34,21 +29,7 @@ LogSourceOptions TestOptions() {
           .retry = {.max_attempts = 3, .base_delay_ms = 1, .max_delay_ms = 10}};
 }
 
-std::unique_ptr<LogSource> SourceFor(const SimProcess& sim, Api api) {
-  auto key = LogKey::FromPem(sim.PubkeyPem());
-  EXPECT_TRUE(key.ok()) << key.status().ToString();
-  if (api == Api::kRfc6962) return NewRfc6962Source(sim.url(), *key, TestOptions());
-  // ctsim's default checkpoint origin is HOST:PORT, the URL without scheme and slash.
-  std::string origin = sim.url().substr(std::string("http://").size());
-  origin.pop_back();
-  return NewStaticCtSource(sim.url(), origin, *key, TestOptions());
-}
-
-std::unique_ptr<SimProcess> StartSim(const std::vector<std::string>& args) {
-  auto sim = SimProcess::Start(args);
-  EXPECT_TRUE(sim.ok()) << sim.status().ToString();
-  return sim.ok() ? std::move(*sim) : nullptr;
-}
+std::unique_ptr<LogSource> SourceFor(const SimProcess& sim, Api api) { return NewSimSource(sim, api, TestOptions()); }
 
 // AppendLeaves downloads entries [range.end(), tree_size) and appends their leaf hashes: the
 // slow, obviously right way to the compact range of a tree.
