@@ -15,54 +15,13 @@
 #include <utility>
 #include <vector>
 
+#include "ctlog/gzip.h"
+
 namespace pinwatch::ctlog {
 namespace {
 
 // kMaxBodySizeHint caps what a transfer reserves up front (bodies may be larger).
 constexpr size_t kMaxBodySizeHint = size_t{4} << 20;
-
-// Gunzip decodes a gzip body (RFC 1952; several members are concatenated, as gzip(1) does)
-// with libdeflate: curl's zlib decoding was half of a backfill's CPU time, and libdeflate
-// inflates the same bytes about three times faster. Each member's size comes from its
-// ISIZE trailer, trusted only as a first guess and never beyond `max_out` bytes in all.
-// kMalformed for a body that is not gzip or decodes to more than max_out bytes.
-Result<std::string> Gunzip(libdeflate_decompressor* d, std::string_view in, size_t max_out, const std::string& url) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < in.size()) {
-    const std::string_view member = in.substr(pos);
-    size_t guess = member.size() * 4;
-    if (member.size() >= 18) {
-      const auto* t = reinterpret_cast<const uint8_t*>(in.data() + in.size() - 4);
-      const size_t isize = t[0] | t[1] << 8 | t[2] << 16 | uint32_t{t[3]} << 24;
-      // DEFLATE cannot expand more than 1032:1, so a larger claim is a lie not worth memory.
-      guess = std::max<size_t>(64, std::min(isize, member.size() * 1032));
-    }
-    const size_t room = max_out - out.size();
-    size_t capacity = std::min(guess, room);
-    while (true) {
-      const size_t old = out.size();
-      out.resize(old + capacity);
-      size_t used_in = 0, produced = 0;
-      libdeflate_result r = libdeflate_gzip_decompress_ex(d, member.data(), member.size(), out.data() + old, capacity,
-                                                         &used_in, &produced);
-      if (r == LIBDEFLATE_SUCCESS) {
-        out.resize(old + produced);
-        pos += used_in;
-        break;
-      }
-      out.resize(old);
-      if (r != LIBDEFLATE_INSUFFICIENT_SPACE) {
-        return MalformedError("GET " + url + ": gzip body does not decode (at byte " + std::to_string(pos) + ")");
-      }
-      if (capacity == room) {
-        return MalformedError("GET " + url + ": response body exceeds " + std::to_string(max_out) + " bytes decoded");
-      }
-      capacity = std::min(room, capacity * 2);
-    }
-  }
-  return out;
-}
 
 // kMaxIdleHandles bounds the pool of reset easy handles kept for reuse.
 constexpr size_t kMaxIdleHandles = 64;
@@ -201,9 +160,9 @@ struct HttpClient::Impl {
           done.response = MalformedError("GET " + t.url + ": unrequested Content-Encoding " + t.content_encoding);
           return done;
         }
-        auto decoded = Gunzip(decompressor, t.body, t.max_body_bytes, t.url);
+        auto decoded = Gunzip(decompressor, t.body, t.max_body_bytes);
         if (!decoded.ok()) {
-          done.response = decoded.status();
+          done.response = Status(decoded.status().code(), "GET " + t.url + ": " + decoded.status().message());
           return done;
         }
         t.body = std::move(*decoded);
