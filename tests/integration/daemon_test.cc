@@ -457,6 +457,55 @@ TEST_F(DaemonTest, TwoReplicasShareLogsAndOneTakesOverWhenTheOtherIsKilled) {
   EXPECT_EQ(per->substr(0, per->find('\n')), "2") << "both replicas did part of the work";
 }
 
+TEST_F(DaemonTest, FailingLogsDoNotStopTheOthers) {
+  // Three logs in one run: a healthy one that answers every third request with 429, one
+  // that has gone away (connection refused), and one that signs a wrong root.
+  std::vector<std::string> args = {"--entries", "20000", "--seed", "daemon-healthy", "--fault-429-every", "3",
+                                   "--fault-retry-after-s", "0"};
+  args.insert(args.end(), kPlants.begin(), kPlants.end());
+  auto healthy = SimProcess::Start(args);
+  auto gone = SimProcess::Start({"--entries", "100", "--seed", "daemon-gone"});
+  auto liar = SimProcess::Start({"--entries", "3000", "--seed", "daemon-liar", "--fault-wrong-root"});
+  ASSERT_TRUE(healthy.ok() && gone.ok() && liar.ok());
+  auto plants = PlantsOf(**healthy);
+  // Keep the gone log's list, then stop it: its URL now refuses connections.
+  const std::string gone_list = dir_ + "/gone.json";
+  std::filesystem::copy_file((*gone)->LogListPath(), gone_list);
+  gone->reset();
+  const std::string config = WriteConfig("failing", NewDatabase("failing"),
+                                         {(*healthy)->LogListPath(), gone_list, (*liar)->LogListPath()},
+                                         WatchYaml(plants));
+  ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+  CommandResult run = Pinwatch(config, {"run", "--once"});
+  EXPECT_EQ(run.exit_code, 3) << run.err;  // misbehaviour outranks the failed log
+  EXPECT_NE(run.err.find("1 caught up, 1 failed, 1 misbehaving"), std::string::npos) << run.err;
+
+  // The healthy log was read to its head, with every finding.
+  std::multiset<std::string> healthy_findings;
+  rapidjson::Document findings = FindingsJson(config);
+  for (const auto& f : findings.GetArray()) {
+    if (std::string(f["kind"].GetString()) != "log_misbehaviour") healthy_findings.insert(Summary(f));
+  }
+  EXPECT_EQ(healthy_findings, kPlantFindings);
+  CommandResult status = Pinwatch(config, {"status", "--json"});
+  rapidjson::Document st;
+  st.Parse(status.out.c_str());
+  ASSERT_TRUE(st.IsArray() && st.Size() == 3) << status.out;
+  for (const auto& log : st.GetArray()) {
+    const std::string name = log["log"].GetString();
+    if (name.find("daemon-healthy") != std::string::npos) {
+      EXPECT_EQ(log["position"].GetUint64(), 20000u);
+      EXPECT_EQ(log["verified_tree_size"].GetUint64(), 20000u);
+    } else if (name.find("daemon-gone") != std::string::npos) {
+      ASSERT_TRUE(log["last_error"].IsString()) << status.out;
+      EXPECT_NE(std::string(log["last_error"].GetString()).find("unavailable"), std::string::npos) << status.out;
+    } else {
+      ASSERT_TRUE(log["last_error"].IsString()) << status.out;
+      EXPECT_NE(std::string(log["last_error"].GetString()).find("root_mismatch"), std::string::npos);
+    }
+  }
+}
+
 TEST_F(DaemonTest, BadConfigIsOneClearErrorAndNothingStarts) {
   std::string path = dir_ + "/bad.yaml";
   std::ofstream(path) << "database:\n  url: postgresql://x@127.0.0.1:1/x\nwatch:\n  - name: example.com\n"
