@@ -66,19 +66,13 @@ class LogSource {
   // monitor told to start at the end of a log). RFC 6962: from get-entry-and-proof of the
   // last leaf; static-ct-api: from hash tiles. The range is checked against head.root_hash:
   // kMisbehaviour when the log's own nodes do not hash to its signed root; kUnavailable,
-  // kMalformed as for the other calls. The default says the source cannot do it.
-  virtual Result<CompactRange> TreeRangeAt(const SignedTreeHead& head) {
-    (void)head;
-    return FailedPreconditionError(Description() + ": cannot start at the end of this log");
-  }
+  // kMalformed as for the other calls.
+  virtual Result<CompactRange> TreeRangeAt(const SignedTreeHead& head) = 0;
 
   // Issuer returns the DER certificate whose SHA-256 is `fingerprint` (static-ct-api
   // /issuer/<hex>, the DER checked against the fingerprint: kMisbehaviour if it differs).
-  // RFC 6962 entries carry their chains, so the default is kFailedPrecondition.
-  virtual Result<std::vector<uint8_t>> Issuer(const Hash& fingerprint) {
-    (void)fingerprint;
-    return FailedPreconditionError(Description() + ": this log serves no issuer certificates");
-  }
+  // RFC 6962 entries carry their chains: kFailedPrecondition there.
+  virtual Result<std::vector<uint8_t>> Issuer(const Hash& fingerprint) = 0;
 
   // Description names the log in messages, e.g. its URL.
   virtual const std::string& Description() const = 0;
@@ -95,6 +89,11 @@ struct LogSourceOptions {
 
 // NewRfc6962Source returns a source for an RFC 6962 log at `url` (".../ct/v1/" is added).
 std::unique_ptr<LogSource> NewRfc6962Source(std::string url, LogKey key, LogSourceOptions options = {});
+
+// DefaultOrigin is the static-ct-api convention for a log's checkpoint origin: its
+// submission URL without the scheme and trailing slashes ("https://log.example/2025h1/" ->
+// "log.example/2025h1").
+std::string DefaultOrigin(std::string_view submission_url);
 
 // NewStaticCtSource returns a source for a static-ct-api log at `monitoring_url`. The
 // checkpoint's origin must equal `origin` (by convention the submission URL without scheme

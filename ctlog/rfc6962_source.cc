@@ -46,6 +46,10 @@ class Rfc6962Source final : public LogSource {
                               });
   }
 
+  Result<std::vector<uint8_t>> Issuer(const Hash&) override {
+    return FailedPreconditionError(description_ + ": this log serves no issuer certificates");
+  }
+
   // TreeRangeAt: the audit path of the last leaf (index tree_size-1) in the tree of
   // tree_size is exactly the compact range of [0, tree_size-1), right to left (merkle.h);
   // appending that leaf's hash gives the range of [0, tree_size). One request, any size.

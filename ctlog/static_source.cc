@@ -149,6 +149,14 @@ class StaticCtSource final : public LogSource {
 
 }  // namespace
 
+std::string DefaultOrigin(std::string_view submission_url) {
+  if (size_t scheme = submission_url.find("://"); scheme != std::string_view::npos) {
+    submission_url.remove_prefix(scheme + 3);
+  }
+  while (!submission_url.empty() && submission_url.back() == '/') submission_url.remove_suffix(1);
+  return std::string(submission_url);
+}
+
 std::unique_ptr<LogSource> NewStaticCtSource(std::string monitoring_url, std::string origin, LogKey key,
                                              LogSourceOptions options) {
   return std::make_unique<StaticCtSource>(std::move(monitoring_url), std::move(origin), std::move(key),

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "base/file.h"
 #include "monitor/hostname.h"
 #include "monitor/watchlist.h"
 
@@ -548,17 +549,10 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source, 
 }
 
 Result<Config> LoadConfigFile(const std::string& path, const GetEnv& env) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) return FailedPreconditionError(path + ": cannot open config file: " + std::strerror(errno));
-  std::string text;
-  char buffer[1 << 16];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) {
-    text.append(buffer, n);
-    if (text.size() > kMaxConfigBytes) break;  // ParseConfig reports it
-  }
-  if (std::ferror(file.get())) return FailedPreconditionError(path + ": cannot read config file: " + std::strerror(errno));
-  return ParseConfig(text, path, env);
+  // One byte over the cap is enough for ParseConfig to report the size.
+  Result<std::string> text = ReadFile(path, "config file", kMaxConfigBytes);
+  if (!text.ok()) return text.status();
+  return ParseConfig(*text, path, env);
 }
 
 std::optional<ctlog::Hash> ParsePin(std::string_view text) {

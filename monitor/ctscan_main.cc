@@ -5,14 +5,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "base/encoding.h"
+#include "base/file.h"
 #include "ctlog/scanner.h"
 #include "ctlog/static_client.h"
 #include "monitor/identity.h"
@@ -89,9 +88,9 @@ int main(int argc, char** argv) {
   if (url.empty() || key_file.empty()) Usage("--url and --key are required");
   if (api != "rfc6962" && api != "static-ct") Usage("--api is rfc6962 or static-ct, not \"" + api + "\"");
 
-  std::ifstream in(key_file, std::ios::binary);
-  if (!in) Usage("cannot read --key file " + key_file);
-  std::string key_text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Result<std::string> key_file_text = ReadFile(key_file, "--key file");
+  if (!key_file_text.ok()) Usage(key_file_text.status().message());
+  const std::string& key_text = *key_file_text;
   auto key = key_text.find("-----BEGIN") != std::string::npos
                  ? LogKey::FromPem(key_text)
                  : LogKey::FromBase64(key_text.substr(0, key_text.find_last_not_of(" \n\r\t") + 1));
@@ -103,10 +102,7 @@ int main(int argc, char** argv) {
   if (api == "rfc6962") {
     source = NewRfc6962Source(url, *key, source_options);
   } else {
-    if (origin.empty()) {
-      origin = url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
-      while (!origin.empty() && origin.back() == '/') origin.pop_back();
-    }
+    if (origin.empty()) origin = DefaultOrigin(url);
     source = NewStaticCtSource(url, origin, *key, source_options);
   }
 

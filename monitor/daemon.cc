@@ -1,13 +1,12 @@
 #include "monitor/daemon.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <thread>
 
 #include "base/encoding.h"
+#include "base/file.h"
 #include "ctlog/http.h"
 #include "ctlog/loglist.h"
 
@@ -25,11 +24,7 @@ Result<std::string> ReadList(const std::string& where) {
     if (Status s = ctlog::CheckHttpStatus(*response, "log list " + where); !s.ok()) return s;
     return std::move(response->body);
   }
-  std::ifstream in(where, std::ios::binary);
-  if (!in) return FailedPreconditionError("log list " + where + ": cannot read the file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return ReadFile(where, "log list", ctlog::kMaxLogListSizeBytes);
 }
 
 db::LogRecord RecordOf(const ctlog::Log& log) {
@@ -94,7 +89,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
   std::vector<ctlog::LogId> to_release;
   const auto lease_interval = std::chrono::milliseconds(std::max<int64_t>(config.run.lease_seconds * 1000 / 3, 200));
 
-  auto reap = [&](bool count) {
+  auto reap = [&] {
     for (auto it = running.begin(); it != running.end();) {
       WorkerThread& w = *it->second;
       if (!w.done) {
@@ -102,15 +97,13 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
         continue;
       }
       if (w.thread.joinable()) w.thread.join();
-      if (count) {
-        if (!w.result.ok()) {
-          if (w.result.status().code() != Code::kAborted) ++summary.logs_failed;
-        } else {
-          summary.entries += w.result->entries;
-          summary.matches += w.result->matches;
-          if (w.result->misbehaviour) ++summary.logs_misbehaving;
-          else ++summary.logs_caught_up;
-        }
+      if (!w.result.ok()) {
+        if (w.result.status().code() != Code::kAborted) ++summary.logs_failed;
+      } else {
+        summary.entries += w.result->entries;
+        summary.matches += w.result->matches;
+        if (w.result->misbehaviour) ++summary.logs_misbehaving;
+        else ++summary.logs_caught_up;
       }
       if (once) finished[it->first] = true;
       else to_release.push_back(it->first);  // stopped (lease lost or handed back): let others have it
@@ -171,7 +164,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
       });
       running.emplace(id, std::move(w));
     }
-    reap(true);
+    reap();
     if (once && running.empty()) {
       // Done with everything this replica could lease; the rest belongs to live replicas.
       summary.logs_elsewhere = summary.logs_followed - std::min(summary.logs_followed, finished.size());
@@ -182,7 +175,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
 
   for (auto& [id, w] : running) w->stop.Stop();
   for (auto& [id, w] : running) w->thread.join();
-  reap(true);
+  reap();
   running.clear();
   if (Status s = (*store)->ReleaseLeases(config.run.replica_id); !s.ok()) log_line("leases: " + s.ToString());
   return summary;

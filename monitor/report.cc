@@ -38,6 +38,12 @@ void Strings(Writer& w, const std::vector<std::string>& items) {
   w.EndArray();
 }
 
+// Lag is how many entries of the latest tree head seen are not committed yet.
+std::optional<uint64_t> Lag(const db::LogStatus& s) {
+  if (!s.latest_tree_size || !s.position) return std::nullopt;
+  return *s.latest_tree_size > *s.position ? *s.latest_tree_size - *s.position : 0;
+}
+
 }  // namespace
 
 std::string Rfc3339(int64_t unix_seconds) {
@@ -191,7 +197,7 @@ std::string StatusJson(const std::vector<db::LogStatus>& logs) {
     if (s.latest_tree_size) w.Uint64(*s.latest_tree_size);
     else w.Null();
     w.Key("lag");
-    if (s.latest_tree_size && s.position) w.Uint64(*s.latest_tree_size > *s.position ? *s.latest_tree_size - *s.position : 0);
+    if (auto lag = Lag(s)) w.Uint64(*lag);
     else w.Null();
     w.Key("latest_seen_at");
     StrOrNull(w, s.latest_seen_at);
@@ -217,8 +223,7 @@ std::string StatusText(const std::vector<db::LogStatus>& logs) {
   out += line;
   for (const db::LogStatus& s : logs) {
     auto num = [](const std::optional<uint64_t>& v) { return v ? std::to_string(*v) : std::string("-"); };
-    std::optional<uint64_t> lag;
-    if (s.latest_tree_size && s.position) lag = *s.latest_tree_size > *s.position ? *s.latest_tree_size - *s.position : 0;
+    const std::optional<uint64_t> lag = Lag(s);
     std::string name = s.log.description.substr(0, 32);
     std::snprintf(line, sizeof line, "%-32s %-9s %12s %12s %12s %10s  %s%s\n", name.c_str(),
                   s.log.api == ctlog::LogApi::kStaticCt ? "static-ct" : "rfc6962", num(s.position).c_str(),

@@ -107,11 +107,7 @@ Result<std::unique_ptr<ctlog::LogSource>> LogSourceFor(const db::LogRecord& log,
   options.entries_per_request = config.entries_per_request;
   options.max_requests_in_flight = config.requests_in_flight;
   if (log.api == ctlog::LogApi::kRfc6962) return ctlog::NewRfc6962Source(log.url, *key, options);
-  // static-ct-api: the checkpoint origin is the submission URL without scheme and final '/'.
-  std::string origin = log.submission_url;
-  if (size_t scheme = origin.find("://"); scheme != std::string::npos) origin.erase(0, scheme + 3);
-  while (!origin.empty() && origin.back() == '/') origin.pop_back();
-  return ctlog::NewStaticCtSource(log.url, origin, *key, options);
+  return ctlog::NewStaticCtSource(log.url, ctlog::DefaultOrigin(log.submission_url), *key, options);
 }
 
 LogWorker::LogWorker(db::LogRecord log, const Config& config, const Watch& watch, MatchPool& pool,

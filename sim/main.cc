@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "base/encoding.h"
+#include "base/file.h"
 #include "sim/entries.h"
 #include "sim/log.h"
 #include "sim/server.h"
@@ -182,12 +182,10 @@ Flags ParseFlags(int argc, char** argv) {
   return f;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Die("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::string ReadFileOrDie(const std::string& path, const std::string& what) {
+  Result<std::string> text = ReadFile(path, what);
+  if (!text.ok()) Die(text.status().message());
+  return std::move(*text);
 }
 
 void WriteFile(const std::string& path, const std::string& content) {
@@ -284,7 +282,7 @@ int main(int argc, char** argv) {
 
   Plan plan;
   if (flags.plan_file) {
-    auto parsed = ParsePlanJson(ReadFile(*flags.plan_file), plan);
+    auto parsed = ParsePlanJson(ReadFileOrDie(*flags.plan_file, "--plan file"), plan);
     if (!parsed.ok()) Die(parsed.status().ToString());
     plan = std::move(*parsed);
   }

@@ -208,3 +208,16 @@ TEST(Rfc6962TreeRangeAt, AuditPathOfTheWrongLengthIsMalformed) {
 
 }  // namespace
 }  // namespace pinwatch::ctlog
+
+namespace pinwatch::ctlog {
+namespace {
+
+TEST(DefaultOriginTest, SubmissionUrlWithoutSchemeAndTrailingSlashes) {
+  EXPECT_EQ(DefaultOrigin("https://log.example/2025h1/"), "log.example/2025h1");
+  EXPECT_EQ(DefaultOrigin("http://127.0.0.1:8080/"), "127.0.0.1:8080");
+  EXPECT_EQ(DefaultOrigin("https://log.example//"), "log.example");
+  EXPECT_EQ(DefaultOrigin("log.example"), "log.example");
+}
+
+}  // namespace
+}  // namespace pinwatch::ctlog

@@ -45,8 +45,7 @@ TEST(MatchEndToEnd, PlantsAreFoundWithTheirFactsOverBothApis) {
   ASSERT_TRUE(watch.ok());
 
   const std::string url = (*sim)->url();
-  std::string origin = url.substr(std::string("http://").size());
-  origin.pop_back();
+  const std::string origin = ctlog::DefaultOrigin(url);
   ctlog::StaticCtClient issuers(url);
   std::map<std::string, std::vector<uint8_t>> issuer_cache;
   monitor::IssuerLookup lookup = [&](const ctlog::Hash& fp) -> std::optional<Bytes> {

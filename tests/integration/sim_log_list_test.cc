@@ -101,9 +101,7 @@ TEST_P(SimLogListTest, ListDescribesTheRunningLog) {
   ASSERT_TRUE(key.ok()) << key.status().ToString();
   std::unique_ptr<LogSource> source;
   if (tiled) {
-    std::string origin = log.submission_url.substr(std::string("http://").size());
-    origin.pop_back();
-    source = NewStaticCtSource(log.monitoring_url, origin, *key);
+    source = NewStaticCtSource(log.monitoring_url, DefaultOrigin(log.submission_url), *key);
   } else {
     source = NewRfc6962Source(log.monitoring_url, *key);
   }

@@ -25,9 +25,7 @@ inline std::unique_ptr<LogSource> NewSimSource(const testing::SimProcess& sim, A
   EXPECT_TRUE(key.ok()) << key.status().ToString();
   if (api == Api::kRfc6962) return NewRfc6962Source(sim.url(), *key, options);
   // ctsim's default checkpoint origin is HOST:PORT, the URL without scheme and slash.
-  std::string origin = sim.url().substr(std::string("http://").size());
-  origin.pop_back();
-  return NewStaticCtSource(sim.url(), origin, *key, options);
+  return NewStaticCtSource(sim.url(), DefaultOrigin(sim.url()), *key, options);
 }
 
 // StartSim starts ctsim with `args`, or fails the test and returns nullptr.
