@@ -134,7 +134,7 @@ size_t WriteCheckpoint(pqxx::work& tx, const std::string& replica_id, const ctlo
              updated_at = now()
        WHERE log_id = $1 AND lease_holder = $2
          AND (NOT $13 OR position IS NOT DISTINCT FROM $11::bigint))sql",
-      Bin(log_id), replica_id, static_cast<int64_t>(cp.position), RangeBlob(cp.pending_range),
+      Bin(log_id), replica_id, static_cast<int64_t>(cp.position()), RangeBlob(cp.pending_range),
       static_cast<int64_t>(cp.verified_range.end()), RangeBlob(cp.verified_range), ts, root, sig, latest, from,
       started_at_end, fence_position);
   if (head && r.affected_rows() == 1) {
@@ -452,11 +452,11 @@ Status Store::Commit(const std::string& replica_id, const BatchCommit& batch) {
       return Status(Code::kAborted, "log " + Base64Encode(batch.log_id) + ": lease lost or position moved by another "
                                     "replica; not committing entries " +
                                     std::to_string(batch.from_position.value_or(0)) + ".." +
-                                    std::to_string(batch.checkpoint.position));
+                                    std::to_string(batch.checkpoint.position()));
     }
     const uint64_t verified_size = batch.checkpoint.verified_range.end();
     for (const MatchedEntry& m : batch.matches) WriteMatch(tx, batch.log_id, verified_size, m);
-    const uint64_t entries = batch.checkpoint.position - batch.from_position.value_or(batch.checkpoint.position);
+    const uint64_t entries = batch.checkpoint.position() - batch.from_position.value_or(batch.checkpoint.position());
     tx.exec_params("UPDATE replicas SET entries_committed = entries_committed + $2 WHERE replica_id = $1", replica_id,
                    static_cast<int64_t>(entries));
     tx.commit();

@@ -85,18 +85,19 @@ struct MatchedEntry {
 
 // LogCheckpoint is the verification state a commit stores (TreeVerifier's, persisted).
 struct LogCheckpoint {
-  uint64_t position = 0;  // == pending_range.end()
-  ctlog::CompactRange pending_range;
+  ctlog::CompactRange pending_range;  // of [0, position())
   ctlog::CompactRange verified_range;
   std::optional<ctlog::SignedTreeHead> verified_head;
+
+  uint64_t position() const { return pending_range.end(); }
 };
 
-// BatchCommit moves a log from `from_position` to checkpoint.position.
+// BatchCommit moves a log from `from_position` to checkpoint.position().
 struct BatchCommit {
   ctlog::LogId log_id{};
   std::optional<uint64_t> from_position;  // nullopt only for the first commit of a new log
   LogCheckpoint checkpoint;
-  std::vector<MatchedEntry> matches;      // entries in [from_position, checkpoint.position)
+  std::vector<MatchedEntry> matches;      // entries in [from_position, checkpoint.position())
   std::optional<uint64_t> latest_tree_size;
   bool started_at_end = false;            // first commit only: the log was started at its head
 };

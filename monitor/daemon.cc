@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <memory>
 #include <thread>
 
@@ -85,7 +86,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
   DaemonSummary summary;
   summary.logs_followed = logs->size();
   std::map<ctlog::LogId, std::unique_ptr<WorkerThread>> running;
-  std::map<ctlog::LogId, bool> finished;  // once: logs this replica has completed
+  std::set<ctlog::LogId> finished;  // once: logs this replica has completed
   std::vector<ctlog::LogId> to_release;
   const auto lease_interval = std::chrono::milliseconds(std::max<int64_t>(config.run.lease_seconds * 1000 / 3, 200));
 
@@ -105,7 +106,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
         if (w.result->misbehaviour) ++summary.logs_misbehaving;
         else ++summary.logs_caught_up;
       }
-      if (once) finished[it->first] = true;
+      if (once) finished.insert(it->first);
       else to_release.push_back(it->first);  // stopped (lease lost or handed back): let others have it
       it = running.erase(it);
     }

@@ -161,7 +161,7 @@ Status LogWorker::CommitPending(bool final_commit) {
   db::BatchCommit batch;
   batch.log_id = log_.log_id;
   batch.from_position = committed_position_;
-  batch.checkpoint = {position, verifier_->pending_range(), verifier_->verified_range(), verifier_->verified_head()};
+  batch.checkpoint = {verifier_->pending_range(), verifier_->verified_range(), verifier_->verified_head()};
   batch.matches = std::move(pending_);
   pending_.clear();
   if (round_head_) batch.latest_tree_size = round_head_->tree_size;
@@ -318,10 +318,10 @@ Result<RoundResult> LogWorker::Round() {
   if (scanned->misbehaviour) {
     pending_.clear();  // entries past the verified size are not trusted; they are fetched again
     const ctlog::Misbehaviour& m = *scanned->misbehaviour;
-    db::LogCheckpoint rewind{verifier_->pending_end(), verifier_->pending_range(), verifier_->verified_range(),
+    db::LogCheckpoint rewind{verifier_->pending_range(), verifier_->verified_range(),
                              verifier_->verified_head()};
     log_line_(log_.description + ": LOG MISBEHAVIOUR " + std::string(ctlog::KindName(m.kind)) + ": " + m.detail +
-              " (position back to " + std::to_string(rewind.position) + ")");
+              " (position back to " + std::to_string(rewind.position()) + ")");
     Status s = store_->RecordMisbehaviour(replica_id_, log_.log_id, m, rewind);
     verifier_.reset();
     if (!s.ok()) return s;

@@ -68,7 +68,6 @@ ctlog::SignedTreeHead HeadOf(const ctlog::CompactRange& range) {
 // Checkpoint is position `position` with entries [0, verified) verified by a signed head.
 LogCheckpoint Checkpoint(uint64_t position, uint64_t verified) {
   LogCheckpoint cp;
-  cp.position = position;
   cp.pending_range = RangeOf(position);
   cp.verified_range = RangeOf(verified);
   if (verified > 0) cp.verified_head = HeadOf(cp.verified_range);
