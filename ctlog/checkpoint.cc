@@ -218,8 +218,8 @@ Result<Checkpoint> ParseCheckpoint(std::string_view note) {
   return cp;
 }
 
-Result<SignedTreeHead> VerifyRfc6962Checkpoint(std::string_view note, std::string_view origin,
-                                               const LogKey& key) {
+Result<std::vector<SignedTreeHead>> ParseRfc6962CheckpointHeads(std::string_view note, std::string_view origin,
+                                                                const LogKey& key) {
   auto cp = ParseCheckpoint(note);
   if (!cp.ok()) return cp.status();
   if (cp->origin != origin) {
@@ -229,7 +229,7 @@ Result<SignedTreeHead> VerifyRfc6962Checkpoint(std::string_view note, std::strin
   // static-ct-api: "A checkpoint signed with this algorithm MUST NOT include any extension lines."
   if (!cp->extension_lines.empty()) return MalformedError("checkpoint: RFC 6962 checkpoint has extension lines");
   const uint32_t key_id = Rfc6962NoteKeyIdForLogId(origin, key.log_id());
-  std::optional<SignedTreeHead> first;
+  std::vector<SignedTreeHead> heads;
   for (const NoteSignature& sig : cp->signatures) {
     if (sig.key_name != origin || sig.key_id != key_id) continue;  // another key: ignored
     // struct { uint64 timestamp; DigitallySigned signature; } RFC6962NoteSignature;
@@ -238,20 +238,28 @@ Result<SignedTreeHead> VerifyRfc6962Checkpoint(std::string_view note, std::strin
     if (!timestamp) return MalformedError("checkpoint: RFC6962NoteSignature.timestamp truncated");
     auto ds = ParseDigitallySigned(r.Rest());
     if (!ds.ok()) return MalformedError("checkpoint: RFC6962NoteSignature.signature: " + ds.status().message());
-    SignedTreeHead sth{.tree_size = cp->tree_size, .timestamp_ms = *timestamp, .root_hash = cp->root_hash,
-                       .signature = *std::move(ds)};
-    if (Status s = VerifySignedTreeHead(sth, key); !s.ok()) {
-      return Status(s.code(), "checkpoint: " + s.message());
-    }
-    if (!first) first = std::move(sth);
+    heads.push_back({.tree_size = cp->tree_size, .timestamp_ms = *timestamp, .root_hash = cp->root_hash,
+                     .signature = *std::move(ds)});
   }
-  if (!first) {
+  if (heads.empty()) {
     char id[9];
     std::snprintf(id, sizeof id, "%08x", key_id);
     return FailedPreconditionError("checkpoint: no signature from the log key (name \"" + std::string(origin) +
                                    "\", key ID " + id + ")");
   }
-  return *std::move(first);
+  return heads;
+}
+
+Result<SignedTreeHead> VerifyRfc6962Checkpoint(std::string_view note, std::string_view origin,
+                                               const LogKey& key) {
+  auto heads = ParseRfc6962CheckpointHeads(note, origin, key);
+  if (!heads.ok()) return heads.status();
+  for (const SignedTreeHead& sth : *heads) {
+    if (Status s = VerifySignedTreeHead(sth, key); !s.ok()) {
+      return Status(s.code(), "checkpoint: " + s.message());
+    }
+  }
+  return std::move(heads->front());
 }
 
 Result<std::string_view> VerifyEd25519Note(std::string_view note, std::string_view vkey) {

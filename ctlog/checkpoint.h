@@ -126,6 +126,13 @@ Result<Checkpoint> ParseCheckpoint(std::string_view note);
 Result<SignedTreeHead> VerifyRfc6962Checkpoint(std::string_view note, std::string_view origin,
                                                const LogKey& key);
 
+// ParseRfc6962CheckpointHeads is VerifyRfc6962Checkpoint without the signature checks: the
+// tree head of every signature line from this key, in note order (at least one), NOT
+// verified. Errors as VerifyRfc6962Checkpoint, but never kMisbehaviour. For evidence: a
+// head whose signature fails is kept as what the log claimed. Thread-safe.
+Result<std::vector<SignedTreeHead>> ParseRfc6962CheckpointHeads(std::string_view note, std::string_view origin,
+                                                                const LogKey& key);
+
 // VerifyEd25519Note verifies a signed note with an Ed25519 verifier key in the Go
 // golang.org/x/mod/sumdb/note "vkey" form: "<name>+<8 hex digits key ID>+base64(0x01 ||
 // 32-byte public key)". The key ID must equal NoteKeyId(name, 0x01, public key). Every

@@ -93,6 +93,8 @@ struct HttpClient::Impl {
   };
 
   CURLM* multi = nullptr;
+  const StopSignal* stop = nullptr;
+  uint64_t waker_id = 0;  // stop's waker: curl_multi_wakeup, so Stop() ends a poll at once
   std::vector<CURL*> idle;
   std::unordered_map<RequestId, std::unique_ptr<Transfer>> active;
   std::deque<Completion> completed;
@@ -233,12 +235,28 @@ struct HttpClient::Impl {
   void Poll(int timeout_ms) {
     curl_multi_poll(multi, nullptr, 0, std::clamp(timeout_ms, 0, kMaxPollMs), nullptr);
   }
+
+  bool stopped() const { return stop != nullptr && stop->stopped(); }
+
+  // AbortAll ends every transfer in flight with kAborted (the stop signal was given).
+  void AbortAll() {
+    for (auto& [id, t] : active) {
+      completed.push_back({.id = id, .response = Status(Code::kAborted, "GET " + t->url + ": stopped")});
+      ReturnHandle(t->easy);
+    }
+    active.clear();
+  }
 };
 
 HttpClient::HttpClient(HttpOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   GlobalInitOnce();
   impl_->multi = curl_multi_init();
+  impl_->stop = options_.stop;
+  if (impl_->stop != nullptr) {
+    CURLM* multi = impl_->multi;
+    impl_->waker_id = impl_->stop->AddWaker([multi] { curl_multi_wakeup(multi); });
+  }
   curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                     static_cast<long>(options_.max_connections_per_host));
   curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS,
@@ -246,6 +264,7 @@ HttpClient::HttpClient(HttpOptions options)
 }
 
 HttpClient::~HttpClient() {
+  if (impl_->stop != nullptr) impl_->stop->RemoveWaker(impl_->waker_id);
   for (auto& [id, t] : impl_->active) {
     curl_multi_remove_handle(impl_->multi, t->easy);
     curl_easy_cleanup(t->easy);
@@ -255,12 +274,18 @@ HttpClient::~HttpClient() {
   libdeflate_free_decompressor(impl_->decompressor);
 }
 
-HttpClient::RequestId HttpClient::Start(std::string url) {
+HttpClient::RequestId HttpClient::Start(std::string url, size_t max_body_bytes) {
   auto t = std::make_unique<Impl::Transfer>();
   t->id = impl_->next_id++;
   t->url = std::move(url);
-  t->max_body_bytes = options_.max_response_bytes;
-  t->body.reserve(std::min(impl_->body_size_hint, kMaxBodySizeHint));
+  // A request's own limit can only lower the client's.
+  t->max_body_bytes = max_body_bytes != 0 ? std::min(max_body_bytes, options_.max_response_bytes)
+                                          : options_.max_response_bytes;
+  if (impl_->stopped()) {
+    impl_->completed.push_back({.id = t->id, .response = Status(Code::kAborted, "GET " + t->url + ": stopped")});
+    return t->id;
+  }
+  t->body.reserve(std::min({impl_->body_size_hint, kMaxBodySizeHint, t->max_body_bytes}));
   t->easy = impl_->TakeHandle();
   CURL* e = t->easy;
   if (e == nullptr) {
@@ -278,8 +303,12 @@ HttpClient::RequestId HttpClient::Start(std::string url) {
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
   // Rejects early when Content-Length announces too much; OnBody enforces it otherwise
   // (chunked answers, and decoded gzip which may be far larger than its transfer size).
-  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-                   static_cast<curl_off_t>(options_.max_response_bytes));
+  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t->max_body_bytes));
+  if (options_.low_speed_bytes_per_s > 0 && options_.low_speed_time_ms > 0) {
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(options_.low_speed_bytes_per_s));
+    // curl counts whole seconds.
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max<int64_t>(1, (options_.low_speed_time_ms + 999) / 1000)));
+  }
   // Whatever is offered here arrives decoded (gzip tiles included). gzip alone, the
   // default, is decoded by Finish with libdeflate rather than by curl with zlib.
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, options_.accept_encoding.c_str());
@@ -315,6 +344,10 @@ std::optional<HttpClient::Completion> HttpClient::Wait(std::chrono::milliseconds
       return done;
     }
     if (impl_->active.empty()) return std::nullopt;
+    if (impl_->stopped()) {
+      impl_->AbortAll();
+      continue;
+    }
     impl_->Perform();
     if (!impl_->completed.empty()) continue;
     const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -324,8 +357,8 @@ std::optional<HttpClient::Completion> HttpClient::Wait(std::chrono::milliseconds
   }
 }
 
-Result<HttpResponse> HttpClient::Get(std::string url) {
-  const RequestId id = Start(std::move(url));
+Result<HttpResponse> HttpClient::Get(std::string url, size_t max_body_bytes) {
+  const RequestId id = Start(std::move(url), max_body_bytes);
   for (;;) {
     auto it = std::find_if(impl_->completed.begin(), impl_->completed.end(),
                            [id](const Completion& c) { return c.id == id; });
@@ -333,6 +366,10 @@ Result<HttpResponse> HttpClient::Get(std::string url) {
       Result<HttpResponse> response = std::move(it->response);
       impl_->completed.erase(it);
       return response;
+    }
+    if (impl_->stopped()) {
+      impl_->AbortAll();
+      continue;
     }
     impl_->Perform();
     if (impl_->active.count(id) != 0) impl_->Poll(kMaxPollMs);

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "base/stop_signal.h"
 
 namespace pinwatch::ctlog {
 
@@ -27,6 +28,14 @@ struct HttpOptions {
   int64_t total_timeout_ms = 30'000;
   // Deadline for the TCP (and TLS) handshake alone.
   int64_t connect_timeout_ms = 10'000;
+  // A transfer that moves fewer than low_speed_bytes_per_s bytes per second for
+  // low_speed_time_ms is aborted as kUnavailable ("Operation too slow"), long before the
+  // total deadline: a log that trickles is reported as slow at once. 0 disables.
+  int64_t low_speed_bytes_per_s = 1024;
+  int64_t low_speed_time_ms = 10'000;
+  // When this is stopped, Start fails at once and requests in flight end with kAborted
+  // ("stopped"), waking a Wait or Get blocked on sockets. Not owned; nullptr: never.
+  const StopSignal* stop = nullptr;
   // A body larger than this aborts the transfer with kMalformed (see HttpClient).
   size_t max_response_bytes = kDefaultMaxResponseBytes;
   // Connections kept open per host; requests beyond this wait for a free connection.
@@ -65,8 +74,9 @@ class HttpClient {
   // CheckHttpStatus). Transport errors:
   //   kUnavailable        connect failure, DNS failure, timeout, connection reset, a body
   //                       shorter than its Content-Length (all worth retrying)
-  //   kMalformed          body larger than max_response_bytes, or undecodable
+  //   kMalformed          body larger than its limit, or undecodable
   //                       Content-Encoding (retrying would fetch the same bytes)
+  //   kAborted            options.stop was stopped
   //   kFailedPrecondition bad URL, unsupported scheme, TLS peer verification failure
   //   kInternal           any other curl failure
   struct Completion {
@@ -82,8 +92,11 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Start queues a GET of `url` and returns its id; the transfer makes progress during
-  // Wait and Get. Never fails: problems are reported in the request's Completion.
-  RequestId Start(std::string url);
+  // Wait and Get. Never fails: problems are reported in the request's Completion. The body
+  // may be at most min(`max_body_bytes`, options().max_response_bytes) (0: the latter), enforced while it
+  // arrives, before and after gzip decoding: each endpoint passes its own limit, so a
+  // tree head cannot grow to the size of an entries batch.
+  RequestId Start(std::string url, size_t max_body_bytes = 0);
 
   // Wait drives the transfers in flight for up to `max_wait` and returns the next finished
   // request (in completion order, not start order), or nullopt if none finished in time or
@@ -92,7 +105,7 @@ class HttpClient {
 
   // Get performs one GET and blocks until it finishes (bounded by total_timeout_ms). Other
   // requests in flight make progress meanwhile; those that finish are kept for Wait.
-  Result<HttpResponse> Get(std::string url);
+  Result<HttpResponse> Get(std::string url, size_t max_body_bytes = 0);
 
   // Cancel abandons a started request that has not been returned by Wait yet; no
   // Completion will be returned for it. Unknown ids are ignored.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,15 +43,31 @@ struct LogEntry {
 // and is returned from LogSource::Entries.
 using LogEntrySink = std::function<Status(std::span<const LogEntry>)>;
 
+// TreeHeadAnswer is the newest tree head a log served, with the outcome of its signature check.
+struct TreeHeadAnswer {
+  SignedTreeHead head;
+  Status signature;  // OK, or kMisbehaviour: why the signature does not verify
+};
+
 // LogSource is one log. Not thread-safe: one per log worker.
 class LogSource {
  public:
   virtual ~LogSource() = default;
 
-  // LatestTreeHead fetches the log's newest tree head and verifies its signature.
-  // kMisbehaviour if the signature does not verify; kUnavailable after retries; kMalformed
-  // for a response that does not parse.
-  virtual Result<SignedTreeHead> LatestTreeHead() = 0;
+  // FetchTreeHead fetches the log's newest tree head and checks its signature: the answer
+  // holds the head and the outcome (OK, or kMisbehaviour saying why it does not verify; the
+  // head is then evidence, never a target). kUnavailable after retries; kMalformed for a
+  // response that does not parse; kFailedPrecondition for a checkpoint of another origin or key.
+  virtual Result<TreeHeadAnswer> FetchTreeHead() = 0;
+
+  // LatestTreeHead is FetchTreeHead with the signature required: kMisbehaviour if it does
+  // not verify.
+  Result<SignedTreeHead> LatestTreeHead() {
+    auto answer = FetchTreeHead();
+    if (!answer.ok()) return answer.status();
+    if (!answer->signature.ok()) return answer->signature;
+    return std::move(answer->head);
+  }
 
   // ConsistencyProof returns PROOF(size1, size2), or an empty vector when the API has none
   // (static-ct-api: the compact range checked at the new size proves consistency instead).
@@ -82,10 +99,32 @@ class LogSource {
 struct LogSourceOptions {
   uint64_t entries_per_request = 256;  // RFC 6962 get-entries batch asked for
   size_t max_requests_in_flight = 4;   // per log
-  int64_t request_timeout_ms = 30'000;
-  RetryPolicy retry = {};
-  Clock* clock = nullptr;  // nullptr: the system clock
+  int64_t request_timeout_ms = 30'000;  // whole-request deadline, per attempt
+  // A transfer slower than this for this long is aborted and retried (HttpOptions).
+  int64_t low_speed_bytes_per_s = 1024;
+  int64_t low_speed_time_ms = 10'000;
+  RetryPolicy retry = {};  // retry.on_retry reports each failed attempt
+  Clock* clock = nullptr;  // nullptr: the system clock (stop-aware when `stop` is set)
+  // When stopped, transfers in flight and retry delays end at once with kAborted. Not
+  // owned; must outlive the source.
+  const StopSignal* stop = nullptr;
 };
+
+namespace log_source_internal {
+// HttpOptionsOf and ClockOf turn LogSourceOptions into what the clients take; ClockOf
+// makes `own` a StopAwareClock when the caller gave a stop signal but no clock.
+inline HttpOptions HttpOptionsOf(const LogSourceOptions& options) {
+  return {.total_timeout_ms = options.request_timeout_ms,
+          .low_speed_bytes_per_s = options.low_speed_bytes_per_s,
+          .low_speed_time_ms = options.low_speed_time_ms,
+          .stop = options.stop};
+}
+inline Clock* ClockOf(const LogSourceOptions& options, std::optional<StopAwareClock>& own) {
+  if (options.clock != nullptr || options.stop == nullptr) return options.clock;
+  own.emplace(*options.stop);
+  return &*own;
+}
+}  // namespace log_source_internal
 
 // NewRfc6962Source returns a source for an RFC 6962 log at `url` (".../ct/v1/" is added).
 std::unique_ptr<LogSource> NewRfc6962Source(std::string url, LogKey key, LogSourceOptions options = {});

@@ -68,7 +68,7 @@ Status Run(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t
         next_new = *piece_end;
       }
       if (!next) break;
-      const HttpClient::RequestId id = http.Start(policy.url(next->piece));
+      const HttpClient::RequestId id = http.Start(policy.url(next->piece), options.max_body_bytes);
       in_flight.emplace(id, std::move(*next));
     }
 
@@ -122,6 +122,7 @@ Status Run(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t
                                       std::to_string(p.backoff.attempts_failed()) +
                                       " attempt(s))");
       }
+      if (options.retry.on_retry) options.retry.on_retry(outcome.status, *delay);
       p.due = clock.Now() + *delay;
       waiting.emplace(p.piece.start, std::move(p));
       continue;

@@ -75,6 +75,9 @@ struct FetchOptions {
   // Requests in flight at once (0 is treated as 1). Beyond the piece at the head of the
   // range, answers buffered plus requests in flight stay under 2 * max_in_flight.
   size_t max_in_flight = 1;
+  // The largest body one piece may have (0: the client's default; HttpClient::Start).
+  // Memory for a fetch is then at most about 2 * max_in_flight * max_body_bytes.
+  size_t max_body_bytes = 0;
 };
 
 namespace ordered_fetch_internal {

@@ -121,10 +121,11 @@ AttemptOutcome OutcomeOf(const Result<HttpResponse>& response, std::string_view 
 
 Result<HttpResponse> GetWithRetry(HttpClient& http, const std::string& url,
                                   const RetryPolicy& policy, Clock& clock,
-                                  const std::function<Status(const HttpResponse&)>& accept) {
+                                  const std::function<Status(const HttpResponse&)>& accept,
+                                  size_t max_body_bytes) {
   Backoff backoff(policy, std::random_device{}());
   for (;;) {
-    Result<HttpResponse> response = http.Get(url);
+    Result<HttpResponse> response = http.Get(url, max_body_bytes);
     AttemptOutcome outcome = OutcomeOf(response, "GET " + url, clock.Now());
     Code final_code = outcome.status.code();
     if (outcome.status.ok() && accept) {
@@ -139,6 +140,7 @@ Result<HttpResponse> GetWithRetry(HttpClient& http, const std::string& url,
                     outcome.status.message() + " (after " +
                         std::to_string(backoff.attempts_failed()) + " attempt(s))");
     }
+    if (policy.on_retry) policy.on_retry(outcome.status, *delay);
     clock.SleepFor(*delay);
   }
 }

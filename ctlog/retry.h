@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "base/stop_signal.h"
 #include "ctlog/http.h"
 
 namespace pinwatch::ctlog {
@@ -27,6 +28,10 @@ struct RetryPolicy {
   // A server's Retry-After is obeyed up to this long; a longer one is cut to this (the
   // attempt after it will most likely be told to wait again, and counts as an attempt).
   int64_t max_retry_after_ms = 300'000;
+  // on_retry, if set, is called after each failed attempt that will be tried again, with
+  // the failure and the wait before the next attempt, on the retrying thread: a monitor
+  // reports a slow or failing log at once, not only after the last attempt.
+  std::function<void(const Status& failure, std::chrono::milliseconds delay)> on_retry = nullptr;
 };
 
 // Clock is the time source and sleeper for retries and request pacing. Production uses
@@ -42,6 +47,18 @@ class Clock {
 
 // SystemClock returns the process-wide real clock. Thread-safe.
 Clock& SystemClock();
+
+// StopAwareClock is the system clock whose SleepFor ends early when `stop` is stopped, so
+// a retry delay (up to max_retry_after_ms) never holds up a shutdown. Thread-safe.
+class StopAwareClock final : public Clock {
+ public:
+  explicit StopAwareClock(const StopSignal& stop) : stop_(stop) {}
+  std::chrono::system_clock::time_point Now() override { return std::chrono::system_clock::now(); }
+  void SleepFor(std::chrono::milliseconds duration) override { stop_.WaitFor(duration); }
+
+ private:
+  const StopSignal& stop_;
+};
 
 // ParseRetryAfter returns the wait a Retry-After header value asks for, relative to
 // `now`: delta-seconds ("120") or an IMF-fixdate HTTP-date ("Sun, 06 Nov 1994 08:49:37
@@ -82,9 +99,11 @@ class Backoff {
 // `accept`, if given, judges a 2xx answer (typically by parsing it): a kMalformed verdict
 // is retried like kUnavailable, because frontends and caches do serve cut or garbled
 // bodies now and then, and is returned as kMalformed if every attempt gets one.
+// The body may be at most `max_body_bytes` (0: the client's default; see HttpClient::Start).
 Result<HttpResponse> GetWithRetry(HttpClient& http, const std::string& url,
                                   const RetryPolicy& policy, Clock& clock,
-                                  const std::function<Status(const HttpResponse&)>& accept = nullptr);
+                                  const std::function<Status(const HttpResponse&)>& accept = nullptr,
+                                  size_t max_body_bytes = 0);
 
 // AttemptOutcome is what one completed request means for retrying.
 struct AttemptOutcome {

@@ -52,27 +52,31 @@ std::string Rfc6962Client::Url(std::string_view method) const {
 }
 
 template <class T>
-Result<T> Rfc6962Client::FetchParsed(const std::string& url, Result<T> (*parse)(std::string_view)) {
+Result<T> Rfc6962Client::FetchParsed(const std::string& url, Result<T> (*parse)(std::string_view),
+                                     size_t max_body_bytes) {
   std::optional<T> value;
-  Result<HttpResponse> r = GetWithRetry(http_, url, options_.retry, clock_, [&](const HttpResponse& response) {
-    Result<T> parsed = parse(response.body);
-    if (!parsed.ok()) return WithContext(parsed.status(), url);
-    value = std::move(*parsed);
-    return OkStatus();
-  });
+  Result<HttpResponse> r = GetWithRetry(
+      http_, url, options_.retry, clock_,
+      [&](const HttpResponse& response) {
+        Result<T> parsed = parse(response.body);
+        if (!parsed.ok()) return WithContext(parsed.status(), url);
+        value = std::move(*parsed);
+        return OkStatus();
+      },
+      max_body_bytes);
   if (!r.ok()) return r.status();
   return std::move(*value);
 }
 
 Result<SignedTreeHead> Rfc6962Client::GetSth() {
   const std::string url = Url("get-sth");
-  return FetchParsed(url, &ParseGetSthResponse);
+  return FetchParsed(url, &ParseGetSthResponse, kMaxTreeHeadResponseBytes);
 }
 
 Result<std::vector<Hash>> Rfc6962Client::GetSthConsistency(uint64_t first, uint64_t second) {
   const std::string url = Url("get-sth-consistency") + "?first=" + std::to_string(first) +
                           "&second=" + std::to_string(second);
-  return FetchParsed(url, &ParseGetSthConsistencyResponse);
+  return FetchParsed(url, &ParseGetSthConsistencyResponse, kMaxProofResponseBytes);
 }
 
 Result<GetProofByHashResponse> Rfc6962Client::GetProofByHash(const Hash& leaf_hash,
@@ -80,19 +84,19 @@ Result<GetProofByHashResponse> Rfc6962Client::GetProofByHash(const Hash& leaf_ha
   const std::string url = Url("get-proof-by-hash") +
                           "?hash=" + PercentEncode(Base64Encode(leaf_hash)) +
                           "&tree_size=" + std::to_string(tree_size);
-  return FetchParsed(url, &ParseGetProofByHashResponse);
+  return FetchParsed(url, &ParseGetProofByHashResponse, kMaxProofResponseBytes);
 }
 
 Result<GetEntryAndProofResponse> Rfc6962Client::GetEntryAndProof(uint64_t leaf_index,
                                                                 uint64_t tree_size) {
   const std::string url = Url("get-entry-and-proof") + "?leaf_index=" +
                           std::to_string(leaf_index) + "&tree_size=" + std::to_string(tree_size);
-  return FetchParsed(url, &ParseGetEntryAndProofResponse);
+  return FetchParsed(url, &ParseGetEntryAndProofResponse, kMaxEntryAndProofResponseBytes);
 }
 
 Result<std::vector<std::vector<uint8_t>>> Rfc6962Client::GetRoots() {
   const std::string url = Url("get-roots");
-  return FetchParsed(url, &ParseGetRootsResponse);
+  return FetchParsed(url, &ParseGetRootsResponse, kMaxResponseBytes);
 }
 
 namespace {
@@ -126,28 +130,26 @@ Status Rfc6962Client::GetEntries(uint64_t start, uint64_t end_exclusive, const E
                   std::string&& body) -> Result<AcceptedPiece<Batch>> {
         auto answer = std::make_unique<Batch>();
         answer->body = std::move(body);
-        // A body that does not parse or holds more entries than asked ends as kMalformed if
-        // the log keeps answering so; zero entries (the log may lag behind its STH) as
-        // kUnavailable.
-        if (Status parsed = ParseGetEntriesResponse(answer->body, answer->entries); !parsed.ok()) {
+        // A body that does not parse or holds more entries than asked (the parser stops at
+        // the first one too many) ends as kMalformed if the log keeps answering so; zero
+        // entries (the log may lag behind its STH) as kUnavailable.
+        const uint64_t asked = piece.end_exclusive - piece.start;
+        if (Status parsed = ParseGetEntriesResponse(answer->body, answer->entries, asked); !parsed.ok()) {
           return MalformedError(WithContext(parsed, url).message());
         }
-        const uint64_t asked = piece.end_exclusive - piece.start;
         const uint64_t got = answer->entries.size();
         if (got == 0) {
           return UnavailableError(url + ": 0 entries returned, " + std::to_string(asked) +
                                   " asked");
-        }
-        if (got > asked) {
-          return MalformedError(url + ": " + std::to_string(got) + " entries returned, only " +
-                                std::to_string(asked) + " asked");
         }
         return AcceptedPiece<Batch>{.answer = std::move(answer), .covered_end = piece.start + got};
       },
       .deliver = [&](uint64_t first, const Batch& answer) { return sink(first, answer.entries); },
   };
   return FetchInOrder(http_, clock_,
-                      {.retry = options_.retry, .max_in_flight = options_.max_requests_in_flight},
+                      {.retry = options_.retry,
+                       .max_in_flight = options_.max_requests_in_flight,
+                       .max_body_bytes = GetEntriesBodyLimit(batch)},
                       start, end_exclusive, policy);
 }
 

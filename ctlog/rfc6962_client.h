@@ -96,7 +96,7 @@ class Rfc6962Client {
   // FetchParsed GETs `url` and parses the body, retrying transient failures and bodies
   // that do not parse (kMalformed if they never do).
   template <class T>
-  Result<T> FetchParsed(const std::string& url, Result<T> (*parse)(std::string_view));
+  Result<T> FetchParsed(const std::string& url, Result<T> (*parse)(std::string_view), size_t max_body_bytes);
 
   std::string base_url_;  // without a trailing slash
   Rfc6962ClientOptions options_;

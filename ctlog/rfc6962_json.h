@@ -8,6 +8,7 @@
 // kMalformed. Nothing here names RapidJSON: it stays inside rfc6962_json.cc.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -28,6 +29,36 @@ inline constexpr size_t kMaxResponseBytes = size_t{8} << 20;
 // thousand entries per call (Google: 1000, Let's Encrypt: 256) of a few KiB each
 // (leaf_input plus an extra_data chain, base64): 64 MiB is well above that.
 inline constexpr size_t kMaxGetEntriesResponseBytes = size_t{64} << 20;
+// Each endpoint's body limit, applied while the body arrives (HttpClient), so a lying log
+// cannot make us hold more than the largest honest answer allows:
+// kMaxTreeHeadResponseBytes: get-sth (a real one is about 300 bytes).
+inline constexpr size_t kMaxTreeHeadResponseBytes = size_t{64} << 10;
+// kMaxProofResponseBytes: get-sth-consistency and get-proof-by-hash (at most 128 hashes,
+// about 6 KiB in base64).
+inline constexpr size_t kMaxProofResponseBytes = size_t{64} << 10;
+// kMaxEntryAndProofResponseBytes: get-entry-and-proof (one entry with its chain, a proof).
+inline constexpr size_t kMaxEntryAndProofResponseBytes = size_t{1} << 20;
+// kMaxEntryJsonBytes: the budget per entry of a get-entries answer. Real entries with their
+// chains are 4-8 KiB of JSON (../shared/testdata: Let's Encrypt and CT test logs, 4.9-7.3
+// KiB); 32 KiB leaves room for certificates with many names and long chains.
+inline constexpr size_t kMaxEntryJsonBytes = size_t{32} << 10;
+
+// GetEntriesBodyLimit is the body limit of a get-entries request for `entries` entries:
+// entries * kMaxEntryJsonBytes, at least 1 MiB and at most kMaxGetEntriesResponseBytes.
+inline size_t GetEntriesBodyLimit(uint64_t entries) {
+  const uint64_t budget = entries > (kMaxGetEntriesResponseBytes / kMaxEntryJsonBytes)
+                              ? kMaxGetEntriesResponseBytes
+                              : entries * kMaxEntryJsonBytes;
+  return static_cast<size_t>(std::max<uint64_t>(budget, size_t{1} << 20));
+}
+
+// kMaxJsonDepth bounds the nesting of any response: real answers nest three levels
+// (get-entries: object, array, object), so 32 leaves room for fields logs may add.
+inline constexpr size_t kMaxJsonDepth = 32;
+// kMaxJsonValues bounds the values (scalars, keys and containers) of a response parsed into
+// a DOM (all but get-entries, which is read without one): get-roots, the largest, holds a
+// few hundred strings. At most ~16 bytes each, the DOM stays under a few MiB.
+inline constexpr size_t kMaxJsonValues = 100'000;
 // kMaxProofHashes bounds audit_path and consistency arrays: a tree of up to 2^64 leaves
 // needs at most 64 inclusion-proof hashes and fewer than 128 consistency-proof hashes.
 inline constexpr size_t kMaxProofHashes = 128;
@@ -97,8 +128,10 @@ struct RawEntry {
 // aliasing `body`; reuse one `out` across calls so its capacity is kept. On failure
 // returns kMalformed naming the field and the entry index ("entries[7].extra_data: not a
 // string"), and `out` holds an unspecified prefix of the entries. An empty "entries" array
-// is valid (the caller decides whether a short batch is an error). Thread-safe for
+// is valid (the caller decides whether a short batch is an error); more than
+// `max_entries` entries, nesting deeper than kMaxJsonDepth or a key twice is kMalformed.
+// No DOM is built: memory is `out` alone, whatever the body holds. Thread-safe for
 // distinct buffers.
-Status ParseGetEntriesResponse(std::string& body, std::vector<RawEntry>& out);
+Status ParseGetEntriesResponse(std::string& body, std::vector<RawEntry>& out, size_t max_entries = SIZE_MAX);
 
 }  // namespace pinwatch::ctlog

@@ -15,23 +15,26 @@ namespace {
 class Rfc6962Source final : public LogSource {
  public:
   Rfc6962Source(std::string url, LogKey key, const LogSourceOptions& options)
-      : description_(url),
+      : stop_clock_(),
+        description_(url),
         key_(std::move(key)),
         client_(std::move(url), Rfc6962ClientOptions{
-                                    .http = {.total_timeout_ms = options.request_timeout_ms},
+                                    .http = log_source_internal::HttpOptionsOf(options),
                                     .retry = options.retry,
                                     .entries_per_request = options.entries_per_request,
                                     .max_requests_in_flight = options.max_requests_in_flight,
-                                    .clock = options.clock,
+                                    .clock = log_source_internal::ClockOf(options, stop_clock_),
                                 }) {}
 
-  Result<SignedTreeHead> LatestTreeHead() override {
+  Result<TreeHeadAnswer> FetchTreeHead() override {
     auto sth = client_.GetSth();
     if (!sth.ok()) return sth.status();
-    if (Status s = VerifySignedTreeHead(*sth, key_); !s.ok()) {
-      return Status(s.code(), "get-sth from " + description_ + ": " + s.message());
+    TreeHeadAnswer answer{.head = std::move(*sth)};
+    if (Status s = VerifySignedTreeHead(answer.head, key_); !s.ok()) {
+      answer.signature = Status(s.code(), "get-sth from " + description_ + ": " + s.message());
+      if (s.code() != Code::kMisbehaviour) return answer.signature;
     }
-    return sth;
+    return answer;
   }
 
   Result<std::vector<Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) override {
@@ -87,6 +90,7 @@ class Rfc6962Source final : public LogSource {
     return sink(*entries);
   }
 
+  std::optional<StopAwareClock> stop_clock_;  // before the client, which borrows it
   std::string description_;
   LogKey key_;
   Rfc6962Client client_;

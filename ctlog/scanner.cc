@@ -7,14 +7,17 @@ namespace pinwatch::ctlog {
 Result<ScanResult> Scan(LogSource& source, TreeVerifier& verifier, const LogEntrySink& sink,
                         const ScanOptions& options) {
   ScanResult result;
-  auto head = source.LatestTreeHead();
-  if (!head.ok()) {
-    if (head.status().code() != Code::kMisbehaviour) return head.status();
+  auto answer = source.FetchTreeHead();
+  if (!answer.ok()) return answer.status();
+  if (!answer->signature.ok()) {
+    // Nothing is fetched under a head whose signature fails; the head is the evidence.
     result.misbehaviour = Misbehaviour{.kind = Misbehaviour::Kind::kBadTreeHeadSignature,
-                                       .detail = head.status().message(),
+                                       .detail = answer->signature.message(),
+                                       .tree_head = answer->head,
                                        .verified_head = verifier.verified_head()};
     return result;
   }
+  const SignedTreeHead* head = &answer->head;
 
   // Check the new head against the verified one before fetching anything under it.
   std::vector<Hash> proof;
@@ -54,6 +57,7 @@ Result<ScanResult> Scan(LogSource& source, TreeVerifier& verifier, const LogEntr
     return sink(batch);
   });
   if (!status.ok()) {
+    if (options.before_rewind) options.before_rewind();
     verifier.Rewind();
     if (status.code() != Code::kMisbehaviour) return status;
     result.misbehaviour = Misbehaviour{.kind = Misbehaviour::Kind::kBadEntry,

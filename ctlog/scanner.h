@@ -30,6 +30,10 @@ struct ScanOptions {
   // Called once the new tree head has passed its checks, before any entry is fetched (a
   // worker uses it for lag and progress). May be empty.
   std::function<void(const SignedTreeHead&)> on_tree_head;
+  // Called when the download fails (the sink's error or the source's), before the verifier
+  // is rewound: every entry the sink received is still appended, so the caller may persist
+  // them (a worker told to stop commits what is complete). May be empty.
+  std::function<void()> before_rewind;
 };
 
 // Scan fetches the latest tree head from `source`, checks it against `verifier` (signature,

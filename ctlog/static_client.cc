@@ -5,13 +5,18 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "ctlog/checkpoint.h"
 #include "ctlog/ordered_fetch.h"
+#include "ctlog/rfc6962_json.h"
 #include "ctlog/tile.h"
 
 namespace pinwatch::ctlog {
 namespace {
 
 constexpr size_t kHashBytes = 32;
+// kMaxIssuerBytes bounds an /issuer/ answer: one DER certificate (a few KiB; RFC 5280 sets
+// no limit, 1 MiB is far beyond any CA certificate).
+constexpr size_t kMaxIssuerBytes = size_t{1} << 20;
 
 // Tile is one tile answer waiting for its turn: `body` is cut to the asked `width`.
 struct Tile {
@@ -58,7 +63,8 @@ StaticCtClient::StaticCtClient(std::string monitoring_url, StaticCtClientOptions
 }
 
 Result<std::string> StaticCtClient::GetCheckpoint() {
-  Result<HttpResponse> r = GetWithRetry(http_, prefix_ + "/checkpoint", options_.retry, clock_);
+  Result<HttpResponse> r =
+      GetWithRetry(http_, prefix_ + "/checkpoint", options_.retry, clock_, nullptr, kMaxNoteBytes);
   if (!r.ok()) return r.status();
   return std::move(r->body);
 }
@@ -70,7 +76,7 @@ Result<std::vector<uint8_t>> StaticCtClient::GetIssuer(const Hash& fingerprint) 
       return MalformedError(url + ": issuer certificate does not hash to its fingerprint");
     }
     return OkStatus();
-  });
+  }, kMaxIssuerBytes);
   if (!r.ok()) return r.status();
   return std::vector<uint8_t>(r->body.begin(), r->body.end());
 }
@@ -155,8 +161,13 @@ Status StaticCtClient::FetchTiles(std::optional<unsigned> level, uint64_t first_
         return sink(index, tile.width, AsBytes(tile.body));
       },
   };
+  // A hash tile is exactly 32 bytes per hash; a data tile holds up to 256 entries, each
+  // with its certificate and chain fingerprints (budgeted like get-entries' entries).
+  const size_t max_body_bytes = level ? size_t{kTileWidth} * kHashBytes : GetEntriesBodyLimit(kTileWidth);
   return FetchInOrder(http_, clock_,
-                      {.retry = options_.retry, .max_in_flight = options_.max_requests_in_flight},
+                      {.retry = options_.retry,
+                       .max_in_flight = options_.max_requests_in_flight,
+                       .max_body_bytes = max_body_bytes},
                       first_tile, end_tile_exclusive, policy);
 }
 

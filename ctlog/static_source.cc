@@ -18,24 +18,34 @@ namespace {
 class StaticCtSource final : public LogSource {
  public:
   StaticCtSource(std::string monitoring_url, std::string origin, LogKey key, const LogSourceOptions& options)
-      : description_(monitoring_url),
+      : stop_clock_(),
+        description_(monitoring_url),
         origin_(std::move(origin)),
         key_(std::move(key)),
         client_(std::move(monitoring_url), StaticCtClientOptions{
-                                               .http = {.total_timeout_ms = options.request_timeout_ms},
+                                               .http = log_source_internal::HttpOptionsOf(options),
                                                .retry = options.retry,
                                                .max_requests_in_flight = options.max_requests_in_flight,
-                                               .clock = options.clock,
+                                               .clock = log_source_internal::ClockOf(options, stop_clock_),
                                            }) {}
 
-  Result<SignedTreeHead> LatestTreeHead() override {
+  Result<TreeHeadAnswer> FetchTreeHead() override {
     auto note = client_.GetCheckpoint();
     if (!note.ok()) return note.status();
-    auto sth = VerifyRfc6962Checkpoint(*note, origin_, key_);
-    if (!sth.ok()) {
-      return Status(sth.status().code(), "checkpoint from " + description_ + ": " + sth.status().message());
+    auto heads = ParseRfc6962CheckpointHeads(*note, origin_, key_);
+    if (!heads.ok()) {
+      return Status(heads.status().code(), "checkpoint from " + description_ + ": " + heads.status().message());
     }
-    return sth;
+    // Every line from the log's key must verify (VerifyRfc6962Checkpoint); the first that
+    // does not is the evidence.
+    for (SignedTreeHead& head : *heads) {
+      if (Status s = VerifySignedTreeHead(head, key_); !s.ok()) {
+        Status why(s.code(), "checkpoint from " + description_ + ": checkpoint: " + s.message());
+        if (s.code() != Code::kMisbehaviour) return why;
+        return TreeHeadAnswer{.head = std::move(head), .signature = std::move(why)};
+      }
+    }
+    return TreeHeadAnswer{.head = std::move(heads->front())};
   }
 
   Result<std::vector<Hash>> ConsistencyProof(uint64_t, uint64_t) override {
@@ -139,6 +149,7 @@ class StaticCtSource final : public LogSource {
     return level[0];
   }
 
+  std::optional<StopAwareClock> stop_clock_;  // before the client, which borrows it
   std::string description_;
   std::string origin_;
   LogKey key_;

@@ -112,11 +112,28 @@ CREATE TABLE findings (
 CREATE INDEX findings_open ON findings (status, severity);
 )sql";
 
+// Version 2: entries committed per replica and log. Counting them in the shared replicas
+// row made every commit lock that row after its log row, while the lease keeper locks it
+// before the log rows: opposite orders, and PostgreSQL killed one of them as a deadlock
+// (issue 13). Each worker now counts in a row of its own log. replicas.entries_committed
+// keeps what was counted before this version.
+constexpr const char kReplicaLogEntries[] = R"sql(
+CREATE TABLE replica_log_entries (
+  replica_id        text NOT NULL,
+  log_id            bytea NOT NULL REFERENCES logs (log_id),
+  entries_committed bigint NOT NULL DEFAULT 0 CHECK (entries_committed >= 0),
+  PRIMARY KEY (replica_id, log_id)
+);
+COMMENT ON COLUMN replicas.entries_committed IS
+  'entries committed before schema version 2; later ones are counted in replica_log_entries';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial_schema", kInitialSchema},
+      {2, "replica_log_entries", kReplicaLogEntries},
   };
   return migrations;
 }

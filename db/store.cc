@@ -5,6 +5,9 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
 #include <pqxx/binarystring>
 #include <pqxx/result>
 #include <pqxx/connection>
@@ -278,18 +281,22 @@ std::string RedactUrl(const std::string& url) {
   return out;
 }
 
+// Connection is one libpq connection and whether it is known to be broken. libpqxx 6
+// tries to reactivate a broken connection by itself, but not in every path (a transaction
+// on it can fail with "Could not obtain client encoding: not connected"), so a Store
+// that saw the connection fail opens a fresh one before its next statement.
 struct Store::Connection {
-  explicit Connection(const std::string& url) : c(url) {}
-  pqxx::connection c;
+  std::string url;
+  std::unique_ptr<pqxx::connection> pq;
+  bool broken = false;
 };
 
-Store::Store(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
-Store::~Store() = default;
+namespace {
 
-Result<std::unique_ptr<Store>> Store::Connect(const std::string& url) {
+// Open connects to `url`; kUnavailable naming the URL without its password.
+Result<std::unique_ptr<pqxx::connection>> Open(const std::string& url) {
   try {
-    auto connection = std::make_unique<Connection>(url);
-    return std::unique_ptr<Store>(new Store(std::move(connection)));
+    return std::make_unique<pqxx::connection>(url);
   } catch (const std::exception& e) {
     std::string m = e.what();
     while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
@@ -297,13 +304,51 @@ Result<std::unique_ptr<Store>> Store::Connect(const std::string& url) {
   }
 }
 
-Result<MigrateResult> Store::Migrate() { return db::Migrate(connection_->c); }
-Result<int> Store::CurrentVersion() { return db::CurrentVersion(connection_->c); }
-Status Store::CheckVersion() { return db::CheckVersion(connection_->c); }
+const Status& StatusOf(const Status& s) { return s; }
+template <class T>
+const Status& StatusOf(const Result<T>& r) { return r.status(); }
+
+}  // namespace
+
+Store::Store(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Connect(const std::string& url) {
+  auto pq = Open(url);
+  if (!pq.ok()) return pq.status();
+  auto connection = std::make_unique<Connection>();
+  connection->url = url;
+  connection->pq = std::move(*pq);
+  return std::unique_ptr<Store>(new Store(std::move(connection)));
+}
+
+template <class Fn>
+auto Store::Guarded(std::string_view what, Fn&& fn) -> decltype(fn()) {
+  if (connection_->broken) {
+    auto pq = Open(connection_->url);
+    if (!pq.ok()) return Status(Code::kUnavailable, std::string(what) + ": " + pq.status().message());
+    connection_->pq = std::move(*pq);
+    connection_->broken = false;
+  }
+  auto result = GuardPq(what, std::forward<Fn>(fn));
+  const Code code = StatusOf(result).code();
+  if (code == Code::kUnavailable || code == Code::kInDoubt) connection_->broken = true;
+  return result;
+}
+
+Result<MigrateResult> Store::Migrate() {
+  return Guarded("migrate", [&] { return db::Migrate(*connection_->pq); });
+}
+Result<int> Store::CurrentVersion() {
+  return Guarded("read schema version", [&] { return db::CurrentVersion(*connection_->pq); });
+}
+Status Store::CheckVersion() {
+  return Guarded("check schema version", [&] { return db::CheckVersion(*connection_->pq); });
+}
 
 Status Store::SyncLogs(const std::vector<LogRecord>& followed) {
-  return GuardPq("sync logs", [&]() -> Status {
-    pqxx::work tx(connection_->c);
+  return Guarded("sync logs", [&]() -> Status {
+    pqxx::work tx(*connection_->pq);
     tx.exec("UPDATE logs SET followed = false WHERE followed");
     for (const LogRecord& log : followed) {
       pqxx::result existing = tx.exec_params("SELECT key, url, api FROM logs WHERE log_id = $1", Bin(log.log_id));
@@ -332,8 +377,8 @@ Status Store::SyncLogs(const std::vector<LogRecord>& followed) {
 }
 
 Result<LogRecord> Store::GetLog(const ctlog::LogId& log_id) {
-  return GuardPq("read log", [&]() -> Result<LogRecord> {
-    pqxx::read_transaction tx(connection_->c);
+  return Guarded("read log", [&]() -> Result<LogRecord> {
+    pqxx::read_transaction tx(*connection_->pq);
     pqxx::result r = tx.exec_params(std::string("SELECT ") + kLogColumns + " FROM logs WHERE log_id = $1", Bin(log_id));
     if (r.empty()) return FailedPreconditionError("log " + Base64Encode(log_id) + " is not in the database");
     return LogOf(r[0], 0);
@@ -341,8 +386,8 @@ Result<LogRecord> Store::GetLog(const ctlog::LogId& log_id) {
 }
 
 Result<LogProgress> Store::LoadProgress(const ctlog::LogId& log_id) {
-  return GuardPq("read log progress", [&]() -> Result<LogProgress> {
-    pqxx::read_transaction tx(connection_->c);
+  return Guarded("read log progress", [&]() -> Result<LogProgress> {
+    pqxx::read_transaction tx(*connection_->pq);
     pqxx::result r = tx.exec_params(
         R"sql(SELECT position, pending_range, verified_tree_size, verified_range, verified_timestamp_ms,
                      verified_root, verified_signature
@@ -379,11 +424,55 @@ Result<LogProgress> Store::LoadProgress(const ctlog::LogId& log_id) {
   });
 }
 
+namespace {
+
+// kMaxRollbackAttempts bounds how often a transaction the server rolled back (deadlock,
+// serialization failure) is run again before the failure is handed up as transient.
+constexpr int kMaxRollbackAttempts = 8;
+
+// RetryRollbacks runs `attempt` (one whole transaction) again while the server rolls it
+// back (kAborted from GuardPq), after a short random pause, as pqxx::perform does: two
+// workers that upsert the same certificates in different orders can deadlock, and one of
+// them is chosen to fail. After kMaxRollbackAttempts the rollback becomes kUnavailable
+// (transient: the caller backs off and tries again later). Anything else is returned as it is.
+template <class Fn>
+Status RetryRollbacks(Fn&& attempt) {
+  std::minstd_rand rng(std::random_device{}());
+  for (int n = 1;; ++n) {
+    Status s = attempt();
+    if (s.code() != Code::kAborted) return s;
+    if (n == kMaxRollbackAttempts) {
+      return UnavailableError(s.message() + " (rolled back " + std::to_string(n) + " times)");
+    }
+    std::uniform_int_distribution<int> pause_ms(1, 5 << std::min(n, 6));
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+  }
+}
+
+Status LeaseLost(const ctlog::LogId& log_id, const std::string& what) {
+  return Status(Code::kAborted, "log " + Base64Encode(log_id) + ": lease lost or position moved by another replica; " + what);
+}
+
+}  // namespace
+
 Result<LeaseView> Store::KeepLeases(const std::string& replica_id, int64_t lease_seconds,
                                     const std::vector<ctlog::LogId>& release) {
-  return GuardPq("keep leases", [&]() -> Result<LeaseView> {
+  LeaseView kept;
+  Status s = RetryRollbacks([&]() -> Status {
+    auto view = KeepLeasesOnce(replica_id, lease_seconds, release);
+    if (!view.ok()) return view.status();
+    kept = std::move(*view);
+    return OkStatus();
+  });
+  if (!s.ok()) return s;
+  return kept;
+}
+
+Result<LeaseView> Store::KeepLeasesOnce(const std::string& replica_id, int64_t lease_seconds,
+                                        const std::vector<ctlog::LogId>& release) {
+  return Guarded("keep leases", [&]() -> Result<LeaseView> {
     LeaseView view;
-    pqxx::work tx(connection_->c);
+    pqxx::work tx(*connection_->pq);
     const double ttl = static_cast<double>(lease_seconds);
     tx.exec_params(
         R"sql(INSERT INTO replicas (replica_id) VALUES ($1)
@@ -430,8 +519,8 @@ Result<LeaseView> Store::KeepLeases(const std::string& replica_id, int64_t lease
 }
 
 Status Store::ReleaseLeases(const std::string& replica_id, const std::optional<ctlog::LogId>& log_id) {
-  return GuardPq("release leases", [&]() -> Status {
-    pqxx::work tx(connection_->c);
+  return Guarded("release leases", [&]() -> Status {
+    pqxx::work tx(*connection_->pq);
     if (log_id) {
       tx.exec_params("UPDATE logs SET lease_holder = NULL, lease_expires_at = NULL WHERE lease_holder = $1 AND log_id = $2",
                      replica_id, Bin(*log_id));
@@ -444,52 +533,101 @@ Status Store::ReleaseLeases(const std::string& replica_id, const std::optional<c
 }
 
 Status Store::Commit(const std::string& replica_id, const BatchCommit& batch) {
-  return GuardPq("commit", [&]() -> Status {
-    pqxx::work tx(connection_->c);
-    // The fence first: it also locks the log row until the transaction ends.
-    if (WriteCheckpoint(tx, replica_id, batch.log_id, batch.from_position, batch.checkpoint, batch.latest_tree_size,
-                        batch.started_at_end, /*fence_position=*/true) != 1) {
-      return Status(Code::kAborted, "log " + Base64Encode(batch.log_id) + ": lease lost or position moved by another "
-                                    "replica; not committing entries " +
-                                    std::to_string(batch.from_position.value_or(0)) + ".." +
-                                    std::to_string(batch.checkpoint.position()));
-    }
-    const uint64_t verified_size = batch.checkpoint.verified_range.end();
-    for (const MatchedEntry& m : batch.matches) WriteMatch(tx, batch.log_id, verified_size, m);
-    const uint64_t entries = batch.checkpoint.position() - batch.from_position.value_or(batch.checkpoint.position());
-    tx.exec_params("UPDATE replicas SET entries_committed = entries_committed + $2 WHERE replica_id = $1", replica_id,
-                   static_cast<int64_t>(entries));
-    tx.commit();
-    return OkStatus();
+  const uint64_t to_position = batch.checkpoint.position();
+  bool fenced = false;
+  Status s = RetryRollbacks([&] {
+    fenced = false;
+    return Guarded("commit", [&]() -> Status {
+      pqxx::work tx(*connection_->pq);
+      // The fence first: it also locks the log row until the transaction ends. Nothing else
+      // of this replica's is locked here (the per-log counter below is this log's own row),
+      // so the lease keeper, which locks the replica row and then log rows, cannot deadlock
+      // with a commit.
+      if (WriteCheckpoint(tx, replica_id, batch.log_id, batch.from_position, batch.checkpoint, batch.latest_tree_size,
+                          batch.started_at_end, /*fence_position=*/true) != 1) {
+        fenced = true;
+        return OkStatus();  // rolled back when tx goes out of scope
+      }
+      const uint64_t verified_size = batch.checkpoint.verified_range.end();
+      for (const MatchedEntry& m : batch.matches) WriteMatch(tx, batch.log_id, verified_size, m);
+      const uint64_t entries = to_position - batch.from_position.value_or(to_position);
+      if (entries > 0) {
+        tx.exec_params(
+            R"sql(INSERT INTO replica_log_entries (replica_id, log_id, entries_committed) VALUES ($1, $2, $3)
+                  ON CONFLICT (replica_id, log_id)
+                  DO UPDATE SET entries_committed = replica_log_entries.entries_committed + excluded.entries_committed)sql",
+            replica_id, Bin(batch.log_id), static_cast<int64_t>(entries));
+      }
+      tx.commit();
+      return OkStatus();
+    });
   });
+  if (s.code() == Code::kInDoubt) {
+    // The connection broke during COMMIT: the position says whether it happened (it moves
+    // only with the rows it covers). Committed: done. Still at from_position: not
+    // committed, and replaying is safe because every write is idempotent.
+    auto position = Guarded("commit (settling an in-doubt commit)", [&]() -> Result<std::optional<uint64_t>> {
+      pqxx::read_transaction tx(*connection_->pq);
+      pqxx::result r = tx.exec_params("SELECT position FROM logs WHERE log_id = $1 AND lease_holder = $2",
+                                      Bin(batch.log_id), replica_id);
+      if (r.empty() || r[0][0].is_null()) return std::optional<uint64_t>();
+      return std::optional<uint64_t>(r[0][0].as<uint64_t>());
+    });
+    if (!position.ok()) return Status(Code::kInDoubt, s.message() + "; not settled: " + position.status().message());
+    if (*position == std::optional<uint64_t>(to_position) && to_position != batch.from_position.value_or(UINT64_MAX)) {
+      return OkStatus();
+    }
+    if (*position != batch.from_position) return LeaseLost(batch.log_id, "an in-doubt commit was not applied");
+    return Commit(replica_id, batch);
+  }
+  if (!s.ok()) return s;
+  if (fenced) {
+    return LeaseLost(batch.log_id, "not committing entries " + std::to_string(batch.from_position.value_or(0)) + ".." +
+                                       std::to_string(to_position));
+  }
+  return OkStatus();
 }
 
 Status Store::RecordMisbehaviour(const std::string& replica_id, const ctlog::LogId& log_id,
-                                 const ctlog::Misbehaviour& evidence, const LogCheckpoint& rewind_to) {
-  return GuardPq("record misbehaviour", [&]() -> Status {
-    pqxx::work tx(connection_->c);
-    if (WriteCheckpoint(tx, replica_id, log_id, std::nullopt, rewind_to, std::nullopt, false,
-                        /*fence_position=*/false) != 1) {
-      return Status(Code::kAborted, "log " + Base64Encode(log_id) + ": lease lost; misbehaviour not recorded");
-    }
-    std::string kind(ctlog::KindName(evidence.kind));
-    std::string head_part = evidence.tree_head ? SthJson(*evidence.tree_head) : "";
-    std::string index_part = evidence.entry_index ? std::to_string(*evidence.entry_index) : "";
-    ctlog::Hash key = DedupeKey({"misbehaviour", HashView(log_id), kind, head_part, index_part});
-    tx.exec_params(
-        R"sql(INSERT INTO findings (kind, severity, log_id, reason, evidence, dedupe_key)
-              VALUES ('log_misbehaviour', 'critical', $1, $2, $3::jsonb, $4) ON CONFLICT (dedupe_key) DO NOTHING)sql",
-        Bin(log_id), kind + ": " + evidence.detail, EvidenceJson(evidence), Bin(key));
-    tx.exec_params("UPDATE logs SET last_error = $2, last_error_at = now() WHERE log_id = $1", Bin(log_id),
-                   "misbehaviour " + kind + ": " + evidence.detail);
-    tx.commit();
-    return OkStatus();
+                                 const ctlog::Misbehaviour& evidence, const std::optional<LogCheckpoint>& rewind_to) {
+  bool fenced = false;
+  Status s = RetryRollbacks([&] {
+    fenced = false;
+    return Guarded("record misbehaviour", [&]() -> Status {
+      pqxx::work tx(*connection_->pq);
+      if (rewind_to) {
+        fenced = WriteCheckpoint(tx, replica_id, log_id, std::nullopt, *rewind_to, std::nullopt, false,
+                                 /*fence_position=*/false) != 1;
+      } else {
+        // A log that was never started (its first tree head was the lie): nothing to rewind,
+        // only the lease to check.
+        fenced = tx.exec_params("SELECT 1 FROM logs WHERE log_id = $1 AND lease_holder = $2 FOR UPDATE", Bin(log_id),
+                                replica_id)
+                     .empty();
+      }
+      if (fenced) return OkStatus();
+      std::string kind(ctlog::KindName(evidence.kind));
+      std::string head_part = evidence.tree_head ? SthJson(*evidence.tree_head) : "";
+      std::string index_part = evidence.entry_index ? std::to_string(*evidence.entry_index) : "";
+      ctlog::Hash key = DedupeKey({"misbehaviour", HashView(log_id), kind, head_part, index_part});
+      tx.exec_params(
+          R"sql(INSERT INTO findings (kind, severity, log_id, reason, evidence, dedupe_key)
+                VALUES ('log_misbehaviour', 'critical', $1, $2, $3::jsonb, $4) ON CONFLICT (dedupe_key) DO NOTHING)sql",
+          Bin(log_id), kind + ": " + evidence.detail, EvidenceJson(evidence), Bin(key));
+      tx.exec_params("UPDATE logs SET last_error = $2, last_error_at = now() WHERE log_id = $1", Bin(log_id),
+                     "misbehaviour " + kind + ": " + evidence.detail);
+      tx.commit();
+      return OkStatus();
+    });
   });
+  if (!s.ok()) return s;
+  if (fenced) return LeaseLost(log_id, "misbehaviour not recorded");
+  return OkStatus();
 }
 
 Status Store::RecordError(const ctlog::LogId& log_id, const std::string& message) {
-  return GuardPq("record error", [&]() -> Status {
-    pqxx::work tx(connection_->c);
+  return Guarded("record error", [&]() -> Status {
+    pqxx::work tx(*connection_->pq);
     tx.exec_params("UPDATE logs SET last_error = $2, last_error_at = now() WHERE log_id = $1", Bin(log_id), message);
     tx.commit();
     return OkStatus();
@@ -497,8 +635,8 @@ Status Store::RecordError(const ctlog::LogId& log_id, const std::string& message
 }
 
 Status Store::RecordLatestTreeSize(const ctlog::LogId& log_id, uint64_t tree_size) {
-  return GuardPq("record tree size", [&]() -> Status {
-    pqxx::work tx(connection_->c);
+  return Guarded("record tree size", [&]() -> Status {
+    pqxx::work tx(*connection_->pq);
     tx.exec_params("UPDATE logs SET latest_tree_size = $2, latest_seen_at = now() WHERE log_id = $1", Bin(log_id),
                    static_cast<int64_t>(tree_size));
     tx.commit();
@@ -507,8 +645,8 @@ Status Store::RecordLatestTreeSize(const ctlog::LogId& log_id, uint64_t tree_siz
 }
 
 Result<std::vector<LogStatus>> Store::ListLogStatus() {
-  return GuardPq("list logs", [&]() -> Result<std::vector<LogStatus>> {
-    pqxx::read_transaction tx(connection_->c);
+  return Guarded("list logs", [&]() -> Result<std::vector<LogStatus>> {
+    pqxx::read_transaction tx(*connection_->pq);
     std::vector<LogStatus> out;
     for (const pqxx::row& r : tx.exec_params(
              std::string("SELECT ") + kLogColumns +
@@ -537,8 +675,8 @@ Result<std::vector<LogStatus>> Store::ListLogStatus() {
 }
 
 Result<std::vector<Finding>> Store::ListFindings(const FindingFilter& filter) {
-  return GuardPq("list findings", [&]() -> Result<std::vector<Finding>> {
-    pqxx::read_transaction tx(connection_->c);
+  return Guarded("list findings", [&]() -> Result<std::vector<Finding>> {
+    pqxx::read_transaction tx(*connection_->pq);
     auto severity_rank = [](std::string_view s) { return s == "critical" ? 2 : s == "warning" ? 1 : 0; };
     auto wanted = [](const std::vector<std::string>& set, const std::string& v) {
       return set.empty() || std::find(set.begin(), set.end(), v) != set.end();
@@ -627,8 +765,8 @@ Status Store::SetFindingStatus(int64_t id, const std::string& status, const std:
   if (status != "open" && status != "acknowledged" && status != "resolved") {
     return FailedPreconditionError("unknown finding status '" + status + "' (open, acknowledged, resolved)");
   }
-  return GuardPq("set finding status", [&]() -> Status {
-    pqxx::work tx(connection_->c);
+  return Guarded("set finding status", [&]() -> Status {
+    pqxx::work tx(*connection_->pq);
     pqxx::result r = tx.exec_params(
         R"sql(UPDATE findings SET status = $2, status_note = $3, status_changed_at = now() WHERE id = $1)sql", id,
         status, note.empty() ? std::optional<std::string>() : note);
@@ -639,10 +777,14 @@ Status Store::SetFindingStatus(int64_t id, const std::string& status, const std:
 }
 
 Result<std::vector<std::pair<std::string, uint64_t>>> Store::EntriesCommittedBy() {
-  return GuardPq("read replicas", [&]() -> Result<std::vector<std::pair<std::string, uint64_t>>> {
-    pqxx::read_transaction tx(connection_->c);
+  return Guarded("read replicas", [&]() -> Result<std::vector<std::pair<std::string, uint64_t>>> {
+    pqxx::read_transaction tx(*connection_->pq);
     std::vector<std::pair<std::string, uint64_t>> out;
-    for (const pqxx::row& r : tx.exec("SELECT replica_id, entries_committed FROM replicas ORDER BY replica_id")) {
+    // replicas.entries_committed holds what was committed before schema version 2.
+    for (const pqxx::row& r : tx.exec(
+             R"sql(SELECT r.replica_id, r.entries_committed + coalesce(sum(e.entries_committed), 0)::bigint
+                     FROM replicas r LEFT JOIN replica_log_entries e ON e.replica_id = r.replica_id
+                    GROUP BY r.replica_id, r.entries_committed ORDER BY r.replica_id)sql")) {
       out.emplace_back(r[0].as<std::string>(), r[1].as<uint64_t>());
     }
     return out;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -190,14 +191,25 @@ class Store {
   Status ReleaseLeases(const std::string& replica_id, const std::optional<ctlog::LogId>& log_id = std::nullopt);
 
   // --- the worker's writes ---
-  // Commit writes one batch. kAborted when this replica no longer holds the lease or the
-  // log's position is not from_position (another replica moved it): the caller drops its
-  // state and reloads.
+  // Commit writes one batch. A transaction the server rolls back (deadlock, serialization
+  // failure) is run again here, a few times; a COMMIT whose outcome is unknown is settled
+  // by re-reading the position. Then:
+  //   OK                  committed (exactly once)
+  //   kAborted            only when this replica no longer holds the lease or the log's
+  //                       position is not from_position (another replica moved it): the
+  //                       caller drops its state and reloads
+  //   kUnavailable        the database is unreachable, or kept rolling the commit back:
+  //                       nothing was committed; retry later
+  //   kInDoubt            the COMMIT may have happened and the database could not be asked:
+  //                       reload the position before going on
   Status Commit(const std::string& replica_id, const BatchCommit& batch);
-  // RecordMisbehaviour stores the evidence as a log_misbehaviour finding and rewinds the
-  // log to `rewind_to` (its verified size and range), in one transaction, fenced like Commit.
+  // RecordMisbehaviour stores the evidence as a log_misbehaviour finding (once per log,
+  // kind, tree head and entry, however often it is recorded) and rewinds the log to
+  // `rewind_to` (its verified size and range), in one transaction, fenced like Commit. A
+  // log that was never started (its first tree head failed) has no checkpoint: pass nullopt
+  // and only the lease is checked. Codes as Commit.
   Status RecordMisbehaviour(const std::string& replica_id, const ctlog::LogId& log_id,
-                            const ctlog::Misbehaviour& evidence, const LogCheckpoint& rewind_to);
+                            const ctlog::Misbehaviour& evidence, const std::optional<LogCheckpoint>& rewind_to);
   // RecordError / ClearError keep the last error a worker met, for `status`.
   Status RecordError(const ctlog::LogId& log_id, const std::string& message);
   Status RecordLatestTreeSize(const ctlog::LogId& log_id, uint64_t tree_size);
@@ -208,12 +220,19 @@ class Store {
   // SetFindingStatus moves a finding to "open", "acknowledged" or "resolved" with a note.
   // kFailedPrecondition for an unknown id or status.
   Status SetFindingStatus(int64_t id, const std::string& status, const std::string& note);
-  // EntriesCommittedBy returns how many entries each replica has committed (tests, status).
+  // EntriesCommittedBy returns how many entries each replica has committed, over all logs
+  // (tests, status).
   Result<std::vector<std::pair<std::string, uint64_t>>> EntriesCommittedBy();
 
  private:
   struct Connection;  // the libpqxx connection, kept out of this header
   explicit Store(std::unique_ptr<Connection> connection);
+  // Guarded runs `fn` under GuardPq (db/pq_status.h), first reopening a connection that an
+  // earlier call found broken, and marks it broken again on kUnavailable or kInDoubt.
+  template <class Fn>
+  auto Guarded(std::string_view what, Fn&& fn) -> decltype(fn());
+  Result<LeaseView> KeepLeasesOnce(const std::string& replica_id, int64_t lease_seconds,
+                                   const std::vector<ctlog::LogId>& release);
   std::unique_ptr<Connection> connection_;
 };
 

@@ -197,8 +197,8 @@ class Reader {
   // ReadInt accepts a plain decimal integer in [min, max] (no sign on positives, no
   // underscores, hex or exponents).
   Result<int64_t> ReadInt(const Field& field, int64_t min, int64_t max) const {
-    const std::string expected = min == 0 ? "an integer from 0 to " + std::to_string(max)
-                                          : "a positive integer up to " + std::to_string(max);
+    const std::string expected = min == 1 ? "a positive integer up to " + std::to_string(max)
+                                          : "an integer from " + std::to_string(min) + " to " + std::to_string(max);
     const auto fail = [&] { return Error(field.mark(), field.path, "expected " + expected + ", got " + Describe(field.value)); };
     if (!IsPlain(field.value)) return fail();
     const std::string& text = field.value.Scalar();
@@ -229,8 +229,10 @@ class Reader {
 
 constexpr std::array<std::string_view, 4> kTopKeys = {"database", "logs", "watch", "run"};
 constexpr std::array<std::string_view, 1> kDatabaseKeys = {"url"};
-constexpr std::array<std::string_view, 6> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
-                                                       "entries_per_request", "requests_in_flight"};
+constexpr std::array<std::string_view, 9> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
+                                                      "entries_per_request", "requests_in_flight",
+                                                      "request_timeout_ms", "low_speed_bytes_per_s",
+                                                      "low_speed_time_ms"};
 constexpr std::array<std::string_view, 4> kWatchKeys = {"name", "include_subdomains", "allowed_issuers", "known_keys"};
 constexpr std::array<std::string_view, 6> kRunKeys = {"replica_id", "lease_seconds", "commit_every_entries",
                                                       "commit_interval_ms", "match_threads", "progress_interval_s"};
@@ -321,6 +323,21 @@ Result<LogsConfig> ReadLogs(const Reader& r, const YAML::Node& node, const YAML:
     Result<int64_t> v = r.ReadInt(*f, 1, kMaxThreads);
     if (!v.ok()) return v.status();
     logs.requests_in_flight = static_cast<uint64_t>(*v);
+  }
+  if (const Reader::Field* f = fields->Find("request_timeout_ms")) {
+    Result<int64_t> v = r.ReadInt(*f, 1, kMaxDurationMs);
+    if (!v.ok()) return v.status();
+    logs.request_timeout_ms = *v;
+  }
+  if (const Reader::Field* f = fields->Find("low_speed_bytes_per_s")) {
+    Result<int64_t> v = r.ReadInt(*f, 0, int64_t{1} << 40);  // 0: no low-speed limit
+    if (!v.ok()) return v.status();
+    logs.low_speed_bytes_per_s = *v;
+  }
+  if (const Reader::Field* f = fields->Find("low_speed_time_ms")) {
+    Result<int64_t> v = r.ReadInt(*f, 1000, kMaxDurationMs);  // curl counts whole seconds
+    if (!v.ok()) return v.status();
+    logs.low_speed_time_ms = *v;
   }
   return logs;
 }

@@ -10,6 +10,8 @@
 //     lists: [FILE-OR-URL, ...]     # log lists v3, union by log id; default: Google's
 //     states: [usable, qualified, readonly]
 //     start: end                    # or 0: where a newly seen log starts
+//     poll_interval_ms, entries_per_request, requests_in_flight, request_timeout_ms,
+//     low_speed_bytes_per_s, low_speed_time_ms   # tuning, see LogsConfig
 //   watch:
 //     - name: example.com
 //       include_subdomains: true
@@ -66,6 +68,13 @@ struct LogsConfig {
   int64_t poll_interval_ms = 0;
   uint64_t entries_per_request = 256;  // `logs.entries_per_request`: get-entries batch asked for
   uint64_t requests_in_flight = 4;     // `logs.requests_in_flight`: per log
+  // `logs.request_timeout_ms`: the whole-request deadline, per attempt (default 30 s).
+  int64_t request_timeout_ms = 30'000;
+  // `logs.low_speed_bytes_per_s` / `logs.low_speed_time_ms`: a transfer slower than this
+  // for this long is aborted, retried and reported at once (default 1024 B/s for 10 s; 0
+  // bytes disables). A log that trickles an answer is then not silent for minutes.
+  int64_t low_speed_bytes_per_s = 1024;
+  int64_t low_speed_time_ms = 10'000;
 };
 
 // RunConfig is `run`: how the daemon works, all optional.

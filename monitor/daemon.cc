@@ -46,7 +46,7 @@ struct WorkerThread {
   StopSignal stop;
   std::thread thread;
   std::atomic<bool> done{false};
-  Result<RoundResult> result = Status(Code::kAborted, "not finished");
+  FollowResult result;
   std::string description;
 };
 
@@ -83,6 +83,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
            std::to_string(config.watch.size()) + " names" + (once ? " (once)" : ""));
 
   MatchPool pool(config.run.match_threads);
+  DatabaseOutage outage(log_line);
   DaemonSummary summary;
   summary.logs_followed = logs->size();
   std::map<ctlog::LogId, std::unique_ptr<WorkerThread>> running;
@@ -98,13 +99,17 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
         continue;
       }
       if (w.thread.joinable()) w.thread.join();
-      if (!w.result.ok()) {
-        if (w.result.status().code() != Code::kAborted) ++summary.logs_failed;
-      } else {
-        summary.entries += w.result->entries;
-        summary.matches += w.result->matches;
-        if (w.result->misbehaviour) ++summary.logs_misbehaving;
-        else ++summary.logs_caught_up;
+      const FollowResult& r = w.result;
+      summary.entries += r.entries;
+      summary.matches += r.matches;
+      if (r.misbehaviour) {
+        ++summary.logs_misbehaving;
+      } else if (r.at_head && r.status.ok()) {
+        ++summary.logs_caught_up;
+      } else if (once || (!r.stopped && r.status.code() != Code::kAborted)) {
+        // Once: a log that did not reach its tree head failed, whatever the reason (a lost
+        // lease included); it is never counted as caught up.
+        ++summary.logs_failed;
       }
       if (once) finished.insert(it->first);
       else to_release.push_back(it->first);  // stopped (lease lost or handed back): let others have it
@@ -115,16 +120,19 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
   while (!stop.stopped()) {
     const uint64_t seen = stop.wakes();
     auto view = (*store)->KeepLeases(config.run.replica_id, config.run.lease_seconds, to_release);
-    to_release.clear();
     if (!view.ok()) {
-      log_line("leases: " + view.status().ToString());
-      if (view.status().code() == Code::kUnavailable) {
-        auto again = db::Store::Connect(config.database_url);
-        if (again.ok()) *store = std::move(*again);
+      // The release list is kept: those logs are handed back once the database answers.
+      if (IsDatabaseDown(view.status())) {
+        outage.Failed(view.status());  // the Store reconnects by itself on its next call
+        stop.WaitFor(kDatabaseProbeInterval);
+      } else {
+        log_line("leases: " + view.status().ToString());
+        stop.WaitFor(lease_interval);
       }
-      stop.WaitFor(lease_interval);
       continue;
     }
+    to_release.clear();
+    outage.Recovered();
     // Workers whose lease is gone stop at their next batch.
     for (auto& [id, w] : running) {
       if (std::find(view->held.begin(), view->held.end(), id) == view->held.end()) w->stop.Stop();
@@ -155,10 +163,10 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
       w->description = record->description;
       WorkerThread* raw = w.get();
       if (stop.stopped()) break;
-      w->thread = std::thread([&config, &watch, &pool, &stop, &log_line, once, raw, record = std::move(*record),
-                               ws = std::move(*worker_store)]() mutable {
+      w->thread = std::thread([&config, &watch, &pool, &stop, &outage, &log_line, once, raw,
+                               record = std::move(*record), ws = std::move(*worker_store)]() mutable {
         LogWorker worker(std::move(record), config, *watch, pool, std::move(ws), config.run.replica_id, raw->stop,
-                         log_line);
+                         outage, log_line);
         raw->result = worker.Follow(once);
         raw->done = true;
         stop.Wake();

@@ -62,33 +62,6 @@ db::CertificateRecord RecordOf(const CertIdentity& id, const ctlog::LogEntry& en
 
 }  // namespace
 
-void StopSignal::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopped_ = true;
-  }
-  cv_.notify_all();
-}
-
-void StopSignal::Wake() const {
-  {
-    std::lock_guard lock(mu_);
-    ++wakes_;
-  }
-  cv_.notify_all();
-}
-
-uint64_t StopSignal::wakes() const {
-  std::lock_guard lock(mu_);
-  return wakes_;
-}
-
-bool StopSignal::WaitFor(std::chrono::milliseconds duration, uint64_t seen) const {
-  std::unique_lock lock(mu_);
-  cv_.wait_for(lock, duration, [&] { return stopped_.load() || wakes_ != seen; });
-  return stopped_.load();
-}
-
 Result<Watch> MakeWatch(const std::vector<WatchConfig>& entries) {
   std::vector<WatchEntry> list;
   list.reserve(entries.size());
@@ -100,25 +73,33 @@ Result<Watch> MakeWatch(const std::vector<WatchConfig>& entries) {
   return Watch{entries, std::move(*index)};
 }
 
-Result<std::unique_ptr<ctlog::LogSource>> LogSourceFor(const db::LogRecord& log, const LogsConfig& config) {
+Result<std::unique_ptr<ctlog::LogSource>> LogSourceFor(
+    const db::LogRecord& log, const LogsConfig& config, const StopSignal* stop,
+    std::function<void(const Status&, std::chrono::milliseconds)> on_retry) {
   auto key = ctlog::LogKey::Create(log.key);
   if (!key.ok()) return FailedPreconditionError(log.description + ": log key: " + key.status().message());
   ctlog::LogSourceOptions options;
   options.entries_per_request = config.entries_per_request;
   options.max_requests_in_flight = config.requests_in_flight;
+  options.request_timeout_ms = config.request_timeout_ms;
+  options.low_speed_bytes_per_s = config.low_speed_bytes_per_s;
+  options.low_speed_time_ms = config.low_speed_time_ms;
+  options.retry.on_retry = std::move(on_retry);
+  options.stop = stop;
   if (log.api == ctlog::LogApi::kRfc6962) return ctlog::NewRfc6962Source(log.url, *key, options);
   return ctlog::NewStaticCtSource(log.url, ctlog::DefaultOrigin(log.submission_url), *key, options);
 }
 
 LogWorker::LogWorker(db::LogRecord log, const Config& config, const Watch& watch, MatchPool& pool,
                      std::unique_ptr<db::Store> store, std::string replica_id, const StopSignal& stop,
-                     LogLine log_line)
+                     DatabaseOutage& outage, LogLine log_line)
     : log_(std::move(log)),
       config_(config),
       watch_(watch),
       store_(std::move(store)),
       replica_id_(std::move(replica_id)),
       stop_(stop),
+      outage_(outage),
       log_line_(std::move(log_line)),
       pool_(pool) {}
 
@@ -131,24 +112,68 @@ std::chrono::milliseconds LogWorker::PollInterval() const {
   return std::chrono::milliseconds(std::clamp<int64_t>(ms, 1000, 60'000));
 }
 
-Status LogWorker::Start(ctlog::LogSource& source) {
-  auto head = source.LatestTreeHead();
-  if (!head.ok()) return head.status();
+template <class R>
+R LogWorker::Database(R result) {
+  if (!result.ok()) database_error_ = true;
+  return result;
+}
+
+void LogWorker::ReportRetry(const Status& failure, std::chrono::milliseconds delay) {
+  // A slow, stalled or failing log is said at once, then at most every kRetryReportInterval
+  // (a 429 storm would otherwise write a line per request).
+  constexpr auto kRetryReportInterval = std::chrono::seconds(30);
+  const auto now = Clock::now();
+  if (last_retry_report_ != Clock::time_point{} && now - last_retry_report_ < kRetryReportInterval) return;
+  last_retry_report_ = now;
+  char wait[32];
+  std::snprintf(wait, sizeof wait, "%.1f", std::chrono::duration<double>(delay).count());
+  log_line_(log_.description + ": " + failure.ToString() + "; retrying in " + wait + " s");
+  Status recorded = store_->RecordError(log_.log_id, failure.ToString() + " (retrying)");
+  (void)recorded;  // status is a report; the fetch goes on either way
+}
+
+Result<std::optional<ctlog::Misbehaviour>> LogWorker::Start(ctlog::LogSource& source) {
+  auto answer = source.FetchTreeHead();
+  if (!answer.ok()) return answer.status();
+  if (!answer->signature.ok()) {
+    // The first head the log shows us is a lie: evidence, and nothing is fetched under it.
+    return std::optional<ctlog::Misbehaviour>(ctlog::Misbehaviour{.kind = ctlog::Misbehaviour::Kind::kBadTreeHeadSignature,
+                                                                  .detail = answer->signature.message(),
+                                                                  .tree_head = answer->head});
+  }
+  const ctlog::SignedTreeHead& head = answer->head;
   if (config_.logs.start == StartPosition::kEnd) {
-    auto range = source.TreeRangeAt(*head);
-    if (!range.ok()) return range.status();
-    verifier_.emplace(std::move(*range), *head);
+    auto range = source.TreeRangeAt(head);
+    if (!range.ok()) {
+      if (range.status().code() != Code::kMisbehaviour) return range.status();
+      return std::optional<ctlog::Misbehaviour>(ctlog::Misbehaviour{
+          .kind = ctlog::Misbehaviour::Kind::kRootMismatch, .detail = range.status().message(), .tree_head = head});
+    }
+    verifier_.emplace(std::move(*range), head);
     started_at_end_ = true;
-    log_line_(log_.description + ": new log, starting at its tree head (" + std::to_string(head->tree_size) +
+    log_line_(log_.description + ": new log, starting at its tree head (" + std::to_string(head.tree_size) +
               " entries, root verified)");
   } else {
     verifier_.emplace(ctlog::CompactRange(), std::nullopt);
-    log_line_(log_.description + ": new log, starting at entry 0 of " + std::to_string(head->tree_size));
+    log_line_(log_.description + ": new log, starting at entry 0 of " + std::to_string(head.tree_size));
   }
-  round_head_ = *head;
+  round_head_ = head;
   committed_position_.reset();
   committed_verified_head_.reset();
-  return CommitPending(/*final_commit=*/true);
+  if (Status s = Database(CommitPending(/*final_commit=*/true)); !s.ok()) return s;
+  return std::optional<ctlog::Misbehaviour>();
+}
+
+Result<RoundResult> LogWorker::RecordMisbehaviour(const ctlog::Misbehaviour& m,
+                                                  std::optional<db::LogCheckpoint> rewind) {
+  pending_.clear();  // entries past the verified size are not trusted; they are fetched again
+  log_line_(log_.description + ": LOG MISBEHAVIOUR " + std::string(ctlog::KindName(m.kind)) + ": " + m.detail +
+            (rewind ? " (position back to " + std::to_string(rewind->position()) + ")" : " (nothing fetched)"));
+  Status s = Database(store_->RecordMisbehaviour(replica_id_, log_.log_id, m, rewind));
+  verifier_.reset();
+  if (!s.ok()) return s;
+  round_.misbehaviour = true;
+  return round_;
 }
 
 Status LogWorker::CommitPending(bool final_commit) {
@@ -244,10 +269,11 @@ Result<RoundResult> LogWorker::Round() {
   round_start_ = last_progress_ = last_commit_ = Clock::now();
   round_head_.reset();
   pending_.clear();
+  database_error_ = false;
   auto fail = [&](Status s) -> Status {
     verifier_.reset();  // the database is the truth: reload it next round
     pending_.clear();
-    if (!stop_.stopped()) {
+    if (!stop_.stopped() && !database_error_) {
       Status recorded = store_->RecordError(log_.log_id, s.ToString());
       (void)recorded;  // the original error matters more
     }
@@ -255,19 +281,22 @@ Result<RoundResult> LogWorker::Round() {
   };
 
   if (!source_) {
-    auto source = LogSourceFor(log_, config_.logs);
+    auto on_retry = [this](const Status& failure, std::chrono::milliseconds delay) { ReportRetry(failure, delay); };
+    auto source = LogSourceFor(log_, config_.logs, &stop_, on_retry);
     if (!source.ok()) return fail(source.status());
     source_ = std::move(*source);
     if (log_.api == ctlog::LogApi::kStaticCt) {
-      auto second = LogSourceFor(log_, config_.logs);
+      auto second = LogSourceFor(log_, config_.logs, &stop_, on_retry);
       if (second.ok()) issuer_source_ = std::move(*second);
     }
   }
   if (!verifier_) {
-    auto progress = store_->LoadProgress(log_.log_id);
+    auto progress = Database(store_->LoadProgress(log_.log_id));
     if (!progress.ok()) return fail(progress.status());
     if (!progress->position) {
-      if (Status s = Start(*source_); !s.ok()) return fail(s);
+      auto started = Start(*source_);
+      if (!started.ok()) return fail(started.status());
+      if (*started) return RecordMisbehaviour(**started, std::nullopt);
     } else {
       if (progress->pending_range.end() < progress->verified_range.end()) {
         return fail(InternalError(log_.description + ": stored position is behind the verified size"));
@@ -285,6 +314,11 @@ Result<RoundResult> LogWorker::Round() {
 
   ctlog::ScanOptions options;
   options.on_tree_head = [&](const ctlog::SignedTreeHead& head) { round_head_ = head; };
+  // Told to stop, commit what is complete: every entry handed to the sink was processed.
+  // (When the stop interrupted a transfer, Scan calls this before it rewinds the verifier.)
+  options.before_rewind = [&] {
+    if (stop_.stopped()) (void)Database(CommitPending(false));  // on failure: replayed next time
+  };
   const uint64_t commit_every = config_.run.commit_every_entries;
   const auto commit_interval = std::chrono::milliseconds(config_.run.commit_interval_ms);
   const auto progress_interval = std::chrono::seconds(config_.run.progress_interval_s);
@@ -307,28 +341,20 @@ Result<RoundResult> LogWorker::Round() {
                     rate, FormatDuration(rate > 0 ? static_cast<double>(round_head_->tree_size - position) / rate : -1).c_str());
       log_line_(log_.description + line);
     }
-    if (position - committed_position_.value_or(0) >= commit_every || now - last_commit_ >= commit_interval) {
-      if (Status s = CommitPending(false); !s.ok()) return s;
-    }
     if (stop_.stopped()) return Status(Code::kAborted, "stopping");
+    if (position - committed_position_.value_or(0) >= commit_every || now - last_commit_ >= commit_interval) {
+      if (Status s = Database(CommitPending(false)); !s.ok()) return s;
+    }
     return OkStatus();
   }, options);
   if (!scanned.ok()) return fail(scanned.status());
 
   if (scanned->misbehaviour) {
-    pending_.clear();  // entries past the verified size are not trusted; they are fetched again
-    const ctlog::Misbehaviour& m = *scanned->misbehaviour;
-    db::LogCheckpoint rewind{verifier_->pending_range(), verifier_->verified_range(),
-                             verifier_->verified_head()};
-    log_line_(log_.description + ": LOG MISBEHAVIOUR " + std::string(ctlog::KindName(m.kind)) + ": " + m.detail +
-              " (position back to " + std::to_string(rewind.position()) + ")");
-    Status s = store_->RecordMisbehaviour(replica_id_, log_.log_id, m, rewind);
-    verifier_.reset();
-    if (!s.ok()) return s;
-    round_.misbehaviour = true;
-    return round_;
+    return RecordMisbehaviour(*scanned->misbehaviour,
+                              db::LogCheckpoint{verifier_->pending_range(), verifier_->verified_range(),
+                                                verifier_->verified_head()});
   }
-  if (Status s = CommitPending(/*final_commit=*/round_head_.has_value()); !s.ok()) return fail(s);
+  if (Status s = Database(CommitPending(/*final_commit=*/round_head_.has_value())); !s.ok()) return fail(s);
   round_.caught_up = !round_head_ || verifier_->pending_end() >= round_head_->tree_size;
   if (round_.entries > 0 || (round_.caught_up && round_head_ && !announced_head_)) {
     announced_head_ = round_.caught_up;
@@ -345,26 +371,48 @@ Result<RoundResult> LogWorker::Round() {
   return round_;
 }
 
-Result<RoundResult> LogWorker::Follow(bool once) {
-  auto backoff = std::chrono::milliseconds(1000);
+FollowResult LogWorker::Follow(bool once) {
+  constexpr auto kFirstBackoff = std::chrono::milliseconds(1000);
   constexpr auto kMaxBackoff = std::chrono::milliseconds(300'000);
+  FollowResult out;
+  auto backoff = kFirstBackoff;
   while (!stop_.stopped()) {
     auto round = Round();
-    if (!round.ok()) {
-      if (stop_.stopped()) break;
-      log_line_(log_.description + ": " + round.status().ToString());
-      if (once || round.status().code() == Code::kAborted || round.status().code() == Code::kFailedPrecondition) {
-        return round.status();
-      }
-      stop_.WaitFor(backoff);
-      backoff = std::min(backoff * 2, kMaxBackoff);
+    out.entries += round_.entries;  // what was committed counts, even if the round failed later
+    out.matches += round_.matches;
+    out.at_head = round.ok() && round->caught_up;
+    out.misbehaviour = round.ok() && round->misbehaviour;
+    if (round.ok()) {
+      outage_.Recovered();
+      backoff = kFirstBackoff;
+      if (once && (round->caught_up || round->misbehaviour)) return out;
+      if (round->caught_up || round->misbehaviour) stop_.WaitFor(PollInterval());
       continue;
     }
-    backoff = std::chrono::milliseconds(1000);
-    if (once && (round->caught_up || round->misbehaviour)) return round;
-    if (round->caught_up || round->misbehaviour) stop_.WaitFor(PollInterval());
+    if (stop_.stopped()) break;
+    const Status& s = round.status();
+    if (database_error_ && IsDatabaseDown(s)) {
+      // Not this log's fault: say it once for everyone, and look again soon rather than
+      // backing off, so work resumes within a second of the database's return.
+      outage_.Failed(s);
+      if (once) {
+        out.status = s;
+        return out;
+      }
+      stop_.WaitFor(kDatabaseProbeInterval);
+      continue;
+    }
+    log_line_(log_.description + ": " + s.ToString());
+    if (once || s.code() == Code::kAborted || s.code() == Code::kFailedPrecondition) {
+      out.status = s;
+      return out;
+    }
+    stop_.WaitFor(backoff);
+    backoff = std::min(backoff * 2, kMaxBackoff);
   }
-  return Status(Code::kAborted, "stopped");
+  out.stopped = true;
+  out.status = Status(Code::kAborted, "stopped");
+  return out;
 }
 
 }  // namespace pinwatch::monitor

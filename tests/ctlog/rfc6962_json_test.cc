@@ -204,11 +204,27 @@ TEST(GetSth, MalformedBodiesNameTheField) {
   ExpectMalformed(ParseGetSthResponse(std::string(kMaxResponseBytes + 1, ' ')).status(), "over the cap");
 }
 
-TEST(GetSth, DeepNestingIsAnErrorNotAStackOverflow) {
+// Real answers nest three levels: deeper input is refused as soon as it passes the bound,
+// before a DOM of it is built (a body of '[' used to cost 30 times its size).
+TEST(GetSth, DeepNestingIsRefusedAtTheBoundNotAStackOverflow) {
   std::string deep(1'000'000, '[');
-  ExpectMalformed(ParseGetSthResponse(deep).status(), "invalid JSON");
+  ExpectMalformed(ParseGetSthResponse(deep).status(), "nested deeper than 32 levels (at byte offset 32)");
   std::string nested = R"({"x":)" + std::string(200'000, '[') + std::string(200'000, ']') + "}";
-  ExpectMalformed(ParseGetSthResponse(nested).status(), "tree_size: missing");
+  ExpectMalformed(ParseGetSthResponse(nested).status(), "nested deeper than 32 levels");
+  std::string within = R"({"x":)" + std::string(30, '[') + std::string(30, ']') + "}";
+  ExpectMalformed(ParseGetSthResponse(within).status(), "tree_size: missing");
+}
+
+// A DOM is bounded in values too: a body of "0," would otherwise cost 8 times its size.
+TEST(GetSth, TooManyValuesAreRefusedAtTheBound) {
+  std::string many = R"({"x":[)";
+  for (size_t i = 0; i < kMaxJsonValues; ++i) many += "0,";
+  many += "0]}";
+  ExpectMalformed(ParseGetSthResponse(many).status(), "more than 100000 JSON values");
+  std::string fewer = R"({"x":[)";
+  for (size_t i = 0; i < 1000; ++i) fewer += "0,";
+  fewer += "0]}";
+  ExpectMalformed(ParseGetSthResponse(fewer).status(), "tree_size: missing");
 }
 
 TEST(ProofResponses, MalformedBodiesNameTheField) {
@@ -249,8 +265,9 @@ TEST(GetRoots, ParsesAndRejectsBadElements) {
   ExpectMalformed(ParseGetRootsResponse(R"({"certs":[]})").status(), "certificates: missing");
 }
 
-Status ParseEntries(std::string body, std::vector<RawEntry>& out) {
-  return ParseGetEntriesResponse(body, out);
+// ParseEntries parses a copy of `body`: only for errors and counts (the views die with it).
+Status ParseEntries(std::string body, std::vector<RawEntry>& out, size_t max_entries = SIZE_MAX) {
+  return ParseGetEntriesResponse(body, out, max_entries);
 }
 
 TEST(GetEntries, InSituViewsAreUnescapedAndAliasTheBuffer) {
@@ -284,7 +301,39 @@ TEST(GetEntries, MalformedBodiesNameTheEntryAndField) {
   ExpectMalformed(ParseEntries(R"({"entries":[{"leaf_input":"AA)" + std::string("\0", 1) + R"(AA"}]})", out),
                   "get-entries: invalid JSON");
   ExpectMalformed(ParseEntries("", out), "get-entries: invalid JSON");
-  ExpectMalformed(ParseEntries(std::string(1'000'000, '['), out), "get-entries: invalid JSON");
+  ExpectMalformed(ParseEntries(std::string(1'000'000, '['), out), "get-entries: top level is not an object");
+  ExpectMalformed(ParseEntries(R"({"entries":[{"leaf_input":"A","leaf_input":"B","extra_data":""}]})", out),
+                  "entries[0].leaf_input: duplicate key");
+  ExpectMalformed(ParseEntries(R"({"entries":[],"entries":[]})", out), "entries: duplicate key");
+}
+
+// Nothing in a get-entries body can make the parser hold more than the entries asked for:
+// no DOM is built, nesting is bounded, and entry number max+1 stops it.
+TEST(GetEntries, BoundedWhateverTheBodyHolds) {
+  std::vector<RawEntry> out;
+  const std::string good = R"({"leaf_input":"AAAA","extra_data":"BBBB"})";
+  std::string three = R"({"entries":[)" + good + "," + good + "," + good + "]}";
+  ExpectMalformed(ParseEntries(three, out, 2), "more than the 2 entries asked for");
+  EXPECT_LE(out.size(), 2u);
+  ASSERT_TRUE(ParseEntries(three, out, 3).ok());
+  EXPECT_EQ(out.size(), 3u);
+  ExpectMalformed(ParseEntries(R"({"entries":)" + std::string(100'000, '['), out, 256),
+                  "entries[0]: not an object");
+  ExpectMalformed(ParseEntries(R"({"entries":[)" + std::string(100'000, '0') + ",0]}", out, 256),
+                  "entries[0]: not an object");
+  ExpectMalformed(ParseEntries(R"({"x":)" + std::string(100'000, '['), out, 256), "nested deeper than 32 levels");
+}
+
+// Fields a log adds, of any shape, are skipped, inside entries and beside them.
+TEST(GetEntries, UnknownFieldsOfAnyShapeAreSkipped) {
+  std::vector<RawEntry> out;
+  std::string body =
+      R"({"meta":{"a":[1,{"b":null}],"c":"d"},"entries":[{"x":[[],{}],"leaf_input":"AAAA","y":{"z":[1]},)"
+      R"("extra_data":"BBBB","w":true}],"more":[{"entries":1}]})";
+  ASSERT_TRUE(ParseGetEntriesResponse(body, out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].leaf_input_b64, "AAAA");
+  EXPECT_EQ(out[0].extra_data_b64, "BBBB");
 }
 
 TEST(GetEntries, TruncationAtEveryByteIsMalformedNeverACrash) {

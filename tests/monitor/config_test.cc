@@ -52,6 +52,9 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
                            "  poll_interval_ms: 1500\n"
                            "  entries_per_request: 1000\n"
                            "  requests_in_flight: 8\n"
+                           "  request_timeout_ms: 20000\n"
+                           "  low_speed_bytes_per_s: 512\n"
+                           "  low_speed_time_ms: 5000\n"
                            "watch:\n"
                            "  - name: Example.com\n"
                            "    include_subdomains: true\n"
@@ -79,6 +82,9 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
   EXPECT_EQ(config->logs.poll_interval_ms, 1500);
   EXPECT_EQ(config->logs.entries_per_request, 1000u);
   EXPECT_EQ(config->logs.requests_in_flight, 8u);
+  EXPECT_EQ(config->logs.request_timeout_ms, 20000);
+  EXPECT_EQ(config->logs.low_speed_bytes_per_s, 512);
+  EXPECT_EQ(config->logs.low_speed_time_ms, 5000);
 
   ASSERT_EQ(config->watch.size(), 3u);
   EXPECT_EQ(config->watch[0].name, "Example.com");  // as written; WatchList normalises
@@ -129,6 +135,9 @@ TEST(ConfigTest, EveryDefault) {
     EXPECT_EQ(config->logs.poll_interval_ms, 0);
     EXPECT_EQ(config->logs.entries_per_request, 256u);
     EXPECT_EQ(config->logs.requests_in_flight, 4u);
+    EXPECT_EQ(config->logs.request_timeout_ms, 30000);
+    EXPECT_EQ(config->logs.low_speed_bytes_per_s, 1024);
+    EXPECT_EQ(config->logs.low_speed_time_ms, 10000);
     ASSERT_EQ(config->watch.size(), 1u);
     EXPECT_FALSE(config->watch[0].include_subdomains);
     EXPECT_FALSE(config->watch[0].allowed_issuers.has_value());
@@ -209,7 +218,7 @@ std::vector<BadCase> BadCases() {
        "c.yaml:2: database.uri: unknown key, expected one of: url"},
       {"unknown logs key", std::string(kDb) + kWatch + "logs:\n  start: end\n  list: [x]\n",
        "c.yaml:5: logs.list: unknown key, expected one of: lists, states, start, poll_interval_ms, "
-       "entries_per_request, requests_in_flight"},
+       "entries_per_request, requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms"},
       {"unknown watch key", std::string(kDb) + "watch:\n  - name: a.example\n    include_subdomain: true\n",
        "c.yaml:4: watch[0].include_subdomain: unknown key, expected one of: name, include_subdomains, "
        "allowed_issuers, known_keys"},
@@ -222,7 +231,7 @@ std::vector<BadCase> BadCases() {
        "c.yaml:3: watch: expected a list of watch entries (maps with a name), got a map"},
       {"logs is a list", std::string(kDb) + kWatch + "logs: [a]\n",
        "c.yaml:3: logs: expected a map with keys lists, states, start, poll_interval_ms, entries_per_request, "
-       "requests_in_flight, got a list"},
+       "requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, got a list"},
       {"lists is a string", std::string(kDb) + kWatch + "logs:\n  lists: https://example.net/list.json\n",
        "c.yaml:4: logs.lists: expected a list of log list files or URLs, got \"https://example.net/list.json\""},
       {"lists is empty", std::string(kDb) + kWatch + "logs:\n  lists: []\n",
@@ -297,6 +306,12 @@ std::vector<BadCase> BadCases() {
        "c.yaml:3: run.progress_interval_s: expected a positive integer up to 31536000, got \"0\""},
       {"zero in flight", std::string(kDb) + kWatch + "logs: {requests_in_flight: 0}\n",
        "c.yaml:3: logs.requests_in_flight: expected a positive integer up to 1024, got \"0\""},
+      {"zero request timeout", std::string(kDb) + kWatch + "logs: {request_timeout_ms: 0}\n",
+       "c.yaml:3: logs.request_timeout_ms: expected a positive integer up to 31536000000, got \"0\""},
+      {"low-speed window under a second", std::string(kDb) + kWatch + "logs: {low_speed_time_ms: 500}\n",
+       "c.yaml:3: logs.low_speed_time_ms: expected an integer from 1000 to 31536000000, got \"500\""},
+      {"negative low speed", std::string(kDb) + kWatch + "logs: {low_speed_bytes_per_s: -1}\n",
+       "c.yaml:3: logs.low_speed_bytes_per_s: expected an integer from 0 to 1099511627776, got \"-1\""},
       {"empty replica id", std::string(kDb) + kWatch + "run:\n  replica_id: ''\n",
        "c.yaml:4: run.replica_id: expected a non-empty string, got an empty string"},
       {"missing database url", std::string("database:\n") + kWatch,

@@ -98,9 +98,16 @@ std::string SimProcess::FactsJson() const { return ReadFile(dir_ + "/facts.json"
 
 Result<std::string> SimProcess::Post(const std::string& path, const std::string& body) const {
   httplib::Client client(url_.substr(0, url_.size() - 1));
+  // An admin call can take long (growing a log by 65,536 entries in an ASan build on a
+  // loaded 2-core machine took over httplib's default 5 s): no timeout that guesses the
+  // machine's speed. The bound is only for a ctsim that hangs, and ctest's own per-test
+  // timeout comes first.
+  client.set_read_timeout(std::chrono::minutes(30));
+  client.set_write_timeout(std::chrono::minutes(30));
   auto res = client.Post(path.c_str(), body, "application/json");
-  if (!res || res->status != 200) {
-    return UnavailableError("POST " + path + " failed" + (res ? ": " + res->body : ""));
+  if (!res) return UnavailableError("POST " + path + " failed: " + httplib::to_string(res.error()));
+  if (res->status != 200) {
+    return UnavailableError("POST " + path + " failed: HTTP " + std::to_string(res->status) + ": " + res->body);
   }
   return res->body;
 }
