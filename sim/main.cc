@@ -90,6 +90,21 @@ Faults (flags set the initial faults; requests to /sim/ are never faulted or cou
                            STH of the same size with another root         [fork]
   --fault-tamper-index I   entry I is served with one byte flipped        [tamper_index]
   --fault-delay-ms M       sleep M ms before answering                    [delay_ms]
+  --fault-extra-entries N  get-entries answers N entries beyond the asked end (as far as
+                           the tree has them; more than asked)           [extra_entries]
+  --fault-trickle-ms M     send every log answer chunked, one byte every M ms (the
+                           same bytes)                                    [trickle_ms]
+  --fault-hostile-body B   answer 200 with a hostile body instead: nesting ({"entries":
+                           then "[" repeated), values ({"entries":[ then "0," repeated)
+                           or zeros (NUL bytes); streamed, never held whole [hostile_body]
+  --fault-hostile-path P   only requests whose path starts with P get it (default
+                           /ct/v1/get-entries; e.g. /ct/v1/get-sth, /checkpoint,
+                           /tile/data/)                                   [hostile_path]
+  --fault-hostile-bytes N  the hostile body's length (default 0 = endless) [hostile_bytes]
+  --fault-hostile-chunked  send it chunked, without Content-Length (an endless body
+                           always is)                                     [hostile_chunked]
+                           (streamed answers are application/octet-stream, so they are
+                           never compressed; hostile bodies are not trickled)
   --faults JSON            the same as a JSON object, e.g. '{"http_429_every":3}'
 
 Runs until SIGINT or SIGTERM.
@@ -176,6 +191,21 @@ Flags ParseFlags(int argc, char** argv) {
     else if (a == "--fault-fork") f.server.faults.fork = true;
     else if (a == "--fault-tamper-index") f.server.faults.tamper_index = static_cast<int64_t>(U64Flag(a, value()));
     else if (a == "--fault-delay-ms") f.server.faults.delay_ms = u32();
+    else if (a == "--fault-extra-entries") f.server.faults.extra_entries = u32();
+    else if (a == "--fault-trickle-ms") f.server.faults.trickle_ms = u32();
+    else if (a == "--fault-hostile-body") {
+      std::optional<HostileBody> body = ParseHostileBody(value());
+      if (!body || *body == HostileBody::kOff) Die("--fault-hostile-body wants nesting, values or zeros");
+      f.server.faults.hostile_body = *body;
+    }
+    else if (a == "--fault-hostile-path") {
+      f.server.faults.hostile_path = value();
+      if (f.server.faults.hostile_path.empty() || f.server.faults.hostile_path[0] != '/') {
+        Die("--fault-hostile-path wants a path prefix starting with /");
+      }
+    }
+    else if (a == "--fault-hostile-bytes") f.server.faults.hostile_bytes = U64Flag(a, value());
+    else if (a == "--fault-hostile-chunked") f.server.faults.hostile_chunked = true;
     else if (a == "--faults") f.faults_json = value();
     else Die("unknown flag " + a + " (see --help)");
   }

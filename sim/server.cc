@@ -9,6 +9,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <thread>
 
@@ -89,7 +90,68 @@ void BadRequest(httplib::Response& res, std::string_view message) {
   res.set_content("{\"error\":\"" + std::string(message) + "\"}", "application/json");
 }
 
+// JsonQuote returns `s` as a JSON string literal (RFC 8259 §7).
+std::string JsonQuote(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xf]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "\"";
+}
+
+// kHostileChunkBytes is how much of a hostile body is made and written at a time: the
+// server holds at most this much of it per request, whatever hostile_bytes says.
+constexpr size_t kHostileChunkBytes = size_t{64} << 10;
+// kStreamContentType is the type of streamed (hostile and trickled) answers: httplib 0.11
+// compresses chunked answers of JSON and text types for clients that accept gzip, and its
+// compressor holds back output until it has enough, which would turn a trickle into one
+// burst at the end and make the hostile bytes on the wire something else.
+constexpr char kStreamContentType[] = "application/octet-stream";
+
 }  // namespace
+
+std::string_view HostileBodyName(HostileBody body) {
+  switch (body) {
+    case HostileBody::kOff: return "";
+    case HostileBody::kNesting: return "nesting";
+    case HostileBody::kValues: return "values";
+    case HostileBody::kZeros: return "zeros";
+  }
+  return "";
+}
+
+std::optional<HostileBody> ParseHostileBody(std::string_view name) {
+  for (HostileBody b : {HostileBody::kOff, HostileBody::kNesting, HostileBody::kValues, HostileBody::kZeros}) {
+    if (name == HostileBodyName(b)) return b;
+  }
+  return std::nullopt;
+}
+
+void AppendHostileBytes(HostileBody body, uint64_t offset, size_t length, std::string& out) {
+  // Each body is a prefix, then one unit repeated forever.
+  std::string_view prefix, unit;
+  switch (body) {
+    case HostileBody::kOff: return;
+    case HostileBody::kNesting: prefix = "{\"entries\":", unit = "["; break;
+    case HostileBody::kValues: prefix = "{\"entries\":[", unit = "0,"; break;
+    case HostileBody::kZeros: unit = std::string_view("\0", 1); break;
+  }
+  out.reserve(out.size() + length);
+  for (uint64_t p = offset; p - offset < length; ++p) {
+    out.push_back(p < prefix.size() ? prefix[p] : unit[(p - prefix.size()) % unit.size()]);
+  }
+}
 
 Result<Faults> ParseFaultsJson(std::string_view json) {
   rapidjson::Document doc;
@@ -117,6 +179,23 @@ Result<Faults> ParseFaultsJson(std::string_view json) {
     else if (name == "truncate_every") s = u32(f.truncate_every);
     else if (name == "garbage_every") s = u32(f.garbage_every);
     else if (name == "delay_ms") s = u32(f.delay_ms);
+    else if (name == "trickle_ms") s = u32(f.trickle_ms);
+    else if (name == "extra_entries") s = u32(f.extra_entries);
+    else if (name == "hostile_chunked") s = flag(f.hostile_chunked);
+    else if (name == "hostile_bytes") {
+      if (!v.IsUint64()) return MalformedError("faults: \"hostile_bytes\" must be a non-negative integer");
+      f.hostile_bytes = v.GetUint64();
+    } else if (name == "hostile_body") {
+      std::optional<HostileBody> body = v.IsString() ? ParseHostileBody(v.GetString()) : std::nullopt;
+      if (!body) return MalformedError("faults: \"hostile_body\" must be \"\", \"nesting\", \"values\" or \"zeros\"");
+      f.hostile_body = *body;
+    } else if (name == "hostile_path") {
+      // Request paths begin with '/': a prefix that does not could never match.
+      if (!v.IsString() || v.GetStringLength() == 0 || v.GetString()[0] != '/') {
+        return MalformedError("faults: \"hostile_path\" must be a path prefix starting with \"/\"");
+      }
+      f.hostile_path.assign(v.GetString(), v.GetStringLength());
+    }
     else if (name == "wrong_root") s = flag(f.wrong_root);
     else if (name == "bad_signature") s = flag(f.bad_signature);
     else if (name == "fork") s = flag(f.fork);
@@ -142,7 +221,13 @@ std::string FaultsJson(const Faults& f) {
          ",\"bad_signature\":" + (f.bad_signature ? "true" : "false") +
          ",\"fork\":" + (f.fork ? "true" : "false") +
          ",\"tamper_index\":" + std::to_string(f.tamper_index) +
-         ",\"delay_ms\":" + std::to_string(f.delay_ms) + "}";
+         ",\"delay_ms\":" + std::to_string(f.delay_ms) +
+         ",\"hostile_body\":" + JsonQuote(HostileBodyName(f.hostile_body)) +
+         ",\"hostile_path\":" + JsonQuote(f.hostile_path) +
+         ",\"hostile_bytes\":" + std::to_string(f.hostile_bytes) +
+         ",\"hostile_chunked\":" + (f.hostile_chunked ? "true" : "false") +
+         ",\"trickle_ms\":" + std::to_string(f.trickle_ms) +
+         ",\"extra_entries\":" + std::to_string(f.extra_entries) + "}";
 }
 
 struct SimServer::Impl {
@@ -153,6 +238,11 @@ struct SimServer::Impl {
   Faults faults;
   std::atomic<uint64_t> request_count{0};
   std::atomic<uint64_t> sth_count{0};
+  // Set by Stop: streamed answers (trickles, hostile bodies) end at once, so stopping
+  // (ctsim's SIGTERM) does not wait for them; httplib joins its workers before it returns.
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopping = false;
 
   Impl(SimLog& l, ServerOptions o) : log(l), options(std::move(o)), faults(options.faults) {}
 
@@ -195,6 +285,77 @@ struct SimServer::Impl {
     out += "\"}";
   }
 
+  // WaitUnlessStopped waits `duration`; false (at once) if the server is stopping.
+  bool WaitUnlessStopped(std::chrono::milliseconds duration) {
+    std::unique_lock lock(stop_mu);
+    return !stop_cv.wait_for(lock, duration, [this] { return stopping; });
+  }
+  bool Stopping() {
+    std::lock_guard lock(stop_mu);
+    return stopping;
+  }
+  void RequestStop() {
+    {
+      std::lock_guard lock(stop_mu);
+      stopping = true;
+    }
+    stop_cv.notify_all();
+  }
+
+  // SetHostileBody makes `res` the hostile answer the faults describe, made 64 KiB at a
+  // time as httplib asks for it. A provider returning false ends the connection; a failed
+  // sink.write (the client went away) does too.
+  void SetHostileBody(httplib::Response& res, const Faults& f) {
+    res.status = 200;
+    const HostileBody kind = f.hostile_body;
+    const uint64_t total_bytes = f.hostile_bytes;  // 0: endless
+    if (total_bytes > 0 && !f.hostile_chunked) {
+      res.set_content_provider(static_cast<size_t>(total_bytes), kStreamContentType,
+                               [this, kind](size_t offset, size_t length, httplib::DataSink& sink) {
+                                 if (Stopping()) return false;
+                                 std::string chunk;
+                                 AppendHostileBytes(kind, offset, std::min(length, kHostileChunkBytes), chunk);
+                                 return sink.write(chunk.data(), chunk.size());
+                               });
+      return;
+    }
+    res.set_chunked_content_provider(kStreamContentType, [this, kind, total_bytes](size_t offset,
+                                                                                   httplib::DataSink& sink) {
+      if (Stopping()) return false;
+      if (total_bytes > 0 && offset >= total_bytes) {
+        sink.done();
+        return true;
+      }
+      const size_t n = total_bytes == 0 ? kHostileChunkBytes
+                                        : static_cast<size_t>(std::min<uint64_t>(kHostileChunkBytes, total_bytes - offset));
+      std::string chunk;
+      AppendHostileBytes(kind, offset, n, chunk);
+      return sink.write(chunk.data(), chunk.size());
+    });
+  }
+
+  // Trickle turns a finished answer into a chunked one that sends its body, exactly as
+  // httplib prepared it (compressed if it was), one byte every `delay`. It runs as the
+  // post-routing handler: httplib 0.11 calls that after it has compressed the body and set
+  // Content-Length and Content-Encoding, and before it writes the headers.
+  void Trickle(httplib::Response& res, std::chrono::milliseconds delay) {
+    auto body = std::make_shared<std::string>(std::move(res.body));
+    res.body.clear();
+    for (const char* header : {"Content-Length", "Content-Type", "Transfer-Encoding"}) {
+      auto range = res.headers.equal_range(header);
+      res.headers.erase(range.first, range.second);
+    }
+    res.set_header("Transfer-Encoding", "chunked");
+    res.set_chunked_content_provider(kStreamContentType, [this, body, delay](size_t offset, httplib::DataSink& sink) {
+      if (offset >= body->size()) {
+        sink.done();
+        return true;
+      }
+      if (!WaitUnlessStopped(delay)) return false;
+      return sink.write(body->data() + offset, 1);
+    });
+  }
+
   void Route();
   // FaultedBody applies the body faults (truncate, garbage) to a successful answer's body.
   // (They are applied while the handler runs rather than in a post-routing handler, which
@@ -233,7 +394,7 @@ void SimServer::Impl::Route() {
     Faults f = CurrentFaults();
     uint64_t n = request_count.fetch_add(1) + 1;
     tls_request_number = n;
-    if (f.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.delay_ms));
+    if (f.delay_ms > 0) WaitUnlessStopped(std::chrono::milliseconds(f.delay_ms));
     if (f.http_429_every > 0 && n % f.http_429_every == 0) {
       res.status = 429;
       res.set_header("Retry-After", std::to_string(f.retry_after_s));
@@ -245,7 +406,16 @@ void SimServer::Impl::Route() {
       res.set_content("internal error by ctsim fault injection\n", "text/plain");
       return httplib::Server::HandlerResponse::Handled;
     }
+    if (f.hostile_body != HostileBody::kOff && req.path.rfind(f.hostile_path, 0) == 0) {
+      SetHostileBody(res, f);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.rfind("/sim/", 0) == 0 || res.body.empty()) return;  // admin, streamed or empty
+    const Faults f = CurrentFaults();
+    if (f.trickle_ms > 0) Trickle(res, std::chrono::milliseconds(f.trickle_ms));
   });
   http.Get("/ct/v1/get-sth", [this](const httplib::Request&, httplib::Response& res) {
     Json(res, SthJson(ServedSth(CurrentFaults())));
@@ -295,6 +465,10 @@ void SimServer::Impl::Route() {
     uint64_t batch = options.max_batch;
     if (f.short_batch_entries > 0) batch = std::min<uint64_t>(batch, f.short_batch_entries);
     uint64_t last = std::min({*end, tree_size - 1, *start + batch - 1});
+    if (f.extra_entries > 0) {  // more than asked (and than max_batch), if the tree has them
+      // (*end < tree_size - 1 here, so adding a uint32 cannot overflow.)
+      last = *end >= tree_size - 1 ? tree_size - 1 : std::min<uint64_t>(tree_size - 1, *end + f.extra_entries);
+    }
     std::string body;
     body.reserve((last - *start + 1) * 2600);
     body += "{\"entries\":[";
@@ -485,7 +659,10 @@ Result<std::unique_ptr<SimServer>> SimServer::Start(SimLog& log, ServerOptions o
 SimServer::~SimServer() { Stop(); }
 
 void SimServer::Stop() {
-  if (impl_) impl_->http.stop();
+  if (impl_) {
+    impl_->RequestStop();
+    impl_->http.stop();
+  }
   if (thread_.joinable()) thread_.join();
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -14,6 +15,14 @@
 #include "sim/log.h"
 
 namespace pinwatch::sim {
+
+// HostileBody is the kind of body a hostile log sends (the bodies of issue 13 item 2):
+enum class HostileBody {
+  kOff,      // ""         no hostile body
+  kNesting,  // "nesting"  {"entries":  then [ repeated (unbounded JSON nesting)
+  kValues,   // "values"   {"entries":[ then 0, repeated (unbounded JSON values)
+  kZeros,    // "zeros"    NUL bytes
+};
 
 // Faults are misbehaviours the server can be told to show. "every" counters count the
 // requests to /ct/v1/ and static-ct-api paths (not /sim/), starting at 1; 0 disables.
@@ -33,7 +42,32 @@ struct Faults {
   int64_t tamper_index = -1;        // get-entries/get-entry-and-proof/data tiles serve this
                                     //   entry with one byte of its certificate flipped
   uint32_t delay_ms = 0;            // sleep this long before answering each request
+  // A hostile log (issue 13): requests whose path starts with hostile_path are answered
+  // 200 with a body of hostile_bytes bytes of `hostile_body` (0: endless), streamed 64 KiB
+  // at a time and never held whole. It replaces the endpoint's answer; the 429/500 faults
+  // still come first. Content-Type is application/octet-stream, a type httplib never
+  // compresses, so the bytes on the wire are the hostile bytes whatever Accept-Encoding says.
+  HostileBody hostile_body = HostileBody::kOff;
+  std::string hostile_path = "/ct/v1/get-entries";  // a path prefix, e.g. "/tile/data/"
+  uint64_t hostile_bytes = 0;       // the body's length; 0: endless (always chunked)
+  bool hostile_chunked = false;     // send without Content-Length (chunked)
+  // A log that trickles: every log answer with a body (not /sim/, not hostile bodies) is
+  // sent chunked, one byte every trickle_ms ms, the same bytes it would have sent (gzip'd
+  // if the client asked for gzip), as application/octet-stream (see above). 0 disables.
+  uint32_t trickle_ms = 0;
+  // get-entries answers this many entries beyond the asked (inclusive) end, as far as the
+  // tree has them, ignoring max_batch: a log that sends more than asked.
+  uint32_t extra_entries = 0;
 };
+
+// HostileBodyName is the JSON/flag name of `body` ("", "nesting", "values", "zeros");
+// ParseHostileBody is its inverse, nullopt for an unknown name.
+std::string_view HostileBodyName(HostileBody body);
+std::optional<HostileBody> ParseHostileBody(std::string_view name);
+
+// AppendHostileBytes appends bytes [offset, offset + length) of the endless body `body`
+// (the first hostile_bytes of it are what the fault sends) to `out`. Thread-safe.
+void AppendHostileBytes(HostileBody body, uint64_t offset, size_t length, std::string& out);
 
 // ParseFaultsJson reads {"http_429_every": 3, "wrong_root": true, ...} (the field names of
 // Faults; absent fields are off). kMalformed on unknown fields or wrong types.

@@ -7,8 +7,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <rapidjson/document.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -25,6 +31,7 @@
 #include "sim/entries.h"
 #include "sim/log.h"
 #include "sim/server.h"
+#include "tests/support/child_process.h"
 #include "tests/support/testdata.h"
 
 namespace pinwatch::sim {
@@ -656,6 +663,258 @@ TEST_F(SimServerTest, FaultsJsonRejectsUnknownFields) {
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->http_429_every, 3u);
   EXPECT_EQ(f->tamper_index, 9);
+}
+
+// ---- hostile logs, trickles and extra entries (issue 13 item 2) ----
+
+TEST(FaultsJsonTest, StreamFaultsRoundTripAndBadValuesAreRefused) {
+  const Faults want{.hostile_body = HostileBody::kValues, .hostile_path = "/tile/data/\"x\\",
+                    .hostile_bytes = uint64_t{5} << 32, .hostile_chunked = true, .trickle_ms = 7,
+                    .extra_entries = 3};
+  auto f = ParseFaultsJson(FaultsJson(want));
+  ASSERT_TRUE(f.ok()) << f.status().ToString() << "\n" << FaultsJson(want);
+  EXPECT_EQ(f->hostile_body, HostileBody::kValues);
+  EXPECT_EQ(f->hostile_path, "/tile/data/\"x\\");
+  EXPECT_EQ(f->hostile_bytes, uint64_t{5} << 32);
+  EXPECT_TRUE(f->hostile_chunked);
+  EXPECT_EQ(f->trickle_ms, 7u);
+  EXPECT_EQ(f->extra_entries, 3u);
+  for (HostileBody body : {HostileBody::kOff, HostileBody::kNesting, HostileBody::kValues, HostileBody::kZeros}) {
+    EXPECT_EQ(ParseHostileBody(HostileBodyName(body)), body);
+  }
+  // Absent fields are off, and hostile bodies go to get-entries unless told otherwise.
+  auto defaults = ParseFaultsJson(R"({"hostile_body": "zeros"})");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->hostile_path, "/ct/v1/get-entries");
+  EXPECT_EQ(defaults->hostile_bytes, 0u);
+  EXPECT_FALSE(defaults->hostile_chunked);
+  EXPECT_EQ(defaults->trickle_ms, 0u);
+  for (const char* bad : {R"({"hostile_body": "bombs"})", R"({"hostile_body": 1})", R"({"hostile_path": "ct/v1/"})",
+                          R"({"hostile_path": ""})", R"({"hostile_bytes": -1})", R"({"hostile_chunked": 1})",
+                          R"({"trickle_ms": "5"})", R"({"extra_entries": -2})"}) {
+    EXPECT_EQ(ParseFaultsJson(bad).status().code(), Code::kMalformed) << bad;
+  }
+}
+
+// HostileBytes is the first `n` bytes of the endless hostile body `body`, written out
+// independently of AppendHostileBytes from the grammar of each kind.
+std::string HostileBytes(HostileBody body, size_t n) {
+  std::string out;
+  if (body == HostileBody::kNesting) out = "{\"entries\":";
+  if (body == HostileBody::kValues) out = "{\"entries\":[";
+  while (out.size() < n) out += body == HostileBody::kNesting ? std::string("[") : body == HostileBody::kValues ? std::string("0,") : std::string(1, '\0');
+  out.resize(n);
+  return out;
+}
+
+TEST_F(SimServerTest, HostileBodyHasExactlyHostileBytesAndItsPrefix) {
+  // 200,001 bytes: more than three of the server's 64 KiB chunks, and not a multiple of a
+  // unit, so an off-by-one at a chunk edge or at the end shows.
+  constexpr size_t kBodyBytes = 200'001;
+  for (HostileBody body : {HostileBody::kNesting, HostileBody::kValues, HostileBody::kZeros}) {
+    for (bool chunked : {false, true}) {
+      SCOPED_TRACE(std::string(HostileBodyName(body)) + (chunked ? " chunked" : " with Content-Length"));
+      SetFaults(FaultsJson(Faults{.hostile_body = body, .hostile_bytes = kBodyBytes, .hostile_chunked = chunked}));
+      auto res = Get("/ct/v1/get-entries?start=0&end=3");
+      ASSERT_TRUE(res);
+      EXPECT_EQ(res->status, 200);
+      EXPECT_EQ(res->body.size(), kBodyBytes);
+      EXPECT_EQ(res->body, HostileBytes(body, kBodyBytes));
+      if (chunked) {
+        EXPECT_FALSE(res->has_header("Content-Length"));
+        EXPECT_EQ(res->get_header_value("Transfer-Encoding"), "chunked");
+      } else {
+        EXPECT_EQ(res->get_header_value("Content-Length"), std::to_string(kBodyBytes));
+      }
+    }
+  }
+  EXPECT_EQ(HostileBytes(HostileBody::kNesting, 14), "{\"entries\":[[[");
+  EXPECT_EQ(HostileBytes(HostileBody::kValues, 16), "{\"entries\":[0,0,");
+  // Other paths answer as usual; so does the admin API even when the prefix covers it.
+  EXPECT_TRUE(SthVerifies(GetSth()));
+  SetFaults(R"({"hostile_body": "zeros", "hostile_path": "/", "hostile_bytes": 10})");
+  EXPECT_EQ(Get("/ct/v1/get-sth")->body, std::string(10, '\0'));
+  EXPECT_EQ(Get("/sim/faults")->body.front(), '{');
+}
+
+TEST_F(SimServerTest, EndlessHostileBodyStreamsUntilTheClientGoesAway) {
+  SetFaults(R"({"hostile_body": "nesting", "hostile_path": "/ct/v1/get-sth"})");
+  // Read 3 MiB of the endless answer, then hang up.
+  constexpr size_t kReadBytes = size_t{3} << 20;
+  std::string got;
+  httplib::Headers headers;
+  auto res = client_->Get(
+      "/ct/v1/get-sth", [&](const httplib::Response& r) {
+        headers = r.headers;
+        return true;
+      },
+      [&](const char* data, size_t n) {
+        got.append(data, std::min(n, kReadBytes - got.size()));
+        return got.size() < kReadBytes;
+      });
+  EXPECT_FALSE(res);  // cancelled by us: the body had no end
+  EXPECT_EQ(got.size(), kReadBytes);
+  EXPECT_EQ(got, HostileBytes(HostileBody::kNesting, kReadBytes));
+  EXPECT_EQ(headers.count("Content-Length"), 0u);
+  // The server is still fine, and Stop (TearDown) does not wait for the abandoned answer.
+  SetFaults("{}");
+  EXPECT_TRUE(SthVerifies(GetSth()));
+}
+
+TEST_F(SimServerTest, TrickleSendsTheSameBytesOneAtATime) {
+  // identity: this client's gzip would otherwise be trickled as gzip (also tested below).
+  client_->set_default_headers({{"Accept-Encoding", "identity"}});
+  const std::string path = "/ct/v1/get-sth-consistency?first=10&second=300";
+  auto plain = Get(path);
+  ASSERT_TRUE(plain);
+  ASSERT_EQ(plain->status, 200);
+  SetFaults(R"({"trickle_ms": 2})");
+  std::string body;
+  size_t pieces = 0;
+  httplib::Headers headers;
+  const auto start = std::chrono::steady_clock::now();
+  auto res = client_->Get(
+      path, [&](const httplib::Response& r) {
+        headers = r.headers;
+        EXPECT_EQ(r.status, 200);
+        return true;
+      },
+      [&](const char* data, size_t n) {
+        body.append(data, n);
+        ++pieces;
+        return true;
+      });
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(body, plain->body);
+  EXPECT_EQ(pieces, body.size());  // one chunk per byte
+  EXPECT_EQ(headers.count("Content-Length"), 0u);
+  EXPECT_EQ(headers.find("Transfer-Encoding")->second, "chunked");
+  // Each byte waits its 2 ms (a lower bound: a condition variable never wakes early unasked).
+  EXPECT_GE(elapsed, std::chrono::milliseconds(2) * body.size());
+  // A gzip answer is trickled as the compressed bytes and decodes to the same body; error
+  // answers trickle too; the admin API never does.
+  client_->set_default_headers({{"Accept-Encoding", "gzip"}});
+  client_->set_decompress(true);
+  auto gz = Get(path);
+  ASSERT_TRUE(gz);
+  EXPECT_EQ(gz->body, plain->body);
+  EXPECT_EQ(gz->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_FALSE(gz->has_header("Content-Length"));
+  auto bad = Get("/ct/v1/get-entries?start=5&end=4");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_FALSE(bad->has_header("Content-Length"));
+  EXPECT_NE(bad->body.find("need 0 <= start <= end"), std::string::npos);
+  EXPECT_TRUE(Get("/sim/faults")->has_header("Content-Length"));
+}
+
+TEST_F(SimServerTest, FaultExtraEntriesAnswersMoreThanAskedFromTheRealLog) {
+  std::vector<Hash> honest = LeafHashes(300);
+  SetFaults(R"({"extra_entries": 3})");
+  auto hashes = [&](const std::string& path) {
+    std::vector<Hash> out;
+    rapidjson::Document doc = GetJson(path);
+    for (const auto& e : doc["entries"].GetArray()) out.push_back(ctlog::HashLeaf(*Base64Decode(e["leaf_input"].GetString())));
+    return out;
+  };
+  EXPECT_EQ(hashes("/ct/v1/get-entries?start=10&end=19"), std::vector<Hash>(honest.begin() + 10, honest.begin() + 23));
+  // Beyond max_batch (64) too, and only as far as the tree goes.
+  EXPECT_EQ(hashes("/ct/v1/get-entries?start=0&end=63").size(), 67u);
+  EXPECT_EQ(hashes("/ct/v1/get-entries?start=290&end=298"), std::vector<Hash>(honest.begin() + 290, honest.end()));
+  EXPECT_EQ(hashes("/ct/v1/get-entries?start=299&end=299").size(), 1u);
+}
+
+// ---- ctsim, the binary: stopping while an answer is in flight ----
+
+std::string CtsimPath() {
+  if (const char* env = std::getenv("CTSIM"); env != nullptr && *env != '\0') return env;
+  return std::string(PINWATCH_BIN_DIR) + "/sim/ctsim";
+}
+
+// RunningCtsim is ctsim started with `args`, once it serves, and its port.
+struct RunningCtsim {
+  std::unique_ptr<pinwatch::testing::ChildProcess> process;
+  int port = 0;
+};
+
+RunningCtsim StartCtsim(std::vector<std::string> args) {
+  args.insert(args.begin(), {CtsimPath(), "--port", "0", "--entries", "16", "--threads", "1"});
+  auto child = pinwatch::testing::ChildProcess::Start(args);
+  EXPECT_TRUE(child.ok()) << child.status().ToString() << " (is ctsim built?)";
+  if (!child.ok()) return {};
+  auto line = (*child)->WaitForLine("ctsim: serving ");
+  EXPECT_TRUE(line.ok()) << line.status().ToString() << "\n" << (*child)->output();
+  if (!line.ok()) return {};
+  // "ctsim: serving http://127.0.0.1:PORT/"
+  const size_t colon = line->rfind(':');
+  return RunningCtsim{.process = std::move(*child), .port = std::atoi(line->c_str() + colon + 1)};
+}
+
+// OpenRequest connects to 127.0.0.1:port, sends a GET of `path` and returns the socket
+// once the answer's headers have arrived (the answer is then in flight), with what was
+// read so far in `received`; -1 on failure.
+int OpenRequest(int port, const std::string& path, std::string& received) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\n\r\n";
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return -1;
+  char buf[4096];
+  while (received.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return -1;
+    received.append(buf, static_cast<size_t>(n));
+  }
+  return fd;
+}
+
+// ReadToEnd reads `fd` until the peer closes it and returns how many bytes came.
+size_t ReadToEnd(int fd) {
+  size_t total = 0;
+  char buf[65536];
+  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    total += static_cast<size_t>(n);
+  }
+  return total;
+}
+
+TEST(CtsimProcessTest, SigtermEndsATrickleInFlightAtOnce) {
+  // One byte a minute: without a stop-aware wait, ctsim would need a minute per byte of
+  // the answer to stop.
+  constexpr int kTrickleMs = 60'000;
+  RunningCtsim sim = StartCtsim({"--fault-trickle-ms", std::to_string(kTrickleMs)});
+  ASSERT_TRUE(sim.process);
+  std::string received;
+  int fd = OpenRequest(sim.port, "/ct/v1/get-sth", received);
+  ASSERT_GE(fd, 0);
+  EXPECT_NE(received.find("Transfer-Encoding: chunked"), std::string::npos) << received;
+  const auto signalled = std::chrono::steady_clock::now();
+  sim.process->Signal(SIGTERM);
+  EXPECT_EQ(sim.process->Wait(), 0) << sim.process->output();
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::milliseconds(kTrickleMs));
+  EXPECT_NE(sim.process->output().find("stopped by signal"), std::string::npos);
+  ReadToEnd(fd);  // the connection was closed, not left open
+  close(fd);
+}
+
+TEST(CtsimProcessTest, SigtermEndsAnEndlessHostileBodyInFlight) {
+  RunningCtsim sim = StartCtsim({"--fault-hostile-body", "zeros", "--fault-hostile-path", "/ct/v1/get-sth"});
+  ASSERT_TRUE(sim.process);
+  std::string received;
+  int fd = OpenRequest(sim.port, "/ct/v1/get-sth", received);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(received.find("Content-Length"), std::string::npos) << received;
+  sim.process->Signal(SIGTERM);
+  // The body has no end: reading it ends only because ctsim stops sending and closes.
+  ReadToEnd(fd);
+  close(fd);
+  EXPECT_EQ(sim.process->Wait(), 0) << sim.process->output();
+  EXPECT_NE(sim.process->output().find("stopped by signal"), std::string::npos);
 }
 
 // ---- static-ct-api over the same entries ----
