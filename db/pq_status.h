@@ -36,8 +36,13 @@ auto GuardPq(std::string_view what, Fn&& fn) -> decltype(fn()) {
   auto fail = [&](Code code, const char* message) {
     std::string m(what);
     m += ": ";
-    m += message;
-    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+    // libpq's messages may span lines ("ERROR: ...\nDETAIL: ..."): one line for logs.
+    for (const char* p = message; *p != '\0'; ++p) {
+      const bool space = *p == '\n' || *p == '\t' || *p == '\r';
+      if (!space) m += *p;
+      else if (m.back() != ' ') m += ' ';
+    }
+    while (!m.empty() && m.back() == ' ') m.pop_back();
     return Status(code, std::move(m));
   };
   try {

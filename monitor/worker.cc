@@ -114,7 +114,11 @@ std::chrono::milliseconds LogWorker::PollInterval() const {
 
 template <class R>
 R LogWorker::Database(R result) {
-  if (!result.ok()) database_error_ = true;
+  if (!result.ok()) {
+    database_error_ = true;
+  } else {
+    outage_.Recovered();  // says so once, the first time a call succeeds after an outage
+  }
   return result;
 }
 
@@ -160,7 +164,7 @@ Result<std::optional<ctlog::Misbehaviour>> LogWorker::Start(ctlog::LogSource& so
   round_head_ = head;
   committed_position_.reset();
   committed_verified_head_.reset();
-  if (Status s = Database(CommitPending(/*final_commit=*/true)); !s.ok()) return s;
+  if (Status s = CommitPending(/*final_commit=*/true); !s.ok()) return s;
   return std::optional<ctlog::Misbehaviour>();
 }
 
@@ -191,7 +195,7 @@ Status LogWorker::CommitPending(bool final_commit) {
   pending_.clear();
   if (round_head_) batch.latest_tree_size = round_head_->tree_size;
   batch.started_at_end = started_at_end_;
-  Status s = store_->Commit(replica_id_, batch);
+  Status s = Database(store_->Commit(replica_id_, batch));
   if (!s.ok()) return s;
   if (committed_position_) round_.entries += position - *committed_position_;
   committed_position_ = position;
@@ -212,7 +216,14 @@ void LogWorker::Process(const ctlog::LogEntry& entry, const EntryMatch& match) {
   if (!match.malformed) {
     std::vector<uint8_t> scratch;
     auto full = ctlog::WithExtraData(entry, scratch);
-    if (!full.ok()) chain_note = "; chain not read: " + full.status().message();
+    // A chain that cannot be read does not make the certificate malformed: its identity
+    // comes from the certificate, and the issuer is then unknown (x509) or known from the
+    // leaf's issuer_key_hash (precert).
+    ctlog::LogEntry without_chain = entry;
+    if (!full.ok()) {
+      chain_note = "; chain not read: " + full.status().message();
+      without_chain.extra_data_b64 = {};
+    }
     IssuerLookup lookup = [&](const ctlog::Hash& fingerprint) -> std::optional<Bytes> {
       for (const auto& [fp, der] : issuers_) {
         if (fp == fingerprint) return Bytes(der);
@@ -224,7 +235,7 @@ void LogWorker::Process(const ctlog::LogEntry& entry, const EntryMatch& match) {
       issuers_.emplace_back(fingerprint, std::move(*der));
       return Bytes(issuers_.back().second);
     };
-    identity = ComputeEntryIdentity(full.ok() ? *full : entry, lookup);
+    identity = ComputeEntryIdentity(full.ok() ? *full : without_chain, lookup);
   }
 
   const uint32_t first_watch = match.watch.entry_index;
@@ -317,7 +328,7 @@ Result<RoundResult> LogWorker::Round() {
   // Told to stop, commit what is complete: every entry handed to the sink was processed.
   // (When the stop interrupted a transfer, Scan calls this before it rewinds the verifier.)
   options.before_rewind = [&] {
-    if (stop_.stopped()) (void)Database(CommitPending(false));  // on failure: replayed next time
+    if (stop_.stopped()) (void)CommitPending(false);  // on failure: replayed next time
   };
   const uint64_t commit_every = config_.run.commit_every_entries;
   const auto commit_interval = std::chrono::milliseconds(config_.run.commit_interval_ms);
@@ -343,7 +354,7 @@ Result<RoundResult> LogWorker::Round() {
     }
     if (stop_.stopped()) return Status(Code::kAborted, "stopping");
     if (position - committed_position_.value_or(0) >= commit_every || now - last_commit_ >= commit_interval) {
-      if (Status s = Database(CommitPending(false)); !s.ok()) return s;
+      if (Status s = CommitPending(false); !s.ok()) return s;
     }
     return OkStatus();
   }, options);
@@ -354,7 +365,7 @@ Result<RoundResult> LogWorker::Round() {
                               db::LogCheckpoint{verifier_->pending_range(), verifier_->verified_range(),
                                                 verifier_->verified_head()});
   }
-  if (Status s = Database(CommitPending(/*final_commit=*/round_head_.has_value())); !s.ok()) return fail(s);
+  if (Status s = CommitPending(/*final_commit=*/round_head_.has_value()); !s.ok()) return fail(s);
   round_.caught_up = !round_head_ || verifier_->pending_end() >= round_head_->tree_size;
   if (round_.entries > 0 || (round_.caught_up && round_head_ && !announced_head_)) {
     announced_head_ = round_.caught_up;
@@ -383,7 +394,6 @@ FollowResult LogWorker::Follow(bool once) {
     out.at_head = round.ok() && round->caught_up;
     out.misbehaviour = round.ok() && round->misbehaviour;
     if (round.ok()) {
-      outage_.Recovered();
       backoff = kFirstBackoff;
       if (once && (round->caught_up || round->misbehaviour)) return out;
       if (round->caught_up || round->misbehaviour) stop_.WaitFor(PollInterval());

@@ -73,7 +73,8 @@ Result<PlantType> ParsePlantType(std::string_view s) {
   if (s == "precert") return PlantType::kPrecert;
   if (s == "both") return PlantType::kBoth;
   if (s == "malformed") return PlantType::kMalformed;
-  return MalformedError("plant type must be x509, precert, both or malformed, not \"" + std::string(s) + "\"");
+  if (s == "badchain") return PlantType::kBadChain;
+  return MalformedError("plant type must be x509, precert, both, malformed or badchain, not \"" + std::string(s) + "\"");
 }
 
 }  // namespace
@@ -84,6 +85,7 @@ std::string_view PlantTypeName(PlantType type) {
     case PlantType::kPrecert: return "precert";
     case PlantType::kBoth: return "both";
     case PlantType::kMalformed: return "malformed";
+    case PlantType::kBadChain: return "badchain";
   }
   return "?";
 }
@@ -415,7 +417,13 @@ void EntryGenerator::GenerateOne(uint64_t index, EntryStore& out, PlantFacts* fa
                                       .tbs_certificate = {},
                                       .extensions = leaf_index};
     EncodeLeaf(entry, leaf_input);
-    out.Add(leaf_input, {}, chain);
+    if (plant != nullptr && plant->type == PlantType::kBadChain) {
+      // certificate_chain's length prefix now claims one byte more than follows.
+      Buffer cut(chain.begin(), chain.end() - 1);
+      out.Add(leaf_input, {}, cut);
+    } else {
+      out.Add(leaf_input, {}, chain);
+    }
   }
   if (facts != nullptr) {
     if (facts->indices.empty()) {

@@ -29,6 +29,8 @@ enum class PlantType {
              // poison, plus an embedded SCT from this log) as an x509_entry at index + 1
   kMalformed,  // one x509_entry whose certificate has a stray byte after its DER: strict
                // parsers refuse it, a best-effort walk still reads its names
+  kBadChain,   // one good x509_entry whose extra_data (its chain) does not parse: the
+               // certificate_chain is cut by a byte (RFC 6962 only: its data tile answers 500)
 };
 std::string_view PlantTypeName(PlantType type);
 

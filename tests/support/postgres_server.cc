@@ -104,17 +104,35 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   }
   pg->port_ = FreePort();
   if (pg->port_ == 0) return InternalError("no free loopback port");
-  // fsync off: a test database that dies with the test needs no durability.
-  const std::string options = "-p " + std::to_string(pg->port_) + " -k " + pg->dir_ +
-                              " -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off";
-  if (Run({pg->bindir_ + "/pg_ctl", "-D", data, "-o", options, "-l", pg->dir_ + "/server.log", "-w", "-t", "60",
-           "start"},
-          pg->as_postgres_user_, out) != 0) {
-    return InternalError("pg_ctl start failed: " + ReadFile(out).value_or("") +
-                         ReadFile(pg->dir_ + "/server.log").value_or(""));
-  }
-  pg->started_ = true;
+  if (Status s = pg->Resume(); !s.ok()) return s;
   return pg;
+}
+
+Status PostgresServer::Resume() {
+  const std::string out = dir_ + "/commands.log";
+  // fsync off: a test database that dies with the test needs no durability.
+  const std::string options = "-p " + std::to_string(port_) + " -k " + dir_ +
+                              " -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off";
+  // pg_ctl -w waits until the server accepts connections (its own polling, not ours).
+  if (Run({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-o", options, "-l", dir_ + "/server.log", "-w", "-t", "60",
+           "start"},
+          as_postgres_user_, out) != 0) {
+    return InternalError("pg_ctl start failed: " + ReadFile(out).value_or("") +
+                         ReadFile(dir_ + "/server.log").value_or(""));
+  }
+  started_ = true;
+  return OkStatus();
+}
+
+Status PostgresServer::Halt() {
+  if (!started_) return OkStatus();
+  // "fast": connections are closed at once, as when an operator restarts the database.
+  if (Run({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "fast", "-w", "-t", "60", "stop"}, as_postgres_user_,
+          dir_ + "/commands.log") != 0) {
+    return InternalError("pg_ctl stop failed: " + ReadFile(dir_ + "/commands.log").value_or(""));
+  }
+  started_ = false;
+  return OkStatus();
 }
 
 PostgresServer::~PostgresServer() {

@@ -27,6 +27,12 @@ class PostgresServer {
   int port() const { return port_; }
   const std::string& bindir() const { return bindir_; }
 
+  // Halt stops the server (fast shutdown: sessions are closed at once) and Resume starts
+  // it again on the same port with the same data, for database-outage tests. Both return
+  // once pg_ctl says it is done.
+  Status Halt();
+  Status Resume();
+
   // Psql runs one SQL command with psql and returns its unaligned, tuples-only output.
   Result<std::string> Psql(const std::string& sql, const std::string& database = "postgres") const;
 
