@@ -201,5 +201,81 @@ TEST_F(DaemonTest, FollowModeSummaryCountsWhatWasCommitted) {
       << (*child)->output();
 }
 
+// SeenOrWait returns once `needle` is in the child's output, whether it came before the
+// lines WaitForLine already consumed or arrives later.
+bool SeenOrWait(ChildProcess& child, const std::string& needle) {
+  return child.output().find(needle) != std::string::npos || child.WaitForLine(needle).ok();
+}
+
+// How long a stopped daemon may take. The old one waited for the transfer in flight (one
+// byte every 5 s) and its retries: minutes. The issue asks for 2 s; the margin is for a
+// loaded machine, and stays far below what waiting for a trickled answer would take.
+constexpr auto kStopBound = std::chrono::seconds(8);
+
+// A log that answers one byte every 5 s: the low-speed limit gives up on each attempt after
+// 3 s and the daemon says so at once, on stderr and in `status`, while the other log goes
+// on; SIGTERM then ends the transfer in flight (or the retry wait) at once.
+TEST_F(DaemonTest, SlowLogIsReportedAtOnceAndSigtermEndsItsTransfers) {
+  auto slow = SimProcess::Start({"--entries", "3000", "--seed", "slow-log"});
+  ASSERT_TRUE(slow.ok()) << slow.status().ToString();
+  auto fast = SimProcess::Start({"--entries", "3000", "--seed", "fast-log"});
+  ASSERT_TRUE(fast.ok()) << fast.status().ToString();
+  const std::string config =
+      WriteConfig("slow", NewDatabase("slow"), {(*slow)->LogListPath(), (*fast)->LogListPath()},
+                  "  - name: mybank.test\n", "", "0", "  low_speed_bytes_per_s: 1024\n  low_speed_time_ms: 3000\n");
+  ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+  auto child = ChildProcess::Start({PinwatchPath(), "--config", config, "run"});
+  ASSERT_TRUE(child.ok()) << child.status().ToString();
+  // Both logs at their heads (WaitForLine goes on after the line it found last).
+  ASSERT_TRUE((*child)->WaitForLine("at tree head 3000").ok()) << (*child)->output();
+  ASSERT_TRUE((*child)->WaitForLine("at tree head 3000").ok()) << (*child)->output();
+
+  ASSERT_TRUE((*slow)->Post("/sim/faults", R"({"trickle_ms": 5000})").ok());
+  ASSERT_TRUE((*slow)->Post("/sim/grow?n=500").ok());
+  ASSERT_TRUE((*fast)->Post("/sim/grow?n=500").ok());
+  auto slow_line = (*child)->WaitForLine("Operation too slow");
+  ASSERT_TRUE(slow_line.ok()) << (*child)->output();
+  EXPECT_NE(slow_line->find("slow-log"), std::string::npos) << *slow_line;
+  EXPECT_NE(slow_line->find("retrying in"), std::string::npos) << *slow_line;
+  // The other log is not held up.
+  EXPECT_TRUE(SeenOrWait(**child, "at tree head 3500")) << (*child)->output();
+
+  CommandResult status = Pinwatch(config, {"status", "--json"});
+  rapidjson::Document st;
+  st.Parse(status.out.c_str());
+  ASSERT_TRUE(st.IsArray() && st.Size() == 2) << status.out;
+  for (const auto& log : st.GetArray()) {
+    if (std::string(log["log"].GetString()).find("slow-log") == std::string::npos) continue;
+    ASSERT_TRUE(log["last_error"].IsString()) << status.out;
+    EXPECT_NE(std::string(log["last_error"].GetString()).find("too slow"), std::string::npos) << status.out;
+  }
+
+  const auto signalled = std::chrono::steady_clock::now();
+  (*child)->Signal(SIGTERM);
+  EXPECT_EQ((*child)->Wait(), 0) << (*child)->output();
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, kStopBound) << (*child)->output();
+  const std::string& out = (*child)->output();
+  EXPECT_EQ(out.find("lease taken", out.find("stopping (signal")), std::string::npos) << "no new work after stopping";
+}
+
+// `run --once` told to stop while its only log trickles: it ends at once and says the log
+// did not reach its head (exit 1), instead of waiting a minute for the answer.
+TEST_F(DaemonTest, SigtermEndsRunOnceBehindASlowLog) {
+  auto slow = SimProcess::Start({"--entries", "3000", "--seed", "slow-once", "--fault-trickle-ms", "5000"});
+  ASSERT_TRUE(slow.ok()) << slow.status().ToString();
+  const std::string config = WriteConfig("slowonce", NewDatabase("slowonce"), {(*slow)->LogListPath()},
+                                         "  - name: mybank.test\n", "", "0",
+                                         "  low_speed_bytes_per_s: 1024\n  low_speed_time_ms: 3000\n");
+  ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+  auto child = ChildProcess::Start({PinwatchPath(), "--config", config, "run", "--once"});
+  ASSERT_TRUE(child.ok()) << child.status().ToString();
+  ASSERT_TRUE((*child)->WaitForLine("Operation too slow").ok()) << (*child)->output();
+  const auto signalled = std::chrono::steady_clock::now();
+  (*child)->Signal(SIGTERM);
+  EXPECT_EQ((*child)->Wait(), 1) << (*child)->output();
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, kStopBound) << (*child)->output();
+  EXPECT_NE((*child)->output().find("0 caught up, 1 failed"), std::string::npos) << (*child)->output();
+}
+
 }  // namespace
 }  // namespace pinwatch

@@ -89,12 +89,12 @@ class DaemonTest : public ::testing::Test {
   // WriteConfig writes a config file and returns its path.
   std::string WriteConfig(const std::string& name, const std::string& db_url, const std::vector<std::string>& lists,
                           const std::string& watch_yaml, const std::string& run_yaml = "",
-                          const std::string& start = "0") {
+                          const std::string& start = "0", const std::string& logs_yaml = "") {
     std::string path = dir_ + "/" + name + ".yaml";
     std::ofstream out(path);
     out << "database:\n  url: " << db_url << "\nlogs:\n  lists:\n";
     for (const std::string& l : lists) out << "    - " << l << "\n";
-    out << "  start: " << start << "\n  poll_interval_ms: 200\nwatch:\n" << watch_yaml;
+    out << "  start: " << start << "\n  poll_interval_ms: 200\n" << logs_yaml << "watch:\n" << watch_yaml;
     out << "run:\n  progress_interval_s: 1\n" << run_yaml;
     return path;
   }
