@@ -44,14 +44,16 @@ std::optional<std::string_view> NormalizeCertificateName(std::string_view name, 
 // NormalizeWatchName returns the canonical form of a configured watch name: lowercase
 // A-labels (IDNA2008 via libidn2, UTS #46 non-transitional, NFC), without a trailing dot.
 //   "Bücher.Example." -> "xn--bcher-kva.example"      "EXAMPLE.com" -> "example.com"
-// Input that is already ASCII is not passed to libidn2: it may use A-labels ("xn--..."), which
-// must decode as Punycode but need not be valid IDNA2008 (registered emoji domains are not, and
-// real certificates carry A-labels whose Unicode is not NFC); only non-ASCII input is converted.
+// Input that is already ASCII is kept as written (lowercased); only non-ASCII input is converted.
+// Either way every "xn--" label must be an IDNA2008 A-label: the Punycode of a U-label that
+// libidn2 accepts, re-encoding to the same label ("xn--a", U+0080, is refused, and so are
+// registered emoji domains such as "xn--ls8h.la": IDNA2008 disallows emoji).
 // kMalformed, with a message saying why (the caller adds which entry), if the name is empty,
 // contains '*' (use include_subdomains instead), NUL, or anything other than letters, digits,
 // '-' and '_' once converted; has an empty label, a label longer than kMaxLabelBytes, a label
 // starting or ending with '-'; is longer than kMaxHostnameBytes; has an all-digit last label
-// (no TLD is numeric, RFC 3696 §2; this also keeps IPv4 literals out); or libidn2 refuses it.
+// (no TLD is numeric, RFC 3696 §2; this also keeps IPv4 literals out); has an "xn--" label
+// that is not an IDNA2008 A-label (the message names the label); or libidn2 refuses it.
 // Thread-safe (libidn2 keeps no shared state); allocates.
 Result<std::string> NormalizeWatchName(std::string_view name);
 

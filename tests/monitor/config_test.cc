@@ -265,6 +265,12 @@ std::vector<BadCase> BadCases() {
       {"IP address with subdomains", std::string(kDb) + "watch:\n  - name: 192.0.2.1\n    include_subdomains: true\n",
        "c.yaml:3: watch[0].name: expected a DNS name or IP address to watch, got \"192.0.2.1\" "
        "(an IP address cannot include subdomains)"},
+      {"A-label that is not IDNA2008 (issue 13)", std::string(kDb) + "watch:\n  - name: example.com\n  - name: www.xn--a.com\n",
+       "c.yaml:4: watch[1].name: expected a DNS name or IP address to watch, got \"www.xn--a.com\" "
+       "(A-label \"xn--a\" is not valid IDNA2008 (libidn2: string contains a disallowed character))"},
+      {"Punycode that fails the Bidi rule (issue 13)", std::string(kDb) + "watch:\n  - name: xn--invalid-punycode\n",
+       "c.yaml:3: watch[0].name: expected a DNS name or IP address to watch, got \"xn--invalid-punycode\" "
+       "(A-label \"xn--invalid-punycode\" is not valid IDNA2008 (libidn2: string has forbidden bi-directional properties))"},
       {"duplicate watch name", std::string(kDb) + "watch:\n  - name: example.com\n  - name: a.example\n  - name: EXAMPLE.com.\n",
        "c.yaml:5: watch[2].name: expected each name once, got \"EXAMPLE.com.\" again (as watch[0])"},
       {"duplicate IP address", std::string(kDb) + "watch:\n  - name: 2001:db8::1\n  - name: 2001:0DB8:0:0::1\n",
