@@ -19,6 +19,7 @@
 #include <memory>
 #include <span>
 #include <sstream>
+#include <unordered_map>
 #include <utility>
 
 #include "base/encoding.h"
@@ -343,7 +344,8 @@ Result<LogsConfig> ReadLogs(const Reader& r, const YAML::Node& node, const YAML:
 }
 
 // ReadWatch reads the `watch` list: at least one entry, each a name WatchList accepts, no
-// name twice (compared as matched: "Example.COM." and "example.com" are the same).
+// name twice (compared as matched: "Example.COM." and "example.com" are the same). It builds
+// no WatchList: `run` builds the one index it matches with (MakeWatch), other commands none.
 Result<std::vector<WatchConfig>> ReadWatch(const Reader& r, const Reader::Field& field) {
   Result<std::vector<YAML::Node>> items = r.ReadList(field, "watch entries (maps with a name)");
   if (!items.ok()) return items.status();
@@ -352,8 +354,9 @@ Result<std::vector<WatchConfig>> ReadWatch(const Reader& r, const Reader::Field&
     return r.Error(field.mark(), field.path, "expected at most " + std::to_string(kMaxWatchEntries) + " entries, got " + std::to_string(items->size()));
   }
   std::vector<WatchConfig> watch;
-  std::vector<WatchEntry> entries;
-  std::map<std::string, size_t, std::less<>> index_by_name;  // canonical name -> first entry
+  watch.reserve(items->size());
+  std::unordered_map<std::string, size_t> index_by_name;  // canonical name -> first entry
+  index_by_name.reserve(items->size());
   for (size_t i = 0; i < items->size(); ++i) {
     const YAML::Node& item = (*items)[i];
     const std::string path = field.path + "[" + std::to_string(i) + "]";
@@ -381,35 +384,26 @@ Result<std::vector<WatchConfig>> ReadWatch(const Reader& r, const Reader::Field&
       if (!pins.ok()) return pins.status();
       entry.known_keys = *std::move(pins);
     }
-    // The name as WatchList matches it; its errors say why a name is refused.
-    const WatchEntry watch_entry{.name = entry.name,
-                                 .scope = entry.include_subdomains ? WatchScope::kIncludeSubdomains : WatchScope::kExactName};
-    Result<WatchList> one = WatchList::Create(std::span(&watch_entry, 1));
-    if (!one.ok()) {
-      std::string why = one.status().message();
-      // WatchList says "watch entry 0 \"NAME\": WHY"; keep WHY, the path says which entry.
-      const std::string prefix = "watch entry 0 ";
-      if (why.starts_with(prefix)) {
-        const size_t colon = why.find(": ", prefix.size());
-        if (colon != std::string::npos) why = why.substr(colon + 2);
-      }
+    // The name as WatchList will match it, checked with the rules WatchList::Create applies
+    // (and its words): building an index here, per entry or for the whole list, cost every
+    // command the index's time and memory while only `run` matches anything (issue 13).
+    const auto refused = [&](const std::string& why) {
       return r.Error(name->mark(), name->path, "expected a DNS name or IP address to watch, got " + Quote(entry.name) + " (" + why + ")");
-    }
-    std::string canonical = one->canonical_name(0);
+    };
+    std::string canonical;  // "ip:" + the address bytes, or the DNS name as NormalizeWatchName returns it
     if (std::optional<IpAddress> address = ParseIpAddressLiteral(entry.name)) {
+      if (entry.include_subdomains) return refused("an IP address cannot include subdomains");
       canonical = "ip:" + std::string(address->view().begin(), address->view().end());
+    } else {
+      Result<std::string> normalized = NormalizeWatchName(entry.name);
+      if (!normalized.ok()) return refused(normalized.status().message());
+      canonical = *std::move(normalized);
     }
     auto [it, inserted] = index_by_name.emplace(std::move(canonical), i);
     if (!inserted) {
       return r.Error(name->mark(), name->path, "expected each name once, got " + Quote(entry.name) + " again (as watch[" + std::to_string(it->second) + "])");
     }
-    entries.push_back(watch_entry);
     watch.push_back(std::move(entry));
-  }
-  // The whole list, as the daemon will build it; each entry passed above, so this is a
-  // cross-check rather than a source of new messages.
-  if (Result<WatchList> all = WatchList::Create(entries); !all.ok()) {
-    return r.Error(field.mark(), field.path, all.status().message());
   }
   return watch;
 }
@@ -536,27 +530,32 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source, 
   // The seam: yaml-cpp throws (syntax errors, nesting deeper than its limit, allocation);
   // nothing past this point does.
   try {
-    const std::string text(yaml_text);
+    // One copy of the text, read twice (a 100,000-name file is 5 MB; YAML::Load(string) would
+    // make two more).
+    std::istringstream stream{std::string(yaml_text)};
     // Count documents first, without YAML::LoadAll: yaml-cpp 0.7 loops forever in LoadAll,
     // allocating, on some invalid input such as "," (jbeder/yaml-cpp#1040, fixed upstream in
     // #1319 after 0.8). There the parser keeps restarting a document at the same place,
     // which is how we recognise it.
-    std::istringstream stream(text);
-    YAML::Parser parser(stream);
-    DocumentStarts starts;
-    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
-    }
-    if (starts.marks.size() == 2) {
-      const YAML::Mark& second = starts.marks[1];
-      if (second.pos == starts.marks[0].pos) {
-        const std::string_view at = second.pos >= 0 && static_cast<size_t>(second.pos) < text.size()
-                                        ? std::string_view(text).substr(static_cast<size_t>(second.pos), 1)
-                                        : std::string_view();
-        return r.Error(second, "", "YAML syntax error: unexpected " + Quote(at));
+    {
+      YAML::Parser parser(stream);
+      DocumentStarts starts;
+      while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
       }
-      return r.Error(second, "", "expected one YAML document, got a second one");
+      if (starts.marks.size() == 2) {
+        const YAML::Mark& second = starts.marks[1];
+        if (second.pos == starts.marks[0].pos) {
+          const std::string_view at = second.pos >= 0 && static_cast<size_t>(second.pos) < yaml_text.size()
+                                          ? yaml_text.substr(static_cast<size_t>(second.pos), 1)
+                                          : std::string_view();
+          return r.Error(second, "", "YAML syntax error: unexpected " + Quote(at));
+        }
+        return r.Error(second, "", "expected one YAML document, got a second one");
+      }
     }
-    YAML::Node root = YAML::Load(text);
+    stream.clear();
+    stream.seekg(0);
+    YAML::Node root = YAML::Load(stream);
     return ParseDocument(r, root, source, env);
   } catch (const YAML::Exception& e) {
     return r.Error(e.mark, "", "YAML syntax error: " + (e.msg.empty() ? std::string(e.what()) : e.msg));
