@@ -697,6 +697,8 @@ Result<std::vector<Finding>> Store::ListFindings(const FindingFilter& filter) {
                      LEFT JOIN logs l ON l.log_id = f.log_id
                     ORDER BY f.id)sql",
              std::string(kRfc3339))) {
+      // The limit counts findings that passed the filters; tested before each row, so 0 lists none.
+      if (filter.limit && out.size() >= *filter.limit) break;
       Finding f;
       f.id = r[0].as<int64_t>();
       f.kind = r[1].as<std::string>();
@@ -737,7 +739,6 @@ Result<std::vector<Finding>> Store::ListFindings(const FindingFilter& filter) {
         certificate_ids.push_back(-1);
       }
       out.push_back(std::move(f));
-      if (filter.limit > 0 && out.size() >= filter.limit) break;
     }
     // The entries of each finding's certificate, in one query per finding (findings are few).
     for (size_t i = 0; i < out.size(); ++i) {

@@ -146,7 +146,7 @@ struct FindingFilter {
   std::vector<std::string> statuses;  // e.g. {"open", "acknowledged"}
   std::vector<std::string> kinds;
   std::string min_severity;           // "info" < "warning" < "critical"
-  size_t limit = 0;                   // 0: no limit
+  std::optional<size_t> limit;        // at most this many (0: none); nullopt: no limit
 };
 
 // LeaseView is what the lease keeper learnt in one round.

@@ -3,6 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -64,7 +67,7 @@ constexpr const char kFindingsUsage[] = R"(pinwatch --config FILE findings [--js
   --status       open, acknowledged, resolved (comma-separated; default all)
   --kind         unexpected_issuer, unexpected_key, known_key, malformed, log_misbehaviour
   --severity     the minimum: info, warning or critical
-  --limit N      at most N findings
+  --limit N      at most N findings (0: none; default all)
 )";
 
 constexpr const char kStatusUsage[] = R"(pinwatch --config FILE status [--json]
@@ -123,6 +126,19 @@ Args ParseArgs(int argc, char** argv) {
     }
   }
   return a;
+}
+
+// ParseCount returns the number written in `text`: decimal digits only (no sign, space or
+// prefix), at most INT64_MAX (what PostgreSQL's bigint holds); nullopt otherwise, also on
+// overflow (strtoll would clamp it to INT64_MAX instead, issue 13).
+std::optional<int64_t> ParseCount(const std::string& text) {
+  if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 std::vector<std::string> SplitComma(const std::string& s) {
@@ -278,11 +294,9 @@ int Findings(const Args& args) {
         UsageError("findings: --severity wants info, warning or critical");
       }
     } else if (a == "--limit") {
-      std::string v = value();
-      char* end = nullptr;
-      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || v[0] == '-') UsageError("findings: --limit wants a number");
-      filter.limit = static_cast<size_t>(n);
+      std::optional<int64_t> n = ParseCount(value());
+      if (!n) UsageError("findings: --limit wants a number from 0 to " + std::to_string(INT64_MAX));
+      filter.limit = static_cast<size_t>(*n);  // 0: no findings
     } else {
       UsageError("findings: unknown option " + a);
     }

@@ -830,6 +830,12 @@ TEST_F(StoreTest, ListFindingsFiltersAndSetFindingStatus) {
   FindingFilter two;
   two.limit = 2;
   EXPECT_EQ(ids_of(two), (std::vector<int64_t>{i1, i2}));
+  FindingFilter none;  // `findings --limit 0` (issue 13)
+  none.limit = 0;
+  EXPECT_EQ(ids_of(none), std::vector<int64_t>{});
+  FindingFilter beyond;
+  beyond.limit = 5;
+  EXPECT_EQ(ids_of(beyond).size(), 4u);
 
   // Acknowledge the second with a note.
   ASSERT_TRUE(store->SetFindingStatus(i2, "acknowledged", "key rotated on purpose").ok());
