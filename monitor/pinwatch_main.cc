@@ -321,10 +321,9 @@ int SetStatus(const Args& args, const std::string& status) {
       if (i + 1 >= args.rest.size()) UsageError("--note needs a text");
       note = args.rest[++i];
     } else if (!id) {
-      char* end = nullptr;
-      long long v = std::strtoll(a.c_str(), &end, 10);
-      if (a.empty() || *end != '\0' || v <= 0) UsageError(args.command + ": ID must be a finding number");
-      id = v;
+      std::optional<int64_t> v = ParseCount(a);
+      if (!v || *v <= 0) UsageError(args.command + ": ID must be a finding number");
+      id = *v;
     } else {
       UsageError(args.command + ": unexpected " + a);
     }
