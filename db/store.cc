@@ -251,11 +251,18 @@ std::string RedactUrl(const std::string& url) {
   // libpq's rule: a URL starts with one of its two schemes; anything else is key=value.
   const bool is_url = out.rfind("postgresql://", 0) == 0 || out.rfind("postgres://", 0) == 0;
   if (is_url) {
-    const size_t scheme = out.find("://");
-    size_t at = out.find('@', scheme + 3);
-    size_t colon = out.find(':', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at) {
-      out = out.substr(0, colon + 1) + "***" + out.substr(at);
+    // The userinfo is what comes before an '@' ahead of the first '/' after "://" (libpq looks
+    // only for '@' and '/' there, so a raw '?' or '#' in a password works and must be hidden
+    // too; RFC 3986 §3.2 would also end the authority at them). Take the last such '@': a raw
+    // '@' in a password ("u:Pa@ss@host") is invalid, libpq splits at the first one, and then
+    // everything up to the host is secret (issue 13).
+    const size_t start = out.find("://") + 3;
+    const size_t authority_end = std::min(out.find('/', start), out.size());
+    const std::string_view authority = std::string_view(out).substr(start, authority_end - start);
+    const size_t at = authority.rfind('@');
+    const size_t colon = authority.find(':');
+    if (at != std::string_view::npos && colon != std::string_view::npos && colon < at) {
+      out = out.substr(0, start + colon + 1) + "***" + out.substr(start + at);
     }
   }
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };

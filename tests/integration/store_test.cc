@@ -918,6 +918,19 @@ TEST(StoreConnect, RedactUrl) {
   EXPECT_EQ(RedactUrl("host=h password=pw dbname=d"), "host=h password=*** dbname=d");
   EXPECT_EQ(RedactUrl("host=h password = 'p w\\' x' dbname=d"), "host=h password = *** dbname=d");
   EXPECT_EQ(RedactUrl("host=h options='-c x=a://u:v@w' password=pw"), "host=h options='-c x=a://u:v@w' password=***");
+  // A raw '@' in the password (issue 13): the userinfo ends at the last '@' before the first '/'.
+  EXPECT_EQ(RedactUrl("postgresql://u:Pa@ss@host/db"), "postgresql://u:***@host/db");
+  EXPECT_EQ(RedactUrl("postgres://u:a@b@c@h:5432"), "postgres://u:***@h:5432");
+  EXPECT_EQ(RedactUrl("postgresql://u:Pa@ss@host?sslmode=require"), "postgresql://u:***@host?sslmode=require");
+  EXPECT_EQ(RedactUrl("postgresql://u:Pa@ss@h1:5432,h2:5433/db"), "postgresql://u:***@h1:5432,h2:5433/db");
+  EXPECT_EQ(RedactUrl("postgresql://u:Pa@ss@host/db?password=pw"), "postgresql://u:***@host/db?password=***");
+  // libpq takes a raw '?' or '#' in a password as part of it (and connects), so they are hidden too.
+  EXPECT_EQ(RedactUrl("postgresql://u:pa?ss@host/db"), "postgresql://u:***@host/db");
+  EXPECT_EQ(RedactUrl("postgresql://u:pa#ss@host:5432/db"), "postgresql://u:***@host:5432/db");
+  // An '@' after the first '/' (path, query) is not userinfo, and a port is not a password.
+  EXPECT_EQ(RedactUrl("postgresql://h:5432/db?application_name=a@b"), "postgresql://h:5432/db?application_name=a@b");
+  EXPECT_EQ(RedactUrl("postgresql://h:5432/d@b"), "postgresql://h:5432/d@b");
+  EXPECT_EQ(RedactUrl("postgresql:///db?host=/run/pg&user=u@x"), "postgresql:///db?host=/run/pg&user=u@x");
 }
 
 }  // namespace
