@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,11 +23,33 @@ struct CommandResult {
   int exit_code = -1;
   std::string out;
   std::string err;
+  // max_rss_kib is the command's peak resident set size in KiB (wait4's ru_maxrss), with
+  // the caveat of PeakRss below.
+  int64_t max_rss_kib = -1;
 };
 
-// RunCommand runs argv[0] (a path) with argv and `env` added to the environment ("K=V"),
-// and waits for it. kInternal if it cannot be started.
-Result<CommandResult> RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+// PeakRss says whose memory CommandResult::max_rss_kib may include. Linux charges a process
+// that calls execve with the resident set of the memory it had before (fs/exec.c,
+// exec_mmap: signal->maxrss = the old mm's high-water mark), and a posix_spawn child has
+// the caller's memory until then: its ru_maxrss is at least the caller's RSS at spawn (an
+// ASan test binary late in its run: hundreds of MiB).
+enum class PeakRss {
+  kAtLeastCallers,  // spawn directly (the default; cheapest): max(the caller's RSS, the command's peak)
+  kCommandsOwn,     // spawn from a freshly executed copy of this binary (see child_process.cc):
+                    //   the command's own peak, or the copy's small RSS if larger (16 MiB for
+                    //   an ASan test binary); costs one more start of this binary
+};
+
+// RunOptions configure RunCommand.
+struct RunOptions {
+  PeakRss peak_rss = PeakRss::kAtLeastCallers;
+};
+
+// RunCommand runs argv[0] (a path) with argv and `env` added to the environment ("K=V";
+// each replaces an inherited variable of the same name), and waits for it. kInternal if it
+// cannot be started.
+Result<CommandResult> RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                                 RunOptions options = {});
 
 class ChildProcess {
  public:
