@@ -124,6 +124,12 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
       // The release list is kept: those logs are handed back once the database answers.
       if (IsDatabaseDown(view.status())) {
         outage.Failed(view.status());  // the Store reconnects by itself on its next call
+        if (once) {
+          // A one-shot run does not wait for the database: it ends with the reason.
+          for (auto& [id, w] : running) w->stop.Stop();
+          for (auto& [id, w] : running) w->thread.join();
+          return Status(view.status().code(), "database unreachable: " + view.status().message());
+        }
         stop.WaitFor(kDatabaseProbeInterval);
       } else {
         log_line("leases: " + view.status().ToString());

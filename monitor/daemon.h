@@ -34,8 +34,9 @@ struct DaemonSummary {
 };
 
 // RunDaemon runs until `stop` (or, with `once`, until every log it could lease reached its
-// tree head). Returns an error only when it cannot start (database, schema version, log
-// lists, watch list).
+// tree head or failed). Returns an error only when it cannot start (database, schema
+// version, log lists, watch list) or, with `once`, when the database becomes unreachable
+// (a one-shot run reports that rather than waiting for it).
 Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& stop, const LogLine& log_line);
 
 }  // namespace pinwatch::monitor
