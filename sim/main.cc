@@ -29,12 +29,14 @@ Contents
   --epoch-ms T             entry i has timestamp T + i*1000 ms (default 1735689600000)
   --plan FILE              JSON plan: {"seed", "entries", "epoch_ms", "unwatched_domains",
                            "plants": [{"index", "names": [...], "issuer": "normal|e1|e2|rogue",
-                           "key": "key-a", "type": "x509|precert|both|malformed"}]};
+                           "key": "key-a", "type": "x509|precert|both|malformed|badchain"}]};
                            flags override it
   --plant SPEC             add a plant: INDEX:TYPE:ISSUER:KEY:NAME[,NAME...] (repeatable);
-                           TYPE x509|precert|both|malformed ("both" = precert at INDEX and its
-                           final certificate with an embedded SCT at INDEX+1; "malformed" = an
-                           x509 entry with a stray byte after the DER); ISSUER normal|e1|e2|
+                           TYPE x509|precert|both|malformed|badchain ("both" = precert at INDEX
+                           and its final certificate with an embedded SCT at INDEX+1; "malformed"
+                           = an x509 entry with a stray byte after the DER; "badchain" = a good
+                           x509 entry whose extra_data chain is cut by a byte, RFC 6962 only:
+                           its data tile answers 500); ISSUER normal|e1|e2|
                            rogue (empty = normal); KEY names a leaf key shared by plants
                            naming it (empty = a key of the plant's own)
   --certs DIR              serve the certificates in DIR (*.pem, *.crt, *.der, sorted by name)
