@@ -161,7 +161,8 @@ struct LeaseView {
 class Store {
  public:
   // Connect opens a connection (libpq URL or key=value string). kUnavailable when the server
-  // cannot be reached, naming the URL without its password.
+  // cannot be reached, naming the URL without its password; kFailedPrecondition for a URL
+  // with a raw '@' or '/' in its userinfo (libpq would cut the password and print a piece).
   static Result<std::unique_ptr<Store>> Connect(const std::string& url);
   ~Store();
   Store(const Store&) = delete;
@@ -187,7 +188,9 @@ class Store {
   // share, or is stopping them). Leases last `lease_seconds` from now.
   Result<LeaseView> KeepLeases(const std::string& replica_id, int64_t lease_seconds,
                                const std::vector<ctlog::LogId>& release = {});
-  // ReleaseLeases gives back every lease (or just `log_id`'s) of a replica that stops.
+  // ReleaseLeases gives back every lease (or just `log_id`'s) of a replica that stops;
+  // without `log_id` the replica also stops counting as live (its heartbeat is cleared), so
+  // the fair share of the others is not halved while it would have expired.
   Status ReleaseLeases(const std::string& replica_id, const std::optional<ctlog::LogId>& log_id = std::nullopt);
 
   // --- the worker's writes ---

@@ -136,6 +136,24 @@ TEST_F(DaemonTest, UnreadableChainKeepsTheCertificatesIdentity) {
     EXPECT_TRUE(f["issuer_spki_sha256"].IsNull());
     EXPECT_NE(std::string(f["reason"].GetString()).find("chain not read"), std::string::npos) << f["reason"].GetString();
   }
+
+  // The CLI's small promises on the same database: --limit 0 lists none (it listed all),
+  // --limit N at most N, and an ID beyond int64 is refused (it was clamped).
+  CommandResult none = Pinwatch(config, {"findings", "--json", "--limit", "0"});
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  rapidjson::Document none_doc;
+  none_doc.Parse(none.out.c_str());
+  ASSERT_TRUE(none_doc.IsArray()) << none.out;
+  EXPECT_EQ(none_doc.Size(), 0u);
+  CommandResult one = Pinwatch(config, {"findings", "--json", "--limit", "1"});
+  rapidjson::Document one_doc;
+  one_doc.Parse(one.out.c_str());
+  ASSERT_TRUE(one_doc.IsArray()) << one.out;
+  EXPECT_EQ(one_doc.Size(), 1u);
+  EXPECT_EQ(Pinwatch(config, {"findings", "--limit", "9223372036854775808"}).exit_code, 2);
+  CommandResult huge = Pinwatch(config, {"ack", "99999999999999999999"});
+  EXPECT_EQ(huge.exit_code, 2);
+  EXPECT_NE(huge.err.find("ID must be a finding number"), std::string::npos) << huge.err;
 }
 
 // PostgreSQL goes away in the middle of a backfill and comes back: the daemon stays up,

@@ -455,6 +455,19 @@ TEST_F(StoreTest, ReplicasShareLeasesFairly) {
   // Releasing someone else's log does nothing.
   ASSERT_TRUE(r2->ReleaseLeases("r2", v1->held[0]).ok());
   EXPECT_EQ(Count("logs WHERE lease_holder = 'r1'"), 1);
+
+  // A replica that stops no longer counts as live: the next one (a cron run a minute later)
+  // takes its fair share of everything at once.
+  v2 = r2->KeepLeases("r2", 60);
+  ASSERT_TRUE(v2.ok());
+  v1 = r1->KeepLeases("r1", 60);
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1->live_replicas, 2u);
+  ASSERT_TRUE(r2->ReleaseLeases("r2").ok());
+  v1 = r1->KeepLeases("r1", 60);
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1->live_replicas, 1u);
+  EXPECT_EQ(v1->held.size(), 3u);
 }
 
 // --- 4. commits ---
@@ -907,6 +920,21 @@ TEST(StoreConnect, ClosedPortIsUnavailableWithoutThePassword) {
     EXPECT_FALSE(Contains(store.status().message(), secret)) << store.status().message();
     EXPECT_TRUE(Contains(store.status().message(), "127.0.0.1")) << store.status().message();
   }
+  // A raw '@' or '/' in the password: libpq would cut it and print a piece ("could not
+  // translate host name "2secret@127.0.0.1""), so it is refused before libpq sees it.
+  for (const std::string& url : {"postgresql://pinwatch:hunter@2secret@127.0.0.1:" + p + "/pinwatch",
+                                 "postgresql://pinwatch:hunter/2secret@127.0.0.1:" + p + "/pinwatch"}) {
+    auto store = Store::Connect(url);
+    ASSERT_FALSE(store.ok()) << url;
+    EXPECT_EQ(store.status().code(), Code::kFailedPrecondition) << store.status().ToString();
+    EXPECT_FALSE(Contains(store.status().message(), "2secret")) << store.status().message();
+    EXPECT_FALSE(Contains(store.status().message(), "hunter")) << store.status().message();
+    EXPECT_TRUE(Contains(store.status().message(), "percent-encode")) << store.status().message();
+  }
+  // '@' after the query is a parameter's value, not userinfo.
+  auto query_at = Store::Connect("postgresql://pinwatch@127.0.0.1:" + p + "/pinwatch?application_name=a@b");
+  ASSERT_FALSE(query_at.ok());
+  EXPECT_EQ(query_at.status().code(), Code::kUnavailable) << query_at.status().ToString();
   close(fd);
 }
 
