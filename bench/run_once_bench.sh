@@ -4,6 +4,8 @@
 # over the same log. Prints entries/s, CPU seconds per 100k entries and peak RSS for
 # pinwatch, certspotter's entries per CPU-second, and the ratio.
 #   bench/run_once_bench.sh [ENTRIES]          (default 1000000; SKIP_CERTSPOTTER=1 to skip it)
+#   DB_DELAY_MS=5 bench/run_once_bench.sh ...  the database answers 5 ms slower per round trip
+#                                              (bench/delay_proxy.py between pinwatch and it)
 # Targets (issue 4): >= 150,000 entries per CPU-second of the pinwatch process; peak memory
 # under 100 MB and flat in the size of the log (run it with 100000 and 1000000 to compare).
 set -euo pipefail
@@ -27,6 +29,14 @@ trap cleanup EXIT
 # A throwaway PostgreSQL on a free loopback port (fsync stays on: real commits).
 start_throwaway_postgres "$work/pg"
 db="$PG_URL"
+if [ -n "${DB_DELAY_MS:-}" ]; then
+  pg_port="${PG_URL##*:}"; pg_port="${pg_port%%/*}"
+  python3 bench/delay_proxy.py 0 127.0.0.1 "$pg_port" "$DB_DELAY_MS" >"$work/proxy.out" 2>&1 &
+  pids+=($!)
+  until grep -q listening "$work/proxy.out" 2>/dev/null; do sleep 0.1; done
+  db="${PG_URL/:$pg_port\//:$(awk '{print $2}' "$work/proxy.out")/}"
+  echo "database behind a proxy adding ${DB_DELAY_MS} ms per round trip"
+fi
 
 # The log: ENTRIES entries, a few plants for watched names.
 "$BUILD/sim/ctsim" --entries "$ENTRIES" --seed bench --log-list-out "$work/loglist.json" \
