@@ -6,8 +6,8 @@
 //                               yaml-cpp's node tree and the Config being built
 //   yaml_tree_bytes_per_name    yaml-cpp's node tree alone (YAML::Load of the same text)
 //   config_bytes_per_name       what the parsed Config keeps
-//   index_s_per_name            WatchList::Create's time
-//   index_bytes_per_name        what the WatchList keeps
+//   index_s_per_name            watch::WatchList::Create's time
+//   index_bytes_per_name        what the watch::WatchList keeps
 // Bytes are heap bytes as malloc hands them out (malloc_usable_size), counted by the
 // operator new/delete of this binary, so they leave out malloc's own headers and whatever
 // the process does not return to the system. Peak RSS of the whole command:
@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "monitor/config.h"
-#include "monitor/watchlist.h"
+#include "watch/watchlist.h"
 
 namespace {
 
@@ -128,19 +128,19 @@ void BM_WatchListCreate(benchmark::State& state) {
     return;
   }
   // As MakeWatch builds it.
-  std::vector<WatchEntry> entries;
+  std::vector<watch::WatchEntry> entries;
   for (const WatchConfig& w : config->watch) {
-    entries.push_back({w.name, w.include_subdomains ? WatchScope::kIncludeSubdomains : WatchScope::kExactName});
+    entries.push_back({w.name, w.include_subdomains ? watch::WatchScope::kIncludeSubdomains : watch::WatchScope::kExactName});
   }
   int64_t index_bytes = 0;
   {
     const int64_t before = ResetPeak();
-    Result<WatchList> list = WatchList::Create(entries);
+    Result<watch::WatchList> list = watch::WatchList::Create(entries);
     if (!list.ok()) std::abort();
     index_bytes = live_bytes.load() - before;
   }
   for (auto _ : state) {
-    Result<WatchList> list = WatchList::Create(entries);
+    Result<watch::WatchList> list = watch::WatchList::Create(entries);
     benchmark::DoNotOptimize(list);
   }
   state.counters["index_s_per_name"] =

@@ -19,8 +19,8 @@
 #include "ctlog/entry_decoder.h"
 #include "ctlog/merkle.h"
 #include "ctlog/rfc6962_json.h"
-#include "monitor/cert_view.h"
-#include "monitor/matcher.h"
+#include "x509/cert_view.h"
+#include "watch/matcher.h"
 #include "sim/crypto.h"
 #include "sim/entries.h"
 
@@ -33,7 +33,7 @@ constexpr uint64_t kBatch = 256;
 // Workload: get-entries bodies and a 1,000-name watch list that none of them concerns.
 struct Workload {
   std::vector<std::string> bodies;  // pristine copies; in-situ parsing needs a fresh one
-  std::optional<monitor::WatchList> watch;
+  std::optional<watch::WatchList> watch;
 };
 
 const Workload& GetWorkload() {
@@ -59,12 +59,12 @@ const Workload& GetWorkload() {
       body += "]}";
       w->bodies.push_back(std::move(body));
     }
-    std::vector<monitor::WatchEntry> names;
+    std::vector<watch::WatchEntry> names;
     for (int i = 0; i < 1000; ++i) {
       names.push_back({.name = "brand" + std::to_string(i) + ".watched.test",
-                       .scope = i % 2 ? monitor::WatchScope::kIncludeSubdomains : monitor::WatchScope::kExactName});
+                       .scope = i % 2 ? watch::WatchScope::kIncludeSubdomains : watch::WatchScope::kExactName});
     }
-    auto watch = monitor::WatchList::Create(names);
+    auto watch = watch::WatchList::Create(names);
     if (!watch.ok()) std::abort();
     w->watch.emplace(std::move(*watch));
     return w;
@@ -91,7 +91,7 @@ void ForEachBody(benchmark::State& state, Fn fn) {
 void BM_EntryPath_Whole(benchmark::State& state) {
   std::vector<ctlog::RawEntry> raw;
   ctlog::EntryDecoder decoder;
-  monitor::Matcher matcher(*GetWorkload().watch);
+  watch::Matcher matcher(*GetWorkload().watch);
   ForEachBody(state, [&](std::string& body) {
     if (!ctlog::ParseGetEntriesResponse(body, raw).ok()) std::abort();
     auto entries = decoder.Decode(0, raw);
@@ -126,7 +126,7 @@ void BM_EntryPath_Whole_RealLetsEncryptEntries(benchmark::State& state) {
   }
   pristine += "]}";
   ctlog::EntryDecoder decoder;
-  monitor::Matcher matcher(*GetWorkload().watch);
+  watch::Matcher matcher(*GetWorkload().watch);
   std::string body;
   for (auto _ : state) {
     state.PauseTiming();
@@ -209,9 +209,9 @@ void BM_EntryPath_5_DerNames(benchmark::State& state) {
     auto leaf = ctlog::ParseMerkleTreeLeaf(d.leaf_inputs[i++ % d.leaf_inputs.size()]);
     const auto& te = leaf->timestamped_entry;
     auto tbs = te.entry_type == ctlog::LogEntryType::kPrecertEntry
-                   ? monitor::ParseTbsCertificate(te.tbs_certificate)
-                   : [&]() -> Result<monitor::TbsView> {
-                       auto c = monitor::ParseCertificate(te.certificate);
+                   ? x509::ParseTbsCertificate(te.tbs_certificate)
+                   : [&]() -> Result<x509::TbsView> {
+                       auto c = x509::ParseCertificate(te.certificate);
                        if (!c.ok()) return c.status();
                        return c->tbs;
                      }();
@@ -229,7 +229,7 @@ void BM_EntryPath_6_Match(benchmark::State& state) {
   for (size_t k = 0; k < entries.size(); ++k) {
     entries[k].entry = ctlog::ParseMerkleTreeLeaf(d.leaf_inputs[k])->timestamped_entry;
   }
-  monitor::Matcher matcher(*GetWorkload().watch);
+  watch::Matcher matcher(*GetWorkload().watch);
   size_t i = 0;
   for (auto _ : state) benchmark::DoNotOptimize(matcher.Match(entries[i++ % entries.size()]));
   state.SetItemsProcessed(state.iterations());

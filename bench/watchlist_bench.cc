@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "monitor/watchlist.h"
+#include "watch/watchlist.h"
 
-namespace pinwatch::monitor {
+namespace pinwatch::watch {
 namespace {
 
 constexpr std::string_view kTlds[] = {"com", "com", "com", "net", "org", "de", "co.uk", "io", "fr", "xn--p1ai", "com.br"};
@@ -108,4 +108,4 @@ void BM_WatchListMatchAnyFiveNames(benchmark::State& state) {
 BENCHMARK(BM_WatchListMatchAnyFiveNames)->Arg(10)->Arg(100000);
 
 }  // namespace
-}  // namespace pinwatch::monitor
+}  // namespace pinwatch::watch

@@ -10,7 +10,7 @@
 #include <openssl/x509.h>
 
 #include "base/encoding.h"
-#include "ctlog/openssl_ptr.h"
+#include "base/openssl_ptr.h"
 
 namespace pinwatch::ctlog {
 namespace {

@@ -17,7 +17,7 @@
 #include <memory>
 
 #include "base/encoding.h"
-#include "ctlog/openssl_ptr.h"
+#include "base/openssl_ptr.h"
 
 namespace pinwatch::ctlog {
 namespace {

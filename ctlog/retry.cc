@@ -12,13 +12,6 @@ namespace {
 // the arithmetic far from overflow.
 constexpr uint64_t kMaxRetryAfterSeconds = 86'400;
 
-class RealClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() override { return std::chrono::system_clock::now(); }
-  void SleepFor(std::chrono::milliseconds duration) override {
-    std::this_thread::sleep_for(duration);
-  }
-};
 
 // ParseUint reads all of `s` as a decimal number; nullopt if empty, not digits, or too big.
 std::optional<uint64_t> ParseUint(std::string_view s) {
@@ -68,10 +61,6 @@ std::optional<std::chrono::sys_seconds> ParseImfFixdate(std::string_view s) {
 
 }  // namespace
 
-Clock& SystemClock() {
-  static RealClock clock;
-  return clock;
-}
 
 std::optional<std::chrono::milliseconds> ParseRetryAfter(
     std::string_view value, std::chrono::system_clock::time_point now) {

@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/clock.h"
 #include "base/status.h"
-#include "base/stop_signal.h"
 #include "ctlog/http.h"
 
 namespace pinwatch::ctlog {
@@ -32,32 +32,6 @@ struct RetryPolicy {
   // the failure and the wait before the next attempt, on the retrying thread: a monitor
   // reports a slow or failing log at once, not only after the last attempt.
   std::function<void(const Status& failure, std::chrono::milliseconds delay)> on_retry = nullptr;
-};
-
-// Clock is the time source and sleeper for retries and request pacing. Production uses
-// SystemClock(); tests use a fake whose SleepFor only advances its Now.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  // Now returns wall-clock time (HTTP-dates in Retry-After are wall-clock).
-  virtual std::chrono::system_clock::time_point Now() = 0;
-  // SleepFor blocks the calling thread for `duration` (a fake may just record it).
-  virtual void SleepFor(std::chrono::milliseconds duration) = 0;
-};
-
-// SystemClock returns the process-wide real clock. Thread-safe.
-Clock& SystemClock();
-
-// StopAwareClock is the system clock whose SleepFor ends early when `stop` is stopped, so
-// a retry delay (up to max_retry_after_ms) never holds up a shutdown. Thread-safe.
-class StopAwareClock final : public Clock {
- public:
-  explicit StopAwareClock(const StopSignal& stop) : stop_(stop) {}
-  std::chrono::system_clock::time_point Now() override { return std::chrono::system_clock::now(); }
-  void SleepFor(std::chrono::milliseconds duration) override { stop_.WaitFor(duration); }
-
- private:
-  const StopSignal& stop_;
 };
 
 // ParseRetryAfter returns the wait a Retry-After header value asks for, relative to

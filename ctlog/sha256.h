@@ -1,36 +1,13 @@
-// SHA-256 over OpenSSL's EVP interface, with the digest fetched once per process and the
-// context reused, because CT hashes every leaf and per-call setup would dominate.
+// ctlog's names for the SHA-256 vocabulary of base/sha256.h: every hash in CT (leaves,
+// nodes, log IDs, fingerprints) is SHA-256.
 #pragma once
 
-#include <array>
-#include <cstdint>
-#include <memory>
-
-#include "base/byte_reader.h"
+#include "base/sha256.h"
 
 namespace pinwatch::ctlog {
 
-using Hash = std::array<uint8_t, 32>;
-
-// Sha256 hashes one message incrementally. Not thread-safe: use one per thread.
-class Sha256 {
- public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-
-  Sha256& Update(Bytes data);
-  Sha256& Update(uint8_t byte) { return Update(Bytes(&byte, 1)); }
-  // Final returns the digest and resets the object for the next message.
-  Hash Final();
-
- private:
-  struct Ctx;
-  std::unique_ptr<Ctx> ctx_;
-};
-
-// Sha256Of hashes one buffer; it uses a thread-local Sha256 and is thread-safe.
-Hash Sha256Of(Bytes data);
+using pinwatch::Hash;
+using pinwatch::Sha256;
+using pinwatch::Sha256Of;
 
 }  // namespace pinwatch::ctlog

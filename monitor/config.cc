@@ -24,8 +24,8 @@
 
 #include "base/encoding.h"
 #include "base/file.h"
-#include "monitor/hostname.h"
-#include "monitor/watchlist.h"
+#include "x509/hostname.h"
+#include "watch/watchlist.h"
 
 namespace pinwatch::monitor {
 namespace {
@@ -44,7 +44,6 @@ constexpr int64_t kMaxThreads = 1024;
 constexpr int64_t kMaxEntries = int64_t{1} << 30;
 // kMaxQuotedBytes: longer values are cut in messages.
 constexpr size_t kMaxQuotedBytes = 80;
-constexpr std::string_view kPinPrefix = "sha256/";
 constexpr std::string_view kPinShape = "\"sha256/<base64 of 32 bytes>\"";
 
 // Quote returns `text` in double quotes with '"', '\\' and non-printable bytes escaped, cut
@@ -350,8 +349,8 @@ Result<std::vector<WatchConfig>> ReadWatch(const Reader& r, const Reader::Field&
   Result<std::vector<YAML::Node>> items = r.ReadList(field, "watch entries (maps with a name)");
   if (!items.ok()) return items.status();
   if (items->empty()) return r.Error(field.mark(), field.path, "expected at least one entry (a daemon watching nothing is a configuration error), got an empty list");
-  if (items->size() > kMaxWatchEntries) {
-    return r.Error(field.mark(), field.path, "expected at most " + std::to_string(kMaxWatchEntries) + " entries, got " + std::to_string(items->size()));
+  if (items->size() > watch::kMaxWatchEntries) {
+    return r.Error(field.mark(), field.path, "expected at most " + std::to_string(watch::kMaxWatchEntries) + " entries, got " + std::to_string(items->size()));
   }
   std::vector<WatchConfig> watch;
   watch.reserve(items->size());
@@ -390,12 +389,12 @@ Result<std::vector<WatchConfig>> ReadWatch(const Reader& r, const Reader::Field&
     const auto refused = [&](const std::string& why) {
       return r.Error(name->mark(), name->path, "expected a DNS name or IP address to watch, got " + Quote(entry.name) + " (" + why + ")");
     };
-    std::string canonical;  // "ip:" + the address bytes, or the DNS name as NormalizeWatchName returns it
-    if (std::optional<IpAddress> address = ParseIpAddressLiteral(entry.name)) {
+    std::string canonical;  // "ip:" + the address bytes, or the DNS name as x509::NormalizeWatchName returns it
+    if (std::optional<x509::IpAddress> address = x509::ParseIpAddressLiteral(entry.name)) {
       if (entry.include_subdomains) return refused("an IP address cannot include subdomains");
       canonical = "ip:" + std::string(address->view().begin(), address->view().end());
     } else {
-      Result<std::string> normalized = NormalizeWatchName(entry.name);
+      Result<std::string> normalized = x509::NormalizeWatchName(entry.name);
       if (!normalized.ok()) return refused(normalized.status().message());
       canonical = *std::move(normalized);
     }
@@ -570,16 +569,5 @@ Result<Config> LoadConfigFile(const std::string& path, const GetEnv& env) {
   if (!text.ok()) return text.status();
   return ParseConfig(*text, path, env);
 }
-
-std::optional<ctlog::Hash> ParsePin(std::string_view text) {
-  if (!text.starts_with(kPinPrefix)) return std::nullopt;
-  std::optional<std::vector<uint8_t>> bytes = Base64Decode(text.substr(kPinPrefix.size()));
-  if (!bytes || bytes->size() != ctlog::Hash{}.size()) return std::nullopt;
-  ctlog::Hash hash;
-  std::copy(bytes->begin(), bytes->end(), hash.begin());
-  return hash;
-}
-
-std::string PinText(const ctlog::Hash& hash) { return std::string(kPinPrefix) + Base64Encode(hash); }
 
 }  // namespace pinwatch::monitor

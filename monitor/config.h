@@ -31,6 +31,7 @@
 
 #include "base/status.h"
 #include "ctlog/loglist.h"
+#include "base/pin.h"
 #include "ctlog/sha256.h"
 
 namespace pinwatch::monitor {
@@ -119,11 +120,5 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source, 
 // LoadConfigFile reads `path` and calls ParseConfig; a missing or unreadable file is
 // kFailedPrecondition naming it.
 Result<Config> LoadConfigFile(const std::string& path, const GetEnv& env = ProcessEnv);
-
-// ParsePin decodes "sha256/<base64>" (standard base64, padded, 32 bytes); nullopt otherwise.
-std::optional<ctlog::Hash> ParsePin(std::string_view text);
-
-// PinText encodes a hash as "sha256/<base64>".
-std::string PinText(const ctlog::Hash& hash);
 
 }  // namespace pinwatch::monitor

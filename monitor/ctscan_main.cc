@@ -14,8 +14,9 @@
 #include "base/file.h"
 #include "ctlog/scanner.h"
 #include "ctlog/static_client.h"
-#include "monitor/identity.h"
-#include "monitor/matcher.h"
+#include "monitor/entry_identity.h"
+#include "x509/identity.h"
+#include "watch/matcher.h"
 
 namespace {
 
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
   using namespace pinwatch;
   using namespace pinwatch::ctlog;
   std::string url, key_file, api = "rfc6962", origin;
-  std::vector<monitor::WatchEntry> watch_entries;
+  std::vector<watch::WatchEntry> watch_entries;
   ScanOptions scan_options;
   LogSourceOptions source_options;
   for (int i = 1; i < argc; ++i) {
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
     else if (a == "--api") api = v;
     else if (a == "--origin") origin = v;
     else if (a == "--watch") watch_entries.push_back({.name = v});
-    else if (a == "--watch-subdomains") watch_entries.push_back({.name = v, .scope = monitor::WatchScope::kIncludeSubdomains});
+    else if (a == "--watch-subdomains") watch_entries.push_back({.name = v, .scope = watch::WatchScope::kIncludeSubdomains});
     else if (a == "--max-entries") scan_options.max_entries = ParseCount(a, v);
     else if (a == "--batch") source_options.entries_per_request = ParseCount(a, v);
     else if (a == "--in-flight") source_options.max_requests_in_flight = ParseCount(a, v);
@@ -106,13 +107,13 @@ int main(int argc, char** argv) {
     source = NewStaticCtSource(url, origin, *key, source_options);
   }
 
-  auto watch = monitor::WatchList::Create(watch_entries);
+  auto watch = watch::WatchList::Create(watch_entries);
   if (!watch.ok()) Usage(watch.status().message());
-  monitor::Matcher matcher(*watch);
+  watch::Matcher matcher(*watch);
   // Static-ct-api entries name their chain by fingerprint; fetch each issuer once.
   StaticCtClient issuer_client(url);
   std::map<Hash, std::vector<uint8_t>> issuers;
-  monitor::IssuerLookup lookup = [&](const Hash& fp) -> std::optional<Bytes> {
+  x509::IssuerLookup lookup = [&](const Hash& fp) -> std::optional<Bytes> {
     auto it = issuers.find(fp);
     if (it == issuers.end()) {
       auto der = issuer_client.GetIssuer(fp);
@@ -122,7 +123,7 @@ int main(int argc, char** argv) {
     return Bytes(it->second);
   };
   uint64_t matches = 0;
-  auto report = [&](const LogEntry& e, const monitor::EntryMatch& m) {
+  auto report = [&](const LogEntry& e, const watch::EntryMatch& m) {
     ++matches;
     const bool precert = e.entry.entry_type == LogEntryType::kPrecertEntry;
     std::cout << "MATCH        entry " << e.index << " (" << (precert ? "precert" : "x509") << "): "

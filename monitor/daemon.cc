@@ -10,6 +10,7 @@
 #include "base/file.h"
 #include "ctlog/http.h"
 #include "ctlog/loglist.h"
+#include "db/postgres.h"
 
 namespace pinwatch::monitor {
 
@@ -70,19 +71,20 @@ Result<std::vector<db::LogRecord>> LoadFollowedLogs(const LogsConfig& config) {
   return out;
 }
 
-Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& stop, const LogLine& log_line) {
-  auto store = db::Store::Connect(config.database_url);
+Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSignal& stop, const LogLine& log_line) {
+  const bool once = mode == FollowMode::kOnce;
+  if (Status s = db::CheckSchema(config.database_url); !s.ok()) return s;
+  auto store = db::ConnectLogStateStore(config.database_url);
   if (!store.ok()) return store.status();
-  if (Status s = (*store)->CheckVersion(); !s.ok()) return s;
   auto logs = LoadFollowedLogs(config.logs);
   if (!logs.ok()) return logs.status();
   if (Status s = (*store)->SyncLogs(*logs); !s.ok()) return s;
-  auto watch = MakeWatch(config.watch);
+  auto watch = MakeWatched(config.watch);
   if (!watch.ok()) return watch.status();
   log_line("replica " + config.run.replica_id + ": following " + std::to_string(logs->size()) + " logs, watching " +
            std::to_string(config.watch.size()) + " names" + (once ? " (once)" : ""));
 
-  MatchPool pool(config.run.match_threads);
+  watch::MatchPool pool(config.run.match_threads);
   DatabaseOutage outage(log_line);
   DaemonSummary summary;
   summary.logs_followed = logs->size();
@@ -159,7 +161,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
         log_line("log " + Base64Encode(id) + ": " + record.status().ToString());
         continue;
       }
-      auto worker_store = db::Store::Connect(config.database_url);
+      auto worker_store = db::ConnectLogStateStore(config.database_url);
       if (!worker_store.ok()) {
         log_line(record->description + ": " + worker_store.status().ToString());
         continue;
@@ -169,11 +171,11 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
       w->description = record->description;
       WorkerThread* raw = w.get();
       if (stop.stopped()) break;
-      w->thread = std::thread([&config, &watch, &pool, &stop, &outage, &log_line, once, raw,
+      w->thread = std::thread([&config, &watch, &pool, &stop, &outage, &log_line, mode, raw,
                                record = std::move(*record), ws = std::move(*worker_store)]() mutable {
         LogWorker worker(std::move(record), config, *watch, pool, std::move(ws), config.run.replica_id, raw->stop,
                          outage, log_line);
-        raw->result = worker.Follow(once);
+        raw->result = worker.Follow(mode);
         raw->done = true;
         stop.Wake();
       });
@@ -192,7 +194,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& sto
   for (auto& [id, w] : running) w->thread.join();
   reap();
   running.clear();
-  if (Status s = (*store)->ReleaseLeases(config.run.replica_id); !s.ok()) log_line("leases: " + s.ToString());
+  if (Status s = (*store)->ReleaseLeases(config.run.replica_id, std::nullopt); !s.ok()) log_line("leases: " + s.ToString());
   return summary;
 }
 

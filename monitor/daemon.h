@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "db/store.h"
+#include "db/log_state_store.h"
 #include "monitor/config.h"
 #include "monitor/worker.h"
 
@@ -33,10 +33,10 @@ struct DaemonSummary {
   uint64_t matches = 0;
 };
 
-// RunDaemon runs until `stop` (or, with `once`, until every log it could lease reached its
-// tree head or failed). Returns an error only when it cannot start (database, schema
-// version, log lists, watch list) or, with `once`, when the database becomes unreachable
+// RunDaemon runs until `stop` (or, with FollowMode::kOnce, until every log it could lease
+// reached its tree head or failed). Returns an error only when it cannot start (database, schema
+// version, log lists, watch list) or, with kOnce, when the database becomes unreachable
 // (a one-shot run reports that rather than waiting for it).
-Result<DaemonSummary> RunDaemon(const Config& config, bool once, StopSignal& stop, const LogLine& log_line);
+Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSignal& stop, const LogLine& log_line);
 
 }  // namespace pinwatch::monitor

@@ -15,10 +15,9 @@
 #include <thread>
 #include <vector>
 
-#include "db/store.h"
+#include "db/postgres.h"
 #include "monitor/config.h"
 #include "monitor/daemon.h"
-#include "monitor/policy.h"
 #include "monitor/report.h"
 
 namespace {
@@ -176,26 +175,35 @@ Config LoadConfigOrDie(const Args& args) {
   return std::move(*config);
 }
 
-std::unique_ptr<db::Store> ConnectOrDie(const Config& config, bool check_version) {
-  auto store = db::Store::Connect(config.database_url);
-  if (!store.ok()) {
-    std::cerr << "pinwatch: " << store.status().message() << "\n";
-    std::exit(2);
-  }
-  if (check_version) {
-    if (Status s = (*store)->CheckVersion(); !s.ok()) {
-      std::cerr << "pinwatch: " << s.message() << "\n";
-      std::exit(2);
-    }
-  }
+// OrDie: the CLI's edge. A store call that cannot even start (no database, another schema
+// version) ends the command with its message and exit code 2.
+[[noreturn]] void DieWith(const Status& s) {
+  std::cerr << "pinwatch: " << s.message() << "\n";
+  std::exit(2);
+}
+
+void CheckSchemaOrDie(const Config& config) {
+  if (Status s = db::CheckSchema(config.database_url); !s.ok()) DieWith(s);
+}
+
+std::unique_ptr<db::LogStateStore> LogStateStoreOrDie(const Config& config) {
+  CheckSchemaOrDie(config);
+  auto store = db::ConnectLogStateStore(config.database_url);
+  if (!store.ok()) DieWith(store.status());
+  return std::move(*store);
+}
+
+std::unique_ptr<db::FindingStore> FindingStoreOrDie(const Config& config) {
+  CheckSchemaOrDie(config);
+  auto store = db::ConnectFindingStore(config.database_url);
+  if (!store.ok()) DieWith(store.status());
   return std::move(*store);
 }
 
 int Migrate(const Args& args) {
   if (!args.rest.empty()) UsageError("migrate takes no arguments");
   Config config = LoadConfigOrDie(args);
-  auto store = ConnectOrDie(config, false);
-  auto result = store->Migrate();
+  auto result = db::MigrateSchema(config.database_url);
   if (!result.ok()) {
     std::cerr << "pinwatch: " << result.status().message() << "\n";
     return 2;
@@ -207,9 +215,9 @@ int Migrate(const Args& args) {
 }
 
 int Run(const Args& args) {
-  bool once = false;
+  FollowMode mode = FollowMode::kForever;
   for (const std::string& a : args.rest) {
-    if (a == "--once") once = true;
+    if (a == "--once") mode = FollowMode::kOnce;
     else UsageError("run: unknown option " + a);
   }
   Config config = LoadConfigOrDie(args);
@@ -229,7 +237,7 @@ int Run(const Args& args) {
       stop.Stop();
     }
   });
-  auto summary = RunDaemon(config, once, stop, LogToStderr);
+  auto summary = RunDaemon(config, mode, stop, LogToStderr);
   // Wake the signal thread if it is still waiting, then collect it.
   if (!stop.stopped()) {
     stop.Stop();
@@ -250,14 +258,14 @@ int Run(const Args& args) {
   return 0;
 }
 
-int Status_(const Args& args) {
+int ShowStatus(const Args& args) {
   bool json = false;
   for (const std::string& a : args.rest) {
     if (a == "--json") json = true;
     else UsageError("status: unknown option " + a);
   }
   Config config = LoadConfigOrDie(args);
-  auto store = ConnectOrDie(config, true);
+  auto store = LogStateStoreOrDie(config);
   auto logs = store->ListLogStatus();
   if (!logs.ok()) {
     std::cerr << "pinwatch: " << logs.status().message() << "\n";
@@ -279,20 +287,20 @@ int Findings(const Args& args) {
     if (a == "--json") {
       json = true;
     } else if (a == "--status") {
-      filter.statuses = SplitComma(value());
-      for (const std::string& s : filter.statuses) {
-        if (s != "open" && s != "acknowledged" && s != "resolved") UsageError("findings: unknown status " + s);
+      for (const std::string& name : SplitComma(value())) {
+        std::optional<db::FindingStatus> status = db::FindingStatusFromName(name);
+        if (!status) UsageError("findings: unknown status " + name);
+        filter.statuses.push_back(*status);
       }
     } else if (a == "--kind") {
-      filter.kinds = SplitComma(value());
-      for (const std::string& k : filter.kinds) {
-        if (!FindingKindFromName(k)) UsageError("findings: unknown kind " + k);
+      for (const std::string& name : SplitComma(value())) {
+        std::optional<db::FindingKind> kind = db::FindingKindFromName(name);
+        if (!kind) UsageError("findings: unknown kind " + name);
+        filter.kinds.push_back(*kind);
       }
     } else if (a == "--severity") {
-      filter.min_severity = value();
-      if (filter.min_severity != "info" && filter.min_severity != "warning" && filter.min_severity != "critical") {
-        UsageError("findings: --severity wants info, warning or critical");
-      }
+      filter.min_severity = db::SeverityFromName(value());
+      if (!filter.min_severity) UsageError("findings: --severity wants info, warning or critical");
     } else if (a == "--limit") {
       std::optional<int64_t> n = ParseCount(value());
       if (!n) UsageError("findings: --limit wants a number from 0 to " + std::to_string(INT64_MAX));
@@ -302,7 +310,7 @@ int Findings(const Args& args) {
     }
   }
   Config config = LoadConfigOrDie(args);
-  auto store = ConnectOrDie(config, true);
+  auto store = FindingStoreOrDie(config);
   auto findings = store->ListFindings(filter);
   if (!findings.ok()) {
     std::cerr << "pinwatch: " << findings.status().message() << "\n";
@@ -312,7 +320,7 @@ int Findings(const Args& args) {
   return 0;
 }
 
-int SetStatus(const Args& args, const std::string& status) {
+int SetStatus(const Args& args, db::FindingStatus status) {
   std::optional<int64_t> id;
   std::string note;
   for (size_t i = 0; i < args.rest.size(); ++i) {
@@ -330,12 +338,12 @@ int SetStatus(const Args& args, const std::string& status) {
   }
   if (!id) UsageError(args.command + " needs a finding ID");
   Config config = LoadConfigOrDie(args);
-  auto store = ConnectOrDie(config, true);
+  auto store = FindingStoreOrDie(config);
   if (Status s = store->SetFindingStatus(*id, status, note); !s.ok()) {
     std::cerr << "pinwatch: " << s.message() << "\n";
     return s.code() == Code::kFailedPrecondition ? 1 : 2;
   }
-  std::cout << "finding " << *id << " is " << status << "\n";
+  std::cout << "finding " << *id << " is " << db::FindingStatusName(status) << "\n";
   return 0;
 }
 
@@ -362,10 +370,10 @@ int main(int argc, char** argv) {
   }
   if (args.command == "migrate") return Migrate(args);
   if (args.command == "run") return Run(args);
-  if (args.command == "status") return Status_(args);
+  if (args.command == "status") return ShowStatus(args);
   if (args.command == "findings") return Findings(args);
-  if (args.command == "ack") return SetStatus(args, "acknowledged");
-  if (args.command == "resolve") return SetStatus(args, "resolved");
-  if (args.command == "reopen") return SetStatus(args, "open");
+  if (args.command == "ack") return SetStatus(args, db::FindingStatus::kAcknowledged);
+  if (args.command == "resolve") return SetStatus(args, db::FindingStatus::kResolved);
+  if (args.command == "reopen") return SetStatus(args, db::FindingStatus::kOpen);
   UsageError("unknown command " + args.command);
 }

@@ -2,49 +2,12 @@
 
 #include <algorithm>
 
+#include "base/pin.h"
+
 namespace pinwatch::monitor {
 
-std::string_view FindingKindName(FindingKind kind) {
-  switch (kind) {
-    case FindingKind::kUnexpectedIssuer: return "unexpected_issuer";
-    case FindingKind::kUnexpectedKey: return "unexpected_key";
-    case FindingKind::kKnownKey: return "known_key";
-    case FindingKind::kMalformed: return "malformed";
-    case FindingKind::kLogMisbehaviour: return "log_misbehaviour";
-  }
-  return "unknown";
-}
-
-std::optional<FindingKind> FindingKindFromName(std::string_view name) {
-  for (FindingKind k : {FindingKind::kUnexpectedIssuer, FindingKind::kUnexpectedKey, FindingKind::kKnownKey,
-                        FindingKind::kMalformed, FindingKind::kLogMisbehaviour}) {
-    if (FindingKindName(k) == name) return k;
-  }
-  return std::nullopt;
-}
-
-std::string_view SeverityName(Severity severity) {
-  switch (severity) {
-    case Severity::kInfo: return "info";
-    case Severity::kWarning: return "warning";
-    case Severity::kCritical: return "critical";
-  }
-  return "unknown";
-}
-
-Severity SeverityOf(FindingKind kind) {
-  switch (kind) {
-    case FindingKind::kUnexpectedIssuer:
-    case FindingKind::kLogMisbehaviour: return Severity::kCritical;
-    case FindingKind::kUnexpectedKey:
-    case FindingKind::kMalformed: return Severity::kWarning;
-    case FindingKind::kKnownKey: return Severity::kInfo;
-  }
-  return Severity::kCritical;
-}
-
-Verdict Judge(const WatchConfig& watch, const CertIdentity& identity) {
-  auto contains = [](const std::vector<ctlog::Hash>& pins, const ctlog::Hash& h) {
+Verdict Judge(const WatchRule& watch, const x509::CertIdentity& identity) {
+  auto contains = [](const std::vector<Hash>& pins, const Hash& h) {
     return std::find(pins.begin(), pins.end(), h) != pins.end();
   };
   if (!identity.issuer_spki_sha256) {

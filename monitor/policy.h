@@ -1,46 +1,41 @@
-// Policy: what a certificate that concerns a watched name means for its owner. The watch
-// entry says which CA keys may issue for the name and which leaf keys we hold; a logged
-// certificate is then one finding kind (the stored and alerted vocabulary; names are stable):
-//   unexpected_issuer (critical)  the issuing CA's key is not allowed, or cannot be known
-//   unexpected_key    (warning)   allowed issuer, leaf key not ours: a pin-set proposal input
-//   known_key         (info)      allowed issuer and a key we hold: recorded, no alert
-//   malformed         (warning)   could concern a watched name but does not parse
-//   log_misbehaviour  (critical)  the log broke its promises (decided by ctlog::TreeVerifier)
+// Policy: what a certificate that concerns a watched name means for its owner. A watch rule
+// says which CA keys may issue for the name and which leaf keys we hold; a logged
+// certificate is then one finding kind (db/finding.h: the stored and alerted vocabulary).
 #pragma once
 
 #include <optional>
 #include <string>
-#include <string_view>
+#include <vector>
 
-#include "monitor/config.h"
-#include "monitor/identity.h"
+#include "base/sha256.h"
+#include "db/finding.h"
+#include "x509/identity.h"
 
 namespace pinwatch::monitor {
 
-enum class FindingKind { kUnexpectedIssuer, kUnexpectedKey, kKnownKey, kMalformed, kLogMisbehaviour };
-enum class Severity { kInfo, kWarning, kCritical };
+using db::FindingKind;
+using db::Severity;
 
-// FindingKindName: "unexpected_issuer", "unexpected_key", "known_key", "malformed",
-// "log_misbehaviour". SeverityName: "info", "warning", "critical".
-std::string_view FindingKindName(FindingKind kind);
-std::string_view SeverityName(Severity severity);
-std::optional<FindingKind> FindingKindFromName(std::string_view name);
+// WatchRule is what the policy needs of one watch entry (config.h's WatchConfig holds one).
+struct WatchRule {
+  std::string name;  // the watch entry's name, as configured (it names the finding)
+  // SPKI SHA-256 of the CA keys allowed to issue; nullopt: any issuer; empty: none.
+  std::optional<std::vector<Hash>> allowed_issuers;
+  std::vector<Hash> known_keys;  // SPKI SHA-256 of the leaf keys we hold
+};
 
-// SeverityOf is the fixed severity of each kind (above).
-Severity SeverityOf(FindingKind kind);
-
-// Verdict is the policy's answer for one certificate and one watch entry.
+// Verdict is the policy's answer for one certificate and one watch rule.
 struct Verdict {
   FindingKind kind;
   std::string reason;  // one line for people, naming the key or issuer in question
 };
 
-// Judge classifies a parsed certificate against the watch entry it concerns:
+// Judge classifies a parsed certificate against a watch rule it concerns:
 //  - the issuer's SPKI hash unknown (an x509 entry without a resolvable chain), or not in
 //    allowed_issuers when that list is configured -> unexpected_issuer. An unknown issuer is
 //    treated as unexpected because it cannot be shown to be allowed;
 //  - else the leaf SPKI in known_keys -> known_key, otherwise unexpected_key.
 // Pure and thread-safe.
-Verdict Judge(const WatchConfig& watch, const CertIdentity& identity);
+Verdict Judge(const WatchRule& rule, const x509::CertIdentity& identity);
 
 }  // namespace pinwatch::monitor

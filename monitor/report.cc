@@ -7,7 +7,7 @@
 #include <ctime>
 
 #include "base/encoding.h"
-#include "monitor/config.h"
+#include "base/pin.h"
 
 namespace pinwatch::monitor {
 
@@ -65,11 +65,11 @@ std::string FindingsJson(const std::vector<db::Finding>& findings) {
     w.Key("id");
     w.Int64(f.id);
     w.Key("kind");
-    Str(w, f.kind);
+    Str(w, db::FindingKindName(f.kind));
     w.Key("severity");
-    Str(w, f.severity);
+    Str(w, db::SeverityName(f.severity));
     w.Key("status");
-    Str(w, f.status);
+    Str(w, db::FindingStatusName(f.status));
     w.Key("status_note");
     StrOrNull(w, f.status_note);
     w.Key("reason");
@@ -144,7 +144,8 @@ std::string FindingsJson(const std::vector<db::Finding>& findings) {
 std::string FindingsText(const std::vector<db::Finding>& findings) {
   std::string out;
   for (const db::Finding& f : findings) {
-    out += "#" + std::to_string(f.id) + " " + f.severity + " " + f.kind + " [" + f.status + "]";
+    out += "#" + std::to_string(f.id) + " " + std::string(db::SeverityName(f.severity)) + " " +
+           std::string(db::FindingKindName(f.kind)) + " [" + std::string(db::FindingStatusName(f.status)) + "]";
     if (!f.watched.empty()) out += " watch " + f.watched;
     out += "\n  " + f.reason + "\n";
     if (f.certificate) {

@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "db/store.h"
+#include "db/finding_store.h"
+#include "db/log_state_store.h"
 
 namespace pinwatch::monitor {
 

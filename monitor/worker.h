@@ -1,10 +1,12 @@
-// LogWorker: follows one log for one replica. A round fetches the log's signed tree head,
-// downloads and verifies the entries the database has not got yet (ctlog::Scan), matches
-// each against the watch list (monitor::Matcher), works out the identity and the policy's
-// verdicts for the few that match, and commits in log order: the position, the compact
-// ranges and the verified head move in the same transaction as the findings of the entries
-// before the position (db::Store::Commit). A crash anywhere loses nothing and, because the
-// writes are idempotent, duplicates nothing.
+// LogWorker: follows one log for one replica, as a short pipeline of stages:
+//   Scan (ctlog/scanner.h): tree head, entries in order, Merkle verification
+//   -> match (watch/match_pool.h): the DER walk and the watch index, on the shared pool
+//   -> identity and policy (monitor/entry_findings.h), for the few entries that match
+//   -> Committer (monitor/committer.h): the position, the compact ranges and the verified
+//      head in the same transaction as the findings of the entries before the position,
+//      on its own thread behind a bounded queue.
+// A crash anywhere loses nothing and, because the writes are idempotent, duplicates nothing.
+// The worker itself holds the round's state and decides what happens after an error.
 #pragma once
 
 #include <chrono>
@@ -19,24 +21,16 @@
 #include "base/stop_signal.h"
 #include "ctlog/log_source.h"
 #include "ctlog/verifier.h"
-#include "db/store.h"
+#include "db/log_state_store.h"
+#include "monitor/committer.h"
 #include "monitor/config.h"
 #include "monitor/database_outage.h"
-#include "monitor/identity.h"
-#include "monitor/match_pool.h"
-#include "monitor/matcher.h"
-#include "monitor/watchlist.h"
+#include "monitor/issuer_cache.h"
+#include "monitor/progress.h"
+#include "monitor/watched.h"
+#include "watch/match_pool.h"
 
 namespace pinwatch::monitor {
-
-// Watch is the parsed watch configuration shared (read-only) by every worker.
-struct Watch {
-  std::vector<WatchConfig> entries;  // config order; WatchMatch::entry_index indexes it
-  WatchList list;
-};
-
-// MakeWatch builds the index over config.watch. kFailedPrecondition as WatchList::Create.
-Result<Watch> MakeWatch(const std::vector<WatchConfig>& entries);
 
 // RoundResult says how one round ended.
 struct RoundResult {
@@ -44,6 +38,12 @@ struct RoundResult {
   uint64_t matches = 0;      // entries that concerned a watched name
   bool caught_up = false;    // the position reached the tree head seen this round
   bool misbehaviour = false; // log_misbehaviour was recorded
+};
+
+// FollowMode says when Follow returns.
+enum class FollowMode {
+  kForever,  // until stopped, the lease is lost or the log needs an operator
+  kOnce,     // also after the first round that reaches the tree head, records misbehaviour or fails
 };
 
 // FollowResult is how LogWorker::Follow ended, with what it did over all its rounds.
@@ -58,11 +58,11 @@ struct FollowResult {
 
 class LogWorker {
  public:
-  // The worker borrows `watch`, `pool`, `stop`, `outage` and `log_line`, which must outlive
-  // it, and owns `store` (its own connection). `stop` also ends its HTTP transfers and
-  // retry delays at once.
-  LogWorker(db::LogRecord log, const Config& config, const Watch& watch, MatchPool& pool,
-            std::unique_ptr<db::Store> store, std::string replica_id, const StopSignal& stop,
+  // The worker borrows `watched`, `pool`, `stop`, `outage` and `log_line`, which must
+  // outlive it, and owns `store` (its connection, used by its committer). `stop` also ends
+  // its HTTP transfers and retry delays at once.
+  LogWorker(db::LogRecord log, const Config& config, const Watched& watched, watch::MatchPool& pool,
+            std::unique_ptr<db::LogStateStore> store, std::string replica_id, const StopSignal& stop,
             DatabaseOutage& outage, LogLine log_line);
   ~LogWorker();
 
@@ -76,10 +76,9 @@ class LogWorker {
 
   // Follow runs rounds until `stop`, waiting the poll interval at the tip, probing the
   // database every kDatabaseProbeInterval while it is unreachable and backing off after
-  // other errors; it returns on kAborted (lease lost), kFailedPrecondition or when stopped.
-  // With `once` it returns after the first round that reaches the tree head or records
-  // misbehaviour, or fails.
-  FollowResult Follow(bool once);
+  // other errors; it returns on kAborted (lease lost), kFailedPrecondition or when stopped,
+  // and with FollowMode::kOnce as that says.
+  FollowResult Follow(FollowMode mode);
 
   const db::LogRecord& log() const { return log_; }
 
@@ -87,38 +86,42 @@ class LogWorker {
   // Start begins a log the database has never seen (logs.start); misbehaviour found on the
   // way (its first head's signature, its tree range) is returned as a value.
   Result<std::optional<ctlog::Misbehaviour>> Start(ctlog::LogSource& source);
-  Status CommitPending(bool final_commit);
-  Result<RoundResult> RecordMisbehaviour(const ctlog::Misbehaviour& m, std::optional<db::LogCheckpoint> rewind);
+  // Submit hands the committer what the verifier holds since the last submission (always,
+  // with `kFinal`, so the verified head and tree size are stored), and Flush waits for it.
+  enum class Submission { kIfChanged, kFinal };
+  Status Submit(Submission when);
+  Status Flush();
+  Result<RoundResult> RecordMisbehaviour(const ctlog::Misbehaviour& m, std::optional<db::TreeState> rewind);
   // Database passes a store call's status through, noting a failure as the database's.
   template <class R>
   R Database(R result);
   void ReportRetry(const Status& failure, std::chrono::milliseconds delay);
-  void Process(const ctlog::LogEntry& entry, const EntryMatch& match);
   std::chrono::milliseconds PollInterval() const;
 
   db::LogRecord log_;
   const Config& config_;
-  const Watch& watch_;
-  std::unique_ptr<db::Store> store_;
+  const Watched& watched_;
+  watch::MatchPool& pool_;
   std::string replica_id_;
   const StopSignal& stop_;
   DatabaseOutage& outage_;
   LogLine log_line_;
-  MatchPool& pool_;
+  Committer committer_;
   std::unique_ptr<ctlog::LogSource> source_;
   std::unique_ptr<ctlog::LogSource> issuer_source_;  // static-ct: a second client for /issuer/
-  std::vector<std::pair<ctlog::Hash, std::vector<uint8_t>>> issuers_;  // fetched issuer DER cache
+  IssuerCache issuers_{nullptr};
 
   // Round state.
   std::optional<ctlog::TreeVerifier> verifier_;
-  std::optional<uint64_t> committed_position_;
-  std::optional<ctlog::SignedTreeHead> committed_verified_head_;
+  std::optional<uint64_t> submitted_position_;  // where the last submitted batch moves the log
+  std::optional<ctlog::SignedTreeHead> submitted_verified_head_;
   std::optional<ctlog::SignedTreeHead> round_head_;
   std::vector<db::MatchedEntry> pending_;
   bool started_at_end_ = false;
   bool announced_head_ = false;  // "at tree head" said since the last round with entries
-  std::chrono::steady_clock::time_point last_commit_, last_progress_, round_start_;
-  uint64_t round_start_position_ = 0;
+  std::chrono::steady_clock::time_point last_submit_;
+  BackfillProgress progress_;
+  uint64_t round_committed_start_ = 0;  // committer_.entries_committed() at the round's start
   RoundResult round_;
   bool database_error_ = false;  // this round failed in a store call
   std::chrono::steady_clock::time_point last_retry_report_{};

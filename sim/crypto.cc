@@ -13,17 +13,17 @@
 #include <vector>
 
 #include "base/encoding.h"
-#include "ctlog/openssl_ptr.h"
+#include "base/openssl_ptr.h"
 #include "ctlog/sha256.h"
 
 namespace pinwatch::sim {
 namespace {
 
-using BnPtr = ctlog::OpenSslPtr<BIGNUM, BN_clear_free>;
-using BnCtxPtr = ctlog::OpenSslPtr<BN_CTX, BN_CTX_free>;
-using PointPtr = ctlog::OpenSslPtr<EC_POINT, EC_POINT_free>;
-using SigPtr = ctlog::OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
-using PkeyPtr = ctlog::EvpPkeyPtr;
+using BnPtr = OpenSslPtr<BIGNUM, BN_clear_free>;
+using BnCtxPtr = OpenSslPtr<BN_CTX, BN_CTX_free>;
+using PointPtr = OpenSslPtr<EC_POINT, EC_POINT_free>;
+using SigPtr = OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
+using PkeyPtr = EvpPkeyPtr;
 
 // The P-256 group, created once; EC_GROUP is safe to share read-only between threads.
 const EC_GROUP* P256() {

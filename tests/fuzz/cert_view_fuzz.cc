@@ -13,13 +13,13 @@
 
 #include "base/encoding.h"
 #include "ctlog/sha256.h"
-#include "monitor/cert_view.h"
-#include "monitor/tbs_hash.h"
+#include "x509/cert_view.h"
+#include "x509/tbs_hash.h"
 
 namespace {
 
 using namespace pinwatch;
-using namespace pinwatch::monitor;
+using namespace pinwatch::x509;
 
 struct Names {
   std::vector<Bytes> cns, dns, ips;

@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const pinwatch::monitor::WatchConfig& watch : config->watch) {
     if (watch.name.empty()) std::abort();
     for (const pinwatch::ctlog::Hash& key : watch.known_keys) {
-      if (pinwatch::monitor::ParsePin(pinwatch::monitor::PinText(key)) != key) std::abort();
+      if (pinwatch::ParsePin(pinwatch::PinText(key)) != key) std::abort();
     }
   }
   return 0;

@@ -9,13 +9,13 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "monitor/cert_view.h"
-#include "monitor/identity.h"
+#include "x509/cert_view.h"
+#include "x509/identity.h"
 
 namespace {
 
 using pinwatch::Code;
-using pinwatch::monitor::CertIdentity;
+using pinwatch::x509::CertIdentity;
 
 void Check(bool ok) {
   if (!ok) std::abort();
@@ -27,7 +27,7 @@ void CheckWellFormed(const CertIdentity& id) {
   Check(id.dns_names.size() >= id.san_dns_names.size());
   for (size_t i = 0; i < id.san_dns_names.size(); ++i) Check(id.dns_names[i] == id.san_dns_names[i]);
   for (size_t i = id.san_dns_names.size(); i < id.dns_names.size(); ++i) {
-    Check(pinwatch::monitor::IsHostname(id.dns_names[i]));
+    Check(pinwatch::x509::IsHostname(id.dns_names[i]));
   }
   Check(id.not_before_rfc3339.size() >= 20 && id.not_after_rfc3339.size() >= 20);
   Check(!id.serial_hex.empty());
@@ -37,16 +37,16 @@ void CheckWellFormed(const CertIdentity& id) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const pinwatch::Bytes in(data, size);
-  const pinwatch::ctlog::Hash issuer_key_hash{};
+  const pinwatch::Hash issuer_key_hash{};
 
-  pinwatch::Result<CertIdentity> cert = pinwatch::monitor::ParseCertificateIdentity(in);
+  pinwatch::Result<CertIdentity> cert = pinwatch::x509::ParseCertificateIdentity(in);
   if (!cert.ok()) {
     Check(cert.status().code() == Code::kMalformed);
   } else {
     CheckWellFormed(*cert);
-    pinwatch::Result<pinwatch::monitor::CertificateView> view = pinwatch::monitor::ParseCertificate(in);
+    pinwatch::Result<pinwatch::x509::CertificateView> view = pinwatch::x509::ParseCertificate(in);
     Check(view.ok());
-    pinwatch::Result<CertIdentity> pre = pinwatch::monitor::ParsePrecertIdentity(view->tbs.tlv, issuer_key_hash);
+    pinwatch::Result<CertIdentity> pre = pinwatch::x509::ParsePrecertIdentity(view->tbs.tlv, issuer_key_hash);
     Check(pre.ok());
     CheckWellFormed(*pre);
     Check(pre->tbs_identity_hash == cert->tbs_identity_hash);
@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // The same bytes taken as a bare TBSCertificate.
-  pinwatch::Result<CertIdentity> tbs = pinwatch::monitor::ParsePrecertIdentity(in, issuer_key_hash);
+  pinwatch::Result<CertIdentity> tbs = pinwatch::x509::ParsePrecertIdentity(in, issuer_key_hash);
   if (!tbs.ok()) {
     Check(tbs.status().code() == Code::kMalformed);
   } else {

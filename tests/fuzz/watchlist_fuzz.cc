@@ -2,7 +2,7 @@
 // '\n'; every line but the last is a watch entry ("+" prefix: include_subdomains), the last
 // line is a certificate name (any bytes but '\n'). Invariants: Create fails only with
 // kMalformed and a message naming the entry; MatchName gives exactly the entry and reason the
-// reference (the rules in monitor/watchlist.h, written out as one loop per rule) gives.
+// reference (the rules in watch/watchlist.h, written out as one loop per rule) gives.
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -10,15 +10,15 @@
 #include <string_view>
 #include <vector>
 
-#include "monitor/watchlist.h"
+#include "watch/watchlist.h"
 
 namespace {
 
-using pinwatch::monitor::MatchReason;
-using pinwatch::monitor::WatchEntry;
-using pinwatch::monitor::WatchList;
-using pinwatch::monitor::WatchMatch;
-using pinwatch::monitor::WatchScope;
+using pinwatch::watch::MatchReason;
+using pinwatch::watch::WatchEntry;
+using pinwatch::watch::WatchList;
+using pinwatch::watch::WatchMatch;
+using pinwatch::watch::WatchScope;
 
 std::string_view ParentOf(std::string_view name) {
   size_t dot = name.find('.');
@@ -28,9 +28,9 @@ std::string_view ParentOf(std::string_view name) {
 // Reference is the header's rules, entry by entry, with no index.
 std::optional<WatchMatch> Reference(const WatchList& list, std::string_view raw) {
   if (!raw.empty() && raw.back() == '.') raw.remove_suffix(1);
-  if (raw.empty() || raw.size() > pinwatch::monitor::kMaxHostnameBytes) return std::nullopt;
+  if (raw.empty() || raw.size() > pinwatch::x509::kMaxHostnameBytes) return std::nullopt;
   std::string name(raw);
-  for (char& c : name) c = pinwatch::monitor::AsciiLowercase(c);
+  for (char& c : name) c = pinwatch::x509::AsciiLowercase(c);
   const size_t first_dot = name.find('.');
   const bool wildcard = name.substr(0, first_dot).find('*') != std::string::npos;
   const std::string_view parent = ParentOf(name);
@@ -38,7 +38,7 @@ std::optional<WatchMatch> Reference(const WatchList& list, std::string_view raw)
   if (wildcard) {  // rule 3: lowest-index entry one label below the parent
     for (uint32_t i = 0; i < list.size(); ++i) {
       const std::string& w = list.canonical_name(i);
-      if (!parent.empty() && ParentOf(w) == parent && !pinwatch::monitor::ParseIpAddressLiteral(w)) {
+      if (!parent.empty() && ParentOf(w) == parent && !pinwatch::x509::ParseIpAddressLiteral(w)) {
         return WatchMatch{.entry_index = i, .reason = MatchReason::kWildcardCovers};
       }
     }
@@ -48,7 +48,7 @@ std::optional<WatchMatch> Reference(const WatchList& list, std::string_view raw)
   int best_rank = -1;  // at the same name: exact (2) before include_subdomains (1)
   for (uint32_t i = 0; i < list.size(); ++i) {
     const std::string& w = list.canonical_name(i);
-    if (pinwatch::monitor::ParseIpAddressLiteral(w)) continue;
+    if (pinwatch::x509::ParseIpAddressLiteral(w)) continue;
     const bool subtree = list.scope(i) == WatchScope::kIncludeSubdomains;
     std::optional<MatchReason> reason;
     if (!wildcard && name == w) {

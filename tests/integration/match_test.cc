@@ -10,8 +10,9 @@
 #include "base/encoding.h"
 #include "ctlog/scanner.h"
 #include "ctlog/static_client.h"
-#include "monitor/identity.h"
-#include "monitor/matcher.h"
+#include "monitor/entry_identity.h"
+#include "x509/identity.h"
+#include "watch/matcher.h"
 #include "tests/support/sim_process.h"
 
 namespace pinwatch {
@@ -20,8 +21,8 @@ namespace {
 using testing::SimProcess;
 
 struct Found {
-  monitor::EntryMatch match;
-  monitor::CertIdentity identity;
+  watch::EntryMatch match;
+  x509::CertIdentity identity;
 };
 
 TEST(MatchEndToEnd, PlantsAreFoundWithTheirFactsOverBothApis) {
@@ -37,18 +38,18 @@ TEST(MatchEndToEnd, PlantsAreFoundWithTheirFactsOverBothApis) {
   auto key = ctlog::LogKey::FromPem((*sim)->PubkeyPem());
   ASSERT_TRUE(key.ok());
 
-  std::vector<monitor::WatchEntry> entries = {
-      {.name = "watched-bank.test", .scope = monitor::WatchScope::kIncludeSubdomains},
+  std::vector<watch::WatchEntry> entries = {
+      {.name = "watched-bank.test", .scope = watch::WatchScope::kIncludeSubdomains},
       {.name = "api.other-watched.test"}};
   for (int i = 0; i < 998; ++i) entries.push_back({.name = "decoy" + std::to_string(i) + ".test"});
-  auto watch = monitor::WatchList::Create(entries);
+  auto watch = watch::WatchList::Create(entries);
   ASSERT_TRUE(watch.ok());
 
   const std::string url = (*sim)->url();
   const std::string origin = ctlog::DefaultOrigin(url);
   ctlog::StaticCtClient issuers(url);
   std::map<std::string, std::vector<uint8_t>> issuer_cache;
-  monitor::IssuerLookup lookup = [&](const ctlog::Hash& fp) -> std::optional<Bytes> {
+  x509::IssuerLookup lookup = [&](const ctlog::Hash& fp) -> std::optional<Bytes> {
     auto [it, inserted] = issuer_cache.try_emplace(HexEncode(fp));
     if (inserted) {
       auto der = issuers.GetIssuer(fp);
@@ -62,7 +63,7 @@ TEST(MatchEndToEnd, PlantsAreFoundWithTheirFactsOverBothApis) {
     SCOPED_TRACE(tiled ? "static-ct" : "rfc6962");
     auto source = tiled ? ctlog::NewStaticCtSource(url, origin, *key) : ctlog::NewRfc6962Source(url, *key);
     ctlog::TreeVerifier verifier({}, std::nullopt);
-    monitor::Matcher matcher(*watch);
+    watch::Matcher matcher(*watch);
     std::map<uint64_t, Found> found;
     auto result = ctlog::Scan(*source, verifier, [&](std::span<const ctlog::LogEntry> batch) {
       for (const ctlog::LogEntry& e : batch) {
@@ -87,7 +88,7 @@ TEST(MatchEndToEnd, PlantsAreFoundWithTheirFactsOverBothApis) {
         const uint64_t index = indices[k].GetUint64();
         want_indices.insert(index);
         ASSERT_TRUE(found.count(index)) << "plant at " << index << " not found";
-        const monitor::CertIdentity& id = found[index].identity;
+        const x509::CertIdentity& id = found[index].identity;
         EXPECT_EQ(id.spki_sha256_pin, plant["leaf_spki_sha256"].GetString()) << index;
         ASSERT_TRUE(id.issuer_spki_sha256.has_value()) << index;
         EXPECT_EQ("sha256/" + Base64Encode(*id.issuer_spki_sha256), plant["issuer_spki_sha256"].GetString()) << index;
