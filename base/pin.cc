@@ -18,4 +18,6 @@ std::optional<Hash> ParsePin(std::string_view text) {
 
 std::string PinText(const Hash& hash) { return std::string(kPinPrefix) + Base64Encode(hash); }
 
+std::string SpkiPin(Bytes spki_der) { return PinText(Sha256Of(spki_der)); }
+
 }  // namespace pinwatch

@@ -20,4 +20,7 @@ std::optional<Hash> ParsePin(std::string_view text);
 // PinText encodes a hash as "sha256/<base64>". Thread-safe.
 std::string PinText(const Hash& hash);
 
+// SpkiPin is the pin of a DER SubjectPublicKeyInfo: PinText(SHA-256(spki_der)). Thread-safe.
+std::string SpkiPin(Bytes spki_der);
+
 }  // namespace pinwatch

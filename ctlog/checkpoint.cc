@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "base/byte_writer.h"
 #include "base/encoding.h"
 
 namespace pinwatch::ctlog {
@@ -25,10 +26,6 @@ bool IsValidKeyName(std::string_view name) {
     if (c == ' ' || c == '+' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
   }
   return true;
-}
-
-void PutU32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
 }
 
 // At renders a position inside the note for error messages.
@@ -107,8 +104,9 @@ std::vector<uint8_t> EncodeRfc6962NoteSignature(uint64_t timestamp_ms, const Dig
   std::vector<uint8_t> ds = EncodeDigitallySigned(signature);
   std::vector<uint8_t> out;
   out.reserve(8 + ds.size());
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(timestamp_ms >> shift));
-  out.insert(out.end(), ds.begin(), ds.end());
+  ByteWriter w(out);
+  w.U64(timestamp_ms);
+  w.Write(ds);
   return out;
 }
 
@@ -116,8 +114,9 @@ std::string FormatNoteSignatureLine(std::string_view key_name, uint32_t key_id, 
   assert(IsValidKeyName(key_name));
   std::vector<uint8_t> blob;
   blob.reserve(4 + signature.size());
-  PutU32(blob, key_id);
-  blob.insert(blob.end(), signature.begin(), signature.end());
+  ByteWriter w(blob);
+  w.U32(key_id);
+  w.Write(signature);
   std::string out;
   out.append(kEmDashSpace).append(key_name).append(" ").append(Base64Encode(blob)).push_back('\n');
   return out;

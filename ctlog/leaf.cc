@@ -3,19 +3,13 @@
 #include <cassert>
 #include <string>
 
+#include "base/byte_writer.h"
+
 namespace pinwatch::ctlog {
 namespace {
 
 constexpr uint8_t kVersionV1 = 0;
 constexpr uint8_t kLeafTypeTimestampedEntry = 0;
-
-void PutUint(std::vector<uint8_t>& out, uint64_t v, int bytes) {
-  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
-    out.push_back(static_cast<uint8_t>(v >> shift));
-  }
-}
-
-void PutBytes(std::vector<uint8_t>& out, Bytes b) { out.insert(out.end(), b.begin(), b.end()); }
 
 // ReadAsn1Cert reads `opaque ASN.1Cert<1..2^24-1>` and returns its contents.
 Result<Bytes> ReadAsn1Cert(ByteReader& r, const char* field) {
@@ -54,11 +48,9 @@ Result<size_t> CheckChain(std::span<const Bytes> chain, const char* field) {
 }
 
 void PutChain(std::vector<uint8_t>& out, std::span<const Bytes> chain, size_t contents_bytes) {
-  PutUint(out, contents_bytes, 3);
-  for (Bytes cert : chain) {
-    PutUint(out, cert.size(), 3);
-    PutBytes(out, cert);
-  }
+  ByteWriter w(out);
+  w.U24(static_cast<uint32_t>(contents_bytes));
+  for (Bytes cert : chain) w.U24Prefixed(cert);
 }
 
 }  // namespace
@@ -146,18 +138,16 @@ Status EncodeTimestampedEntry(const TimestampedEntryView& entry, std::vector<uin
       return MalformedError("TimestampedEntry.entry_type " +
                             std::to_string(static_cast<uint16_t>(entry.entry_type)) + " is unknown");
   }
-  PutUint(out, entry.timestamp_ms, 8);
-  PutUint(out, static_cast<uint16_t>(entry.entry_type), 2);
+  ByteWriter w(out);
+  w.U64(entry.timestamp_ms);
+  w.U16(static_cast<uint16_t>(entry.entry_type));
   if (entry.entry_type == LogEntryType::kX509Entry) {
-    PutUint(out, entry.certificate.size(), 3);
-    PutBytes(out, entry.certificate);
+    w.U24Prefixed(entry.certificate);
   } else {
-    PutBytes(out, entry.issuer_key_hash);
-    PutUint(out, entry.tbs_certificate.size(), 3);
-    PutBytes(out, entry.tbs_certificate);
+    w.Write(entry.issuer_key_hash);
+    w.U24Prefixed(entry.tbs_certificate);
   }
-  PutUint(out, entry.extensions.size(), 2);
-  PutBytes(out, entry.extensions);
+  w.U16Prefixed(entry.extensions);
   return OkStatus();
 }
 
@@ -257,8 +247,7 @@ Status EncodePrecertChainEntry(Bytes pre_certificate, std::span<const Bytes> pre
   if (Status s = CheckCert(pre_certificate, "PrecertChainEntry.pre_certificate"); !s.ok()) return s;
   Result<size_t> contents = CheckChain(precertificate_chain, "PrecertChainEntry.precertificate_chain");
   if (!contents.ok()) return contents.status();
-  PutUint(out, pre_certificate.size(), 3);
-  PutBytes(out, pre_certificate);
+  ByteWriter(out).U24Prefixed(pre_certificate);
   PutChain(out, precertificate_chain, *contents);
   return OkStatus();
 }

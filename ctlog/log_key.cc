@@ -3,14 +3,13 @@
 #include <cstring>
 #include <string>
 
-#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "base/encoding.h"
 #include "base/openssl_ptr.h"
+#include "base/pem.h"
 
 namespace pinwatch::ctlog {
 namespace {
@@ -101,16 +100,9 @@ Result<LogKey> LogKey::FromBase64(std::string_view spki_b64) {
 }
 
 Result<LogKey> LogKey::FromPem(std::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return InternalError("log key: BIO_new_mem_buf failed");
-  PkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
-  if (!pkey) return MalformedError("log key: no PUBLIC KEY PEM block: " + OpenSslError());
-  unsigned char* der = nullptr;
-  const int der_len = i2d_PUBKEY(pkey.get(), &der);
-  if (der_len <= 0) return InternalError("log key: i2d_PUBKEY failed: " + OpenSslError());
-  std::vector<uint8_t> bytes(der, der + der_len);
-  OPENSSL_free(der);
-  return Create(bytes);
+  Result<std::vector<uint8_t>> der = DecodePem(pem, "PUBLIC KEY");
+  if (!der.ok()) return MalformedError("log key: " + der.status().message());
+  return Create(*der);
 }
 
 Status LogKey::Verify(Bytes signed_input, const DigitallySigned& signature) const {

@@ -10,7 +10,6 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
-#include <chrono>
 #include <climits>
 #include <cstring>
 #include <map>
@@ -426,74 +425,6 @@ std::string_view LogStateName(LogState state) {
     if (s == state) return name;
   }
   return "unknown";
-}
-
-std::optional<int64_t> ParseRfc3339Ms(std::string_view text) {
-  size_t pos = 0;
-  // Digits reads exactly n ASCII digits.
-  auto digits = [&](size_t n) -> std::optional<int> {
-    if (n > text.size() - pos) return std::nullopt;
-    int v = 0;
-    for (size_t i = 0; i < n; ++i) {
-      char c = text[pos + i];
-      if (c < '0' || c > '9') return std::nullopt;
-      v = v * 10 + (c - '0');
-    }
-    pos += n;
-    return v;
-  };
-  auto literal = [&](char lower_or_symbol, char upper) {
-    if (pos >= text.size() || (text[pos] != lower_or_symbol && text[pos] != upper)) return false;
-    ++pos;
-    return true;
-  };
-  // full-date = date-fullyear "-" date-month "-" date-mday
-  auto year = digits(4);
-  if (!year || !literal('-', '-')) return std::nullopt;
-  auto month = digits(2);
-  if (!month || !literal('-', '-')) return std::nullopt;
-  auto day = digits(2);
-  // "T" (or "t", RFC 3339 §5.6 NOTE)
-  if (!day || !literal('t', 'T')) return std::nullopt;
-  // partial-time = time-hour ":" time-minute ":" time-second [time-secfrac]
-  auto hour = digits(2);
-  if (!hour || !literal(':', ':')) return std::nullopt;
-  auto minute = digits(2);
-  if (!minute || !literal(':', ':')) return std::nullopt;
-  auto second = digits(2);
-  if (!second || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
-  // time-secfrac = "." 1*DIGIT (we take up to 9 digits and keep milliseconds)
-  int64_t millis = 0;
-  if (literal('.', '.')) {
-    size_t start = pos;
-    while (pos < text.size() && pos - start < 9 && text[pos] >= '0' && text[pos] <= '9') {
-      if (pos - start < 3) millis = millis * 10 + (text[pos] - '0');
-      ++pos;
-    }
-    size_t n = pos - start;
-    if (n == 0) return std::nullopt;
-    for (size_t i = n; i < 3; ++i) millis *= 10;
-  }
-  // time-offset = "Z" / time-numoffset;  time-numoffset = ("+" / "-") time-hour ":" time-minute
-  int64_t offset_minutes = 0;
-  if (!literal('z', 'Z')) {
-    if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) return std::nullopt;
-    int sign = text[pos] == '+' ? 1 : -1;
-    ++pos;
-    auto off_h = digits(2);
-    if (!off_h || !literal(':', ':')) return std::nullopt;
-    auto off_m = digits(2);
-    if (!off_m || *off_h > 23 || *off_m > 59) return std::nullopt;
-    offset_minutes = sign * (*off_h * 60 + *off_m);
-  }
-  if (pos != text.size()) return std::nullopt;
-
-  std::chrono::year_month_day ymd{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(*month)),
-                                  std::chrono::day(static_cast<unsigned>(*day))};
-  if (!ymd.ok()) return std::nullopt;
-  int64_t days = std::chrono::sys_days(ymd).time_since_epoch().count();
-  int64_t seconds = days * 86400 + *hour * 3600 + *minute * 60 + *second - offset_minutes * 60;
-  return seconds * 1000 + millis;
 }
 
 Result<LogList> ParseLogList(Bytes json, std::string_view list_name) {

@@ -18,6 +18,7 @@
 
 #include "base/byte_reader.h"
 #include "base/status.h"
+#include "base/time.h"
 #include "ctlog/sha256.h"
 
 namespace pinwatch::ctlog {
@@ -125,18 +126,9 @@ struct LogList {
 // nothing after it but whitespace, no duplicate member names in objects we read; unknown
 // members are ignored (forward compatibility); a "state" object must hold exactly one known
 // state (unknown state names are ignored, so a new state alone is an error rather than a
-// silently dropped log). Times are RFC 3339 as ParseRfc3339Ms accepts. The result owns all its
+// silently dropped log). Times are RFC 3339 as ParseRfc3339Ms (base/time.h) accepts. The result owns all its
 // data. Thread-safe.
 Result<LogList> ParseLogList(Bytes json, std::string_view list_name);
-
-// ParseRfc3339Ms converts an RFC 3339 §5.6 date-time to milliseconds since the Unix epoch.
-// Accepted: "YYYY-MM-DDTHH:MM:SS[.F]Z" or with a "+HH:MM"/"-HH:MM" offset; "T"/"Z" may be
-// lower case (RFC 3339 §5.6 NOTE); F is 1-9 digits, truncated to milliseconds; years
-// 0000-9999; the calendar date must exist. Refused: leap second 60 (POSIX time has no slot for
-// it; no list uses it), missing seconds or offset, spaces, any trailing byte. Google's and
-// Apple's lists both use "2025-01-01T00:00:00Z" today. Returns nullopt when refused.
-// Thread-safe.
-std::optional<int64_t> ParseRfc3339Ms(std::string_view text);
 
 // UnionOfLists merges lists into one entry per log id, in order of first appearance
 // (lists in input order; within a list, operators in order, "logs" before "tiled_logs").

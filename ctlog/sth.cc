@@ -1,15 +1,9 @@
 #include "ctlog/sth.h"
 
+#include "base/byte_writer.h"
 #include "ctlog/log_key.h"
 
 namespace pinwatch::ctlog {
-namespace {
-
-void PutU64(std::vector<uint8_t>& out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-
-}  // namespace
 
 Result<DigitallySigned> ParseDigitallySigned(Bytes in) {
   ByteReader r(in);
@@ -31,11 +25,10 @@ Result<DigitallySigned> ParseDigitallySigned(Bytes in) {
 std::vector<uint8_t> EncodeDigitallySigned(const DigitallySigned& ds) {
   std::vector<uint8_t> out;
   out.reserve(4 + ds.signature.size());
-  out.push_back(ds.hash_algorithm);
-  out.push_back(ds.signature_algorithm);
-  out.push_back(static_cast<uint8_t>(ds.signature.size() >> 8));
-  out.push_back(static_cast<uint8_t>(ds.signature.size()));
-  out.insert(out.end(), ds.signature.begin(), ds.signature.end());
+  ByteWriter w(out);
+  w.U8(ds.hash_algorithm);
+  w.U8(ds.signature_algorithm);
+  w.U16Prefixed(ds.signature);
   return out;
 }
 
@@ -43,11 +36,12 @@ std::vector<uint8_t> SerializeTreeHeadSignatureInput(uint64_t timestamp_ms, uint
                                                      const Hash& root_hash) {
   std::vector<uint8_t> out;
   out.reserve(2 + 8 + 8 + root_hash.size());
-  out.push_back(0);  // Version v1
-  out.push_back(1);  // SignatureType tree_hash
-  PutU64(out, timestamp_ms);
-  PutU64(out, tree_size);
-  out.insert(out.end(), root_hash.begin(), root_hash.end());
+  ByteWriter w(out);
+  w.U8(0);  // Version v1
+  w.U8(1);  // SignatureType tree_hash
+  w.U64(timestamp_ms);
+  w.U64(tree_size);
+  w.Write(root_hash);
   return out;
 }
 

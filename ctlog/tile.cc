@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "base/byte_writer.h"
 #include "base/encoding.h"
 
 namespace pinwatch::ctlog {
@@ -38,12 +39,6 @@ void AppendIndexAndWidth(std::string& out, uint64_t index, uint16_t width) {
   if (width < kTileWidth) {
     out += ".p/";
     out += std::to_string(width);
-  }
-}
-
-void PutUint(std::vector<uint8_t>& out, uint64_t v, int bytes) {
-  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
-    out.push_back(static_cast<uint8_t>(v >> shift));
   }
 }
 
@@ -261,12 +256,10 @@ Status EncodeTileLeaf(const TimestampedEntryView& entry, Bytes pre_certificate,
     out.resize(original_size);
     return s;
   }
-  if (precert) {
-    PutUint(out, pre_certificate.size(), 3);
-    out.insert(out.end(), pre_certificate.begin(), pre_certificate.end());
-  }
-  PutUint(out, certificate_chain.size() * kFingerprintBytes, 2);
-  for (const Hash& h : certificate_chain) out.insert(out.end(), h.begin(), h.end());
+  ByteWriter w(out);
+  if (precert) w.U24Prefixed(pre_certificate);
+  w.U16(static_cast<uint16_t>(certificate_chain.size() * kFingerprintBytes));
+  for (const Hash& h : certificate_chain) w.Write(h);
   return OkStatus();
 }
 

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/time.h"
 #include "db/postgres.h"
 #include "monitor/config.h"
 #include "monitor/daemon.h"
@@ -156,7 +157,7 @@ std::vector<std::string> SplitComma(const std::string& s) {
 void LogToStderr(const std::string& line) {
   static std::mutex mu;
   std::time_t now = std::time(nullptr);
-  std::string stamp = Rfc3339(static_cast<int64_t>(now));
+  std::string stamp = FormatRfc3339(static_cast<int64_t>(now));
   std::lock_guard lock(mu);
   std::cerr << stamp << " pinwatch: " << line << std::endl;
 }

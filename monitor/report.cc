@@ -4,10 +4,10 @@
 #include <rapidjson/stringbuffer.h>
 
 #include <cstdio>
-#include <ctime>
 
 #include "base/encoding.h"
 #include "base/pin.h"
+#include "base/time.h"
 
 namespace pinwatch::monitor {
 
@@ -28,7 +28,7 @@ void PinOrNull(Writer& w, const std::optional<ctlog::Hash>& h) {
 }
 
 void TimeOrNull(Writer& w, const std::optional<int64_t>& t) {
-  if (t) Str(w, Rfc3339(*t));
+  if (t) Str(w, FormatRfc3339(*t));
   else w.Null();
 }
 
@@ -45,15 +45,6 @@ std::optional<uint64_t> Lag(const db::LogStatus& s) {
 }
 
 }  // namespace
-
-std::string Rfc3339(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) return "";
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string FindingsJson(const std::vector<db::Finding>& findings) {
   rapidjson::StringBuffer buffer;
@@ -121,7 +112,7 @@ std::string FindingsJson(const std::vector<db::Finding>& findings) {
       w.Key("entry_type");
       Str(w, e.entry_type);
       w.Key("timestamp");
-      Str(w, Rfc3339(static_cast<int64_t>(e.timestamp_ms / 1000)));
+      Str(w, FormatRfc3339(static_cast<int64_t>(e.timestamp_ms / 1000)));
       w.Key("verified");
       w.Bool(e.verified);
       w.EndObject();
@@ -156,7 +147,7 @@ std::string FindingsText(const std::vector<db::Finding>& findings) {
       if (c.spki_sha256) out += "  key: " + PinText(*c.spki_sha256) + "\n";
       if (c.issuer_spki_sha256) out += "  issuer key: " + PinText(*c.issuer_spki_sha256) + " (" + c.issuer + ")\n";
       if (c.not_before_unix_s && c.not_after_unix_s) {
-        out += "  valid: " + Rfc3339(*c.not_before_unix_s) + " .. " + Rfc3339(*c.not_after_unix_s) + "\n";
+        out += "  valid: " + FormatRfc3339(*c.not_before_unix_s) + " .. " + FormatRfc3339(*c.not_after_unix_s) + "\n";
       }
       out += "  tbs: " + HexEncode(c.tbs_sha256) + "\n";
     }

@@ -29,7 +29,5 @@ std::string FindingsText(const std::vector<db::Finding>& findings);
 std::string StatusJson(const std::vector<db::LogStatus>& logs);
 std::string StatusText(const std::vector<db::LogStatus>& logs);
 
-// Rfc3339 formats unix seconds as "YYYY-MM-DDTHH:MM:SSZ".
-std::string Rfc3339(int64_t unix_seconds);
 
 }  // namespace pinwatch::monitor

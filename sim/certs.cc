@@ -186,9 +186,9 @@ Buffer SignCertificate(Bytes tbs_der, const EcKey& issuer_key) {
 Buffer EncodeSctList(Bytes serialized_sct) {
   // opaque SerializedSCT<1..2^16-1>; struct { SerializedSCT sct_list<1..2^16-1>; }
   Buffer inner;
-  PutU16Prefixed(inner, serialized_sct);
+  ByteWriter(inner).U16Prefixed(serialized_sct);
   Buffer out;
-  PutU16Prefixed(out, inner);
+  ByteWriter(out).U16Prefixed(inner);
   return out;
 }
 

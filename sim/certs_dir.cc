@@ -1,8 +1,6 @@
 // LoadCertsDir: entries from certificates given as files. This is the one place in sim/
 // that parses certificates, so it uses OpenSSL's X509 (the inputs are the operator's own).
-#include <openssl/bio.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -11,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "base/pem.h"
 #include "ctlog/tile.h"
 #include "sim/entries.h"
 
@@ -38,6 +37,16 @@ Buffer SpkiDer(X509* x) {
   return out;
 }
 
+Result<X509Ptr> DecodeCertificate(Bytes der, const std::filesystem::path& path) {
+  const uint8_t* p = der.data();
+  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!x || p != der.data() + der.size()) {
+    return FailedPreconditionError(path.string() + ": not a DER certificate");
+  }
+  return x;
+}
+
+// ReadCerts reads every certificate of a PEM file (in order), or the one of a DER file.
 Result<std::vector<X509Ptr>> ReadCerts(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
@@ -45,14 +54,19 @@ Result<std::vector<X509Ptr>> ReadCerts(const std::filesystem::path& path) {
   std::string data = ss.str();
   if (!in) return FailedPreconditionError("cannot read " + path.string());
   std::vector<X509Ptr> certs;
-  if (data.find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())),
-                                                  BIO_free);
-    while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(x);
+  if (data.find("-----BEGIN ") != std::string::npos) {
+    Result<std::vector<PemBlock>> blocks = DecodePemBlocks(data);
+    if (!blocks.ok()) return FailedPreconditionError(path.string() + ": " + blocks.status().message());
+    for (const PemBlock& block : *blocks) {
+      if (block.label != "CERTIFICATE") continue;
+      Result<X509Ptr> x = DecodeCertificate(block.der, path);
+      if (!x.ok()) return x.status();
+      certs.push_back(std::move(*x));
+    }
   } else {
-    const uint8_t* p = reinterpret_cast<const uint8_t*>(data.data());
-    X509* x = d2i_X509(nullptr, &p, static_cast<long>(data.size()));
-    if (x != nullptr) certs.emplace_back(x);
+    Result<X509Ptr> x = DecodeCertificate(AsBytes(data), path);
+    if (!x.ok()) return x.status();
+    certs.push_back(std::move(*x));
   }
   if (certs.empty()) return FailedPreconditionError("no certificate in " + path.string());
   return certs;

@@ -12,7 +12,7 @@
 #include <mutex>
 #include <vector>
 
-#include "base/encoding.h"
+#include "base/pem.h"
 #include "base/openssl_ptr.h"
 #include "ctlog/sha256.h"
 
@@ -141,7 +141,7 @@ Result<EcKey> EcKey::FromPemFile(const std::filesystem::path& path) {
 
 const Buffer& EcKey::spki_der() const { return impl_->spki; }
 
-std::string EcKey::PublicKeyPem() const { return PemBlock("PUBLIC KEY", impl_->spki); }
+std::string EcKey::PublicKeyPem() const { return EncodePem("PUBLIC KEY", impl_->spki); }
 
 std::string EcKey::PrivateKeyPem() const {
   // ECPrivateKey ::= SEQUENCE { version INTEGER 1, privateKey OCTET STRING,
@@ -154,7 +154,7 @@ std::string EcKey::PrivateKeyPem() const {
   Buffer bits = {0x00};
   bits.insert(bits.end(), impl_->spki.end() - 65, impl_->spki.end());
   DerTlv(body, 0xa1, DerTlv(kDerBitString, bits));
-  return PemBlock("EC PRIVATE KEY", DerTlv(kDerSequence, body));
+  return EncodePem("EC PRIVATE KEY", DerTlv(kDerSequence, body));
 }
 
 Buffer EcKey::Sign(Bytes message) const {
@@ -232,17 +232,6 @@ Buffer EcKey::SignWithNoncePool(Bytes message) const {
   BN_mod_mul(s, nonce.k_inverse.get(), t, n, ctx);
   Buffer out = DerSignature(nonce.r.get(), s);
   BN_CTX_end(ctx);
-  return out;
-}
-
-std::string PemBlock(std::string_view label, Bytes der) {
-  std::string b64 = Base64Encode(der);
-  std::string out = "-----BEGIN " + std::string(label) + "-----\n";
-  for (size_t i = 0; i < b64.size(); i += 64) {
-    out.append(b64, i, 64);
-    out.push_back('\n');
-  }
-  out += "-----END " + std::string(label) + "-----\n";
   return out;
 }
 

@@ -50,7 +50,4 @@ class EcKey {
   std::shared_ptr<const Impl> impl_;
 };
 
-// PemBlock wraps DER in "-----BEGIN <label>-----" lines of 64 base64 characters.
-std::string PemBlock(std::string_view label, Bytes der);
-
 }  // namespace pinwatch::sim

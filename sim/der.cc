@@ -1,20 +1,10 @@
 #include "sim/der.h"
 
-#include <ctime>
+#include "base/byte_writer.h"
+#include "base/time.h"
 
 namespace pinwatch::sim {
 namespace {
-
-void DerLength(Buffer& out, size_t n) {
-  if (n < 0x80) {
-    out.push_back(static_cast<uint8_t>(n));
-    return;
-  }
-  int bytes = 0;
-  for (size_t v = n; v != 0; v >>= 8) ++bytes;
-  out.push_back(static_cast<uint8_t>(0x80 | bytes));
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(n >> (8 * i)));
-}
 
 void TwoDigits(std::string& s, int v) {
   s.push_back(static_cast<char>('0' + v / 10));
@@ -24,9 +14,7 @@ void TwoDigits(std::string& s, int v) {
 }  // namespace
 
 void DerTlv(Buffer& out, uint8_t tag, Bytes contents) {
-  out.push_back(tag);
-  DerLength(out, contents.size());
-  Append(out, contents);
+  ByteWriter(out).DerTlv(tag, contents);
 }
 
 Buffer DerTlv(uint8_t tag, Bytes contents) {
@@ -46,16 +34,14 @@ void DerUnsignedInteger(Buffer& out, Bytes value) {
 }
 
 void DerSmallInteger(Buffer& out, uint64_t value) {
-  uint8_t be[8];
-  for (int i = 0; i < 8; ++i) be[i] = static_cast<uint8_t>(value >> (56 - 8 * i));
-  DerUnsignedInteger(out, Bytes(be, 8));
+  Buffer be;
+  ByteWriter(be).U64(value);
+  DerUnsignedInteger(out, be);
 }
 
 void DerTime(Buffer& out, int64_t unix_s) {
-  time_t t = static_cast<time_t>(unix_s);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  int year = tm.tm_year + 1900;
+  const CivilTime tm = CivilTimeOf(unix_s);
+  const int year = static_cast<int>(tm.year);
   std::string s;
   bool utc = year >= 1950 && year <= 2049;
   if (utc) {
@@ -64,35 +50,13 @@ void DerTime(Buffer& out, int64_t unix_s) {
     TwoDigits(s, year / 100);
     TwoDigits(s, year % 100);
   }
-  TwoDigits(s, tm.tm_mon + 1);
-  TwoDigits(s, tm.tm_mday);
-  TwoDigits(s, tm.tm_hour);
-  TwoDigits(s, tm.tm_min);
-  TwoDigits(s, tm.tm_sec);
+  TwoDigits(s, tm.month);
+  TwoDigits(s, tm.day);
+  TwoDigits(s, tm.hour);
+  TwoDigits(s, tm.minute);
+  TwoDigits(s, tm.second);
   s.push_back('Z');
   DerTlv(out, utc ? kDerUtcTime : kDerGeneralizedTime, s);
-}
-
-void PutU8(Buffer& out, uint8_t v) { out.push_back(v); }
-void PutU16(Buffer& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-void PutU24(Buffer& out, uint32_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 16));
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-void PutU64(Buffer& out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-void PutU16Prefixed(Buffer& out, Bytes body) {
-  PutU16(out, static_cast<uint16_t>(body.size()));
-  Append(out, body);
-}
-void PutU24Prefixed(Buffer& out, Bytes body) {
-  PutU24(out, static_cast<uint32_t>(body.size()));
-  Append(out, body);
 }
 
 }  // namespace pinwatch::sim

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/byte_reader.h"
+#include "base/byte_writer.h"  // TLS integers and vectors: ByteWriter
 
 namespace pinwatch::sim {
 
@@ -50,15 +51,5 @@ void DerSmallInteger(Buffer& out, uint64_t value);
 // DerTime appends a UTCTime (years 1950..2049) or GeneralizedTime (otherwise), as RFC 5280
 // §4.1.2.5 requires, for a time in seconds since the epoch.
 void DerTime(Buffer& out, int64_t unix_s);
-
-// TLS integers and length-prefixed vectors, big-endian.
-void PutU8(Buffer& out, uint8_t v);
-void PutU16(Buffer& out, uint16_t v);
-void PutU24(Buffer& out, uint32_t v);
-void PutU64(Buffer& out, uint64_t v);
-// PutU16Prefixed/PutU24Prefixed append `opaque x<0..2^16-1>` / `<0..2^24-1>`; the caller
-// guarantees the size fits.
-void PutU16Prefixed(Buffer& out, Bytes body);
-void PutU24Prefixed(Buffer& out, Bytes body);
 
 }  // namespace pinwatch::sim

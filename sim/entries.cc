@@ -90,11 +90,6 @@ std::string_view PlantTypeName(PlantType type) {
   return "?";
 }
 
-std::string SpkiPin(Bytes spki_der) {
-  ctlog::Hash h = ctlog::Sha256Of(spki_der);
-  return "sha256/" + Base64Encode(h);
-}
-
 Result<Plan> ParsePlanJson(std::string_view json, Plan base) {
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
@@ -290,7 +285,7 @@ void EntryStore::AppendExtraData(uint64_t i, Buffer& out) const {
   Bytes pre_certificate = PreCertificate(i);
   if (!pre_certificate.empty()) {
     // PrecertChainEntry { ASN.1Cert pre_certificate; ASN.1Cert precertificate_chain<0..2^24-1>; }
-    PutU24Prefixed(out, pre_certificate);
+    ByteWriter(out).U24Prefixed(pre_certificate);
   }
   Append(out, Chain(i));  // ASN.1Cert certificate_chain<0..2^24-1>
 }

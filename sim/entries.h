@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/pin.h"  // SpkiPin
 #include "base/status.h"
 #include "ctlog/sha256.h"
 #include "sim/certs.h"
@@ -175,8 +176,5 @@ struct CertsDirSource {
   std::vector<Buffer> roots;  // self-signed certificates among the files
 };
 Result<CertsDirSource> LoadCertsDir(const std::filesystem::path& dir, uint64_t epoch_ms);
-
-// SpkiPin returns "sha256/<base64 of SHA-256(spki_der)>".
-std::string SpkiPin(Bytes spki_der);
 
 }  // namespace pinwatch::sim

@@ -11,6 +11,7 @@
 
 #include "base/encoding.h"
 #include "base/file.h"
+#include "base/time.h"
 #include "sim/entries.h"
 #include "sim/log.h"
 #include "sim/server.h"
@@ -268,16 +269,9 @@ std::string FactsJsonText(const SimLog& log, const Plan& plan, const std::vector
   return out;
 }
 
-// Rfc3339 formats ms since the Unix epoch as "YYYY-MM-DDTHH:MM:SSZ" (UTC; whole seconds,
-// rounded down), the form Google's log lists use.
-std::string Rfc3339(uint64_t unix_ms) {
-  const std::time_t s = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
+// Rfc3339 formats ms since the Unix epoch in whole seconds (rounded down), the form Google's
+// log lists use.
+std::string Rfc3339(uint64_t unix_ms) { return FormatRfc3339(static_cast<int64_t>(unix_ms / 1000)); }
 
 // LogListJsonText is a Google v3 log list (https://www.gstatic.com/ct/log_list/v3/
 // log_list_schema.json) with one operator, "ctsim", and one usable log: this one, at `url`.

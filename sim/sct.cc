@@ -13,11 +13,12 @@ Buffer SignPrecertSct(const EcKey& log_key, const ctlog::Hash& log_id, const ctl
                             .signature_algorithm = ctlog::kSignatureEcdsa,
                             .signature = log_key.Sign(input)};
   Buffer sct;
-  PutU8(sct, 0);                   // Version sct_version = v1
-  Append(sct, log_id);             // LogID id
-  PutU64(sct, entry.timestamp_ms); // uint64 timestamp
-  PutU16Prefixed(sct, entry.extensions);  // CtExtensions extensions
-  Append(sct, ctlog::EncodeDigitallySigned(ds));
+  ByteWriter w(sct);
+  w.U8(0);                         // Version sct_version = v1
+  w.Write(log_id);                 // LogID id
+  w.U64(entry.timestamp_ms);       // uint64 timestamp
+  w.U16Prefixed(entry.extensions); // CtExtensions extensions
+  w.Write(ctlog::EncodeDigitallySigned(ds));
   return sct;
 }
 

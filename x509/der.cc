@@ -1,7 +1,9 @@
-// DER reading (X.690 §8, §10) for monitor/. See der.h.
+// DER reading (X.690 §8, §10) for x509/. See der.h.
 #include "x509/der.h"
 
 #include <string>
+
+#include "base/time.h"
 
 namespace pinwatch::x509::der {
 
@@ -171,30 +173,12 @@ std::optional<int> Digits(const uint8_t* p, int n) {
   return v;
 }
 
-// DaysFromCivil returns days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant).
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 // ParseDateTime reads "MMDDHHMMSSZ" at `p` (11 bytes) for year `year`.
 std::optional<int64_t> ParseDateTime(int year, const uint8_t* p) {
   auto month = Digits(p, 2), day = Digits(p + 2, 2), hour = Digits(p + 4, 2),
        minute = Digits(p + 6, 2), second = Digits(p + 8, 2);
   if (!month || !day || !hour || !minute || !second || p[10] != 'Z') return std::nullopt;
-  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (*month < 1 || *month > 12) return std::nullopt;
-  const int month_days = kDaysInMonth[*month - 1] + (*month == 2 && IsLeap(year) ? 1 : 0);
-  if (*day < 1 || *day > month_days || *hour > 23 || *minute > 59 || *second > 59) {
-    return std::nullopt;
-  }
-  return DaysFromCivil(year, *month, *day) * 86400 + *hour * 3600 + *minute * 60 + *second;
+  return UnixSecondsOf({year, *month, *day, *hour, *minute, *second});
 }
 
 }  // namespace

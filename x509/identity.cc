@@ -11,13 +11,14 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
-#include <cstdio>
 #include <ctime>
 #include <memory>
 
+#include "base/byte_writer.h"
 #include "base/encoding.h"
 #include "base/openssl_ptr.h"
+#include "base/pin.h"
+#include "base/time.h"
 #include "x509/cert_view.h"
 #include "x509/tbs_hash.h"
 
@@ -52,20 +53,6 @@ Result<X509Ptr> DecodeX509(Bytes der, const char* what) {
   return x509;
 }
 
-// DerLength appends a DER definite length (X.690 §8.1.3: short form below 128, else the
-// minimal big-endian byte count).
-void AppendDerLength(size_t length, std::vector<uint8_t>& out) {
-  if (length < 0x80) {
-    out.push_back(static_cast<uint8_t>(length));
-    return;
-  }
-  uint8_t digits[sizeof(size_t)];
-  size_t n = 0;
-  for (size_t v = length; v != 0; v >>= 8) digits[n++] = static_cast<uint8_t>(v & 0xff);
-  out.push_back(static_cast<uint8_t>(0x80 | n));
-  while (n > 0) out.push_back(digits[--n]);
-}
-
 // WrapTbsAsCertificate builds
 //   Certificate ::= SEQUENCE { tbsCertificate TBSCertificate,
 //                              signatureAlgorithm AlgorithmIdentifier,  -- placeholder
@@ -79,10 +66,10 @@ std::vector<uint8_t> WrapTbsAsCertificate(Bytes tbs) {
   };
   std::vector<uint8_t> out;
   out.reserve(tbs.size() + sizeof(kPlaceholderSignature) + 10);
-  out.push_back(0x30);  // SEQUENCE
-  AppendDerLength(tbs.size() + sizeof(kPlaceholderSignature), out);
-  out.insert(out.end(), tbs.begin(), tbs.end());
-  out.insert(out.end(), std::begin(kPlaceholderSignature), std::end(kPlaceholderSignature));
+  ByteWriter w(out);
+  w.DerHeader(0x30, tbs.size() + sizeof(kPlaceholderSignature));  // SEQUENCE
+  w.Write(tbs);
+  w.Write(kPlaceholderSignature);
   return out;
 }
 
@@ -125,17 +112,10 @@ Result<Instant> ConvertTime(const ASN1_TIME* time, const char* what) {
   if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
     return MalformedError(std::string(what) + ": not a valid UTCTime/GeneralizedTime");
   }
-  using namespace std::chrono;
-  const year_month_day date{year{tm.tm_year + 1900}, month{static_cast<unsigned>(tm.tm_mon + 1)},
-                            day{static_cast<unsigned>(tm.tm_mday)}};
-  const int64_t days = sys_days(date).time_since_epoch().count();
-  Instant out;
-  out.unix_s = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-  char buf[96];  // room for any int fields, so GCC's -Wformat-truncation is satisfied
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  out.rfc3339 = buf;
-  return out;
+  std::optional<int64_t> unix_s = UnixSecondsOf(
+      {tm.tm_year + int64_t{1900}, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec});
+  if (!unix_s) return MalformedError(std::string(what) + ": not a valid UTCTime/GeneralizedTime");
+  return Instant{*unix_s, FormatRfc3339(*unix_s)};
 }
 
 std::string IpText(const ASN1_OCTET_STRING* ip) {
@@ -215,7 +195,7 @@ Status ReadPublicKey(X509* x509, const TbsView& tbs, CertIdentity& id) {
 
   id.spki_sha256 = Sha256Of(tbs.subject_public_key_info);
   id.spki_sha256_hex = HexEncode(id.spki_sha256);
-  id.spki_sha256_pin = "sha256/" + Base64Encode(id.spki_sha256);
+  id.spki_sha256_pin = PinText(id.spki_sha256);
 
   // An algorithm OpenSSL cannot decode leaves the key type unknown; the hashes above are
   // still exact, so this is not an error.

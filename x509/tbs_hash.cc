@@ -4,29 +4,10 @@
 #include <algorithm>
 #include <array>
 
+#include "base/byte_writer.h"
+
 namespace pinwatch::x509 {
 namespace {
-
-// Header is one DER tag and minimal definite length (X.690 §10.1).
-struct Header {
-  std::array<uint8_t, 6> bytes{};
-  size_t size = 0;
-  Bytes view() const { return Bytes(bytes.data(), size); }
-};
-
-Header EncodeHeader(uint8_t tag, size_t length) {
-  Header h;
-  h.bytes[h.size++] = tag;
-  if (length < 0x80) {
-    h.bytes[h.size++] = static_cast<uint8_t>(length);
-    return h;
-  }
-  size_t octets = 0;
-  for (size_t l = length; l != 0; l >>= 8) ++octets;
-  h.bytes[h.size++] = static_cast<uint8_t>(0x80 | octets);
-  for (size_t i = octets; i-- > 0;) h.bytes[h.size++] = static_cast<uint8_t>(length >> (8 * i));
-  return h;
-}
 
 bool IsCtExtension(Bytes oid) {
   return std::ranges::equal(oid, kOidCtPoison) || std::ranges::equal(oid, kOidCtSctList);
@@ -50,11 +31,11 @@ void EmitIdentityTbs(const TbsView& tbs, Emit&& emit) {
   for (const ExtensionView& ext : tbs.extensions()) {
     if (!IsCtExtension(ext.oid)) kept_size += ext.tlv.size();
   }
-  const Header seq_header = EncodeHeader(der::kSequence, kept_size);
+  const DerHeader seq_header = EncodeDerHeader(der::kSequence, kept_size);
   const size_t seq_size = seq_header.size + kept_size;
-  const Header wrapper_header = EncodeHeader(der::ContextConstructed(3), seq_size);
+  const DerHeader wrapper_header = EncodeDerHeader(der::ContextConstructed(3), seq_size);
   const size_t wrapper_size = kept_size == 0 ? 0 : wrapper_header.size + seq_size;
-  emit(EncodeHeader(der::kSequence, prefix.size() + wrapper_size + suffix.size()).view());
+  emit(EncodeDerHeader(der::kSequence, prefix.size() + wrapper_size + suffix.size()).view());
   emit(prefix);
   if (kept_size != 0) {
     emit(wrapper_header.view());

@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "base/encoding.h"
-#include "ctlog/sha256.h"
+#include "base/pem.h"
+#include "base/sha256.h"
 #include "x509/cert_view.h"
 #include "x509/tbs_hash.h"
 
@@ -54,8 +55,8 @@ void Check(const TbsView& tbs, const Names& walked) {
   EncodeTbsWithoutCtExtensions(tbs, rebuilt);
   Result<TbsView> again = ParseTbsCertificate(rebuilt);
   if (!again.ok() || again->has_poison || again->has_sct_list) std::abort();
-  ctlog::Sha256 sha;
-  if (ComputeTbsIdentityHash(tbs, sha) != ctlog::Sha256Of(rebuilt)) std::abort();
+  Sha256 sha;
+  if (ComputeTbsIdentityHash(tbs, sha) != Sha256Of(rebuilt)) std::abort();
 }
 
 void FuzzDer(Bytes in) {
@@ -75,26 +76,15 @@ void FuzzDer(Bytes in) {
   if (tbs.ok()) Check(*tbs, walked);
 }
 
-std::optional<std::vector<uint8_t>> PemBlock(std::string_view text) {
-  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
-  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
-  size_t b = text.find(kBegin);
-  if (b == std::string_view::npos) return std::nullopt;
-  size_t e = text.find(kEnd, b);
-  if (e == std::string_view::npos) return std::nullopt;
-  std::string b64;
-  for (char c : text.substr(b + kBegin.size(), e - b - kBegin.size())) {
-    if (c != '\n' && c != '\r') b64 += c;
-  }
-  return Base64Decode(b64);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzDer(Bytes(data, size));
-  std::optional<std::vector<uint8_t>> der =
-      PemBlock(std::string_view(reinterpret_cast<const char*>(data), size));
-  if (der) FuzzDer(*der);
+  // The PEM decoder too: every block it returns is walked as DER.
+  Result<std::vector<PemBlock>> blocks = DecodePemBlocks(std::string_view(reinterpret_cast<const char*>(data), size));
+  if (!blocks.ok() && blocks.status().code() != Code::kMalformed) std::abort();
+  if (blocks.ok()) {
+    for (const PemBlock& block : *blocks) FuzzDer(block.der);
+  }
   return 0;
 }

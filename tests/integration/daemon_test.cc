@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "base/time.h"
 #include "monitor/report.h"
 #include "tests/integration/daemon_fixture.h"
 
@@ -63,8 +64,8 @@ TEST_F(DaemonTest, PlantsBecomeExactlyTheRightFindingsOnce) {
     EXPECT_EQ(f["spki_sha256"].GetString(), p.leaf_pin);
     EXPECT_EQ(f["issuer_spki_sha256"].GetString(), p.issuer_pin);
     EXPECT_EQ(f["tbs_sha256"].GetString(), p.tbs_hex);
-    EXPECT_EQ(f["not_before"].GetString(), monitor::Rfc3339(p.not_before));
-    EXPECT_EQ(f["not_after"].GetString(), monitor::Rfc3339(p.not_after));
+    EXPECT_EQ(f["not_before"].GetString(), FormatRfc3339(p.not_before));
+    EXPECT_EQ(f["not_after"].GetString(), FormatRfc3339(p.not_after));
     EXPECT_TRUE(f["names"].IsArray() && f["names"].Size() >= 1);
     const std::string severity = f["severity"].GetString();
     const std::string kind = f["kind"].GetString();

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "base/byte_reader.h"
+#include "base/byte_writer.h"
 #include "base/encoding.h"
+#include "base/pem.h"
 #include "x509/cert_view.h"
 #include "x509/der.h"
 #include "tests/support/testdata.h"
@@ -24,20 +26,12 @@ using x509::kOidCtPoison;
 // PemCertificate returns the DER of the first CERTIFICATE block in a file (files may start
 // with an `openssl x509 -text` dump); fails the test and returns empty if there is none.
 inline std::vector<uint8_t> PemCertificate(const std::filesystem::path& path) {
-  std::string text = pinwatch::testing::ReadFileText(path);
-  const std::string begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----";
-  size_t b = text.find(begin), e = text.find(end);
-  if (b == std::string::npos || e == std::string::npos || e < b) {
-    ADD_FAILURE() << "no CERTIFICATE block in " << path;
+  Result<std::vector<uint8_t>> der = DecodePem(pinwatch::testing::ReadFileText(path), "CERTIFICATE");
+  if (!der.ok()) {
+    ADD_FAILURE() << path << ": " << der.status().ToString();
     return {};
   }
-  std::string b64;
-  for (size_t i = b + begin.size(); i < e; ++i) {
-    if (text[i] != '\n' && text[i] != '\r' && text[i] != ' ') b64 += text[i];
-  }
-  std::optional<std::vector<uint8_t>> der = Base64Decode(b64);
-  if (!der) ADD_FAILURE() << "bad base64 in " << path;
-  return der.value_or(std::vector<uint8_t>{});
+  return std::move(*der);
 }
 
 using Der = std::vector<uint8_t>;
@@ -46,15 +40,8 @@ using Der = std::vector<uint8_t>;
 inline Der Tlv(uint8_t tag, std::initializer_list<Der> parts) {
   Der body;
   for (const Der& p : parts) body.insert(body.end(), p.begin(), p.end());
-  Der out = {tag};
-  if (body.size() < 0x80) {
-    out.push_back(static_cast<uint8_t>(body.size()));
-  } else if (body.size() < 0x100) {
-    out.insert(out.end(), {0x81, static_cast<uint8_t>(body.size())});
-  } else {
-    out.insert(out.end(), {0x82, static_cast<uint8_t>(body.size() >> 8), static_cast<uint8_t>(body.size())});
-  }
-  out.insert(out.end(), body.begin(), body.end());
+  Der out;
+  ByteWriter(out).DerTlv(tag, body);
   return out;
 }
 inline Der Raw(std::string_view s) { return Der(s.begin(), s.end()); }

@@ -8,33 +8,20 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "base/pem.h"
 #include "ctlog/leaf.h"
 #include "tests/support/testdata.h"
 
 namespace pinwatch::x509 {
 namespace {
 
-using ctlog::Hash;
-
 // PemToDer returns the DER of the first CERTIFICATE block of a PEM file (text before the
 // block, such as an `openssl x509 -text` dump, is skipped).
 std::vector<uint8_t> PemToDer(const std::string& pem) {
-  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
-  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
-  const size_t begin = pem.find(kBegin);
-  const size_t end = pem.find(kEnd, begin);
-  EXPECT_NE(begin, std::string::npos);
-  EXPECT_NE(end, std::string::npos);
-  if (begin == std::string::npos || end == std::string::npos) return {};
-  std::string b64;
-  for (char c : pem.substr(begin + kBegin.size(), end - begin - kBegin.size())) {
-    if (c != '\n' && c != '\r' && c != ' ') b64.push_back(c);
-  }
-  std::optional<std::vector<uint8_t>> der = Base64Decode(b64);
-  EXPECT_TRUE(der.has_value());
-  return der.value_or(std::vector<uint8_t>{});
+  Result<std::vector<uint8_t>> der = DecodePem(pem, "CERTIFICATE");
+  EXPECT_TRUE(der.ok()) << der.status().ToString();
+  return der.ok() ? std::move(*der) : std::vector<uint8_t>{};
 }
-
 
 std::vector<std::string> Strings(const rapidjson::Value& array) {
   std::vector<std::string> out;
@@ -121,7 +108,7 @@ TEST_F(CertsTest, EveryCertificateMatchesOpenSslFacts) {
     const std::string file = want["file"].GetString();
     SCOPED_TRACE(file);
     const std::vector<uint8_t> der = Der(file);
-    ASSERT_EQ(HexEncode(ctlog::Sha256Of(der)), want["cert_der_sha256_hex"].GetString());
+    ASSERT_EQ(HexEncode(Sha256Of(der)), want["cert_der_sha256_hex"].GetString());
     Result<CertIdentity> id = ParseCertificateIdentity(der);
     ASSERT_TRUE(id.ok()) << id.status().ToString();
 
@@ -159,7 +146,7 @@ TEST_F(CertsTest, EveryCertificateMatchesOpenSslFacts) {
     EXPECT_EQ(id->key_type, algorithm == "rsaEncryption" ? KeyType::kRsa : KeyType::kEc);
     EXPECT_EQ(id->ec_curve, want["ec_curve"].IsNull() ? "" : want["ec_curve"].GetString());
 
-    EXPECT_EQ(id->certificate_sha256, ctlog::Sha256Of(der));
+    EXPECT_EQ(id->certificate_sha256, Sha256Of(der));
     EXPECT_FALSE(id->issuer_spki_sha256.has_value());  // a bare certificate has no chain
     EXPECT_TRUE(id->chain.empty());
     EXPECT_NE(id->tbs_identity_hash, Hash{});
@@ -348,7 +335,7 @@ TEST_F(CertsTest, StaticCtChainThroughLookup) {
   const std::vector<uint8_t> leaf = Der("leaf/cryptography.io-embedded-scts.pem");
   const std::vector<uint8_t> x3 = Der("intermediate/lets-encrypt-x3-cross-signed.pem");
   const std::vector<uint8_t> dst = Der("root/dst-root-ca-x3_from-ctclient-extra-data.pem");
-  const Hash x3_fp = ctlog::Sha256Of(x3), dst_fp = ctlog::Sha256Of(dst);
+  const Hash x3_fp = Sha256Of(x3), dst_fp = Sha256Of(dst);
   Hash unknown_fp{};
   unknown_fp[0] = 1;
   std::vector<uint8_t> fingerprints;
@@ -398,7 +385,7 @@ TEST_F(CertsTest, StaticCtChainThroughLookup) {
 
   // DER that matches its fingerprint but does not parse.
   const std::vector<uint8_t> junk = {0x30, 0x03, 0x02, 0x01, 0x00};
-  const Hash junk_fp = ctlog::Sha256Of(junk);
+  const Hash junk_fp = Sha256Of(junk);
   cache[junk_fp] = junk;
   chain.fingerprints = junk_fp;
   Result<CertIdentity> unparseable = ComputeCertificateIdentity(leaf, chain);

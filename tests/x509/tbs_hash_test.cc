@@ -34,7 +34,7 @@ class TbsIdentity : public pinwatch::testing::TestdataTest {
     if (!cert.ok()) return "";
     return HexEncode(ComputeTbsIdentityHash(cert->tbs, sha_));
   }
-  ctlog::Sha256 sha_;
+  Sha256 sha_;
 };
 
 TEST_F(TbsIdentity, SameIssuerPrecertAndFinalCertShareOneHash) {
@@ -55,7 +55,7 @@ TEST_F(TbsIdentity, SameIssuerPrecertAndFinalCertShareOneHash) {
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_FALSE(again->has_poison);
   EXPECT_FALSE(again->has_sct_list);
-  EXPECT_EQ(HexEncode(ctlog::Sha256Of(rebuilt)), pre);
+  EXPECT_EQ(HexEncode(Sha256Of(rebuilt)), pre);
   EXPECT_EQ(HexEncode(ComputeTbsIdentityHash(*again, sha_)), pre);
 }
 
@@ -73,7 +73,7 @@ TEST_F(TbsIdentity, FinalCertWithoutSctListIsTheReconstructedPrecertTbs) {
   std::vector<uint8_t> der = PemCertificate(Path("certs/root/isrg-root-x1.pem"));
   Result<CertificateView> root = ParseCertificate(der);
   ASSERT_TRUE(root.ok());
-  EXPECT_EQ(ComputeTbsIdentityHash(root->tbs, sha_), ctlog::Sha256Of(root->tbs.tlv));
+  EXPECT_EQ(ComputeTbsIdentityHash(root->tbs, sha_), Sha256Of(root->tbs.tlv));
 }
 
 // CheckPrecertEntry asserts that the TBS logged in a precert_entry is exactly the
@@ -83,7 +83,7 @@ void CheckPrecertEntry(Bytes leaf_input, Bytes extra_data, const std::string& wa
   ASSERT_TRUE(leaf.ok()) << leaf.status().ToString();
   ASSERT_EQ(leaf->timestamped_entry.entry_type, ctlog::LogEntryType::kPrecertEntry);
   Bytes logged_tbs = leaf->timestamped_entry.tbs_certificate;
-  EXPECT_EQ(HexEncode(ctlog::Sha256Of(logged_tbs)), want_tbs_sha256_hex);
+  EXPECT_EQ(HexEncode(Sha256Of(logged_tbs)), want_tbs_sha256_hex);
   Result<ctlog::ExtraDataView> extra = ctlog::ParseExtraData(ctlog::LogEntryType::kPrecertEntry, extra_data);
   ASSERT_TRUE(extra.ok()) << extra.status().ToString();
   Result<CertificateView> pre = ParseCertificate(extra->pre_certificate);
@@ -92,8 +92,8 @@ void CheckPrecertEntry(Bytes leaf_input, Bytes extra_data, const std::string& wa
   std::vector<uint8_t> rebuilt;
   EncodeTbsWithoutCtExtensions(pre->tbs, rebuilt);
   EXPECT_EQ(rebuilt, std::vector<uint8_t>(logged_tbs.begin(), logged_tbs.end()));
-  Result<ctlog::Hash> from_log = ComputeTbsIdentityHash(logged_tbs);
-  Result<ctlog::Hash> from_pre = ComputeTbsIdentityHash(pre->tbs.tlv);
+  Result<Hash> from_log = ComputeTbsIdentityHash(logged_tbs);
+  Result<Hash> from_pre = ComputeTbsIdentityHash(pre->tbs.tlv);
   ASSERT_TRUE(from_log.ok()) << from_log.status().ToString();
   ASSERT_TRUE(from_pre.ok()) << from_pre.status().ToString();
   EXPECT_EQ(*from_log, *from_pre);
@@ -128,7 +128,7 @@ TEST(TbsIdentityHandMade, OnlyPoisonDropsTheExtensionsWrapper) {
   std::vector<uint8_t> rebuilt;
   EncodeTbsWithoutCtExtensions(*tbs, rebuilt);
   EXPECT_EQ(rebuilt, without.Build());
-  EXPECT_EQ(*ComputeTbsIdentityHash(with.Build()), ctlog::Sha256Of(without.Build()));
+  EXPECT_EQ(*ComputeTbsIdentityHash(with.Build()), Sha256Of(without.Build()));
 }
 
 TEST(TbsIdentityHandMade, LengthsShrinkAcrossTheLongFormBoundaries) {
@@ -149,14 +149,14 @@ TEST(TbsIdentityHandMade, LengthsShrinkAcrossTheLongFormBoundaries) {
   EncodeTbsWithoutCtExtensions(*tbs, rebuilt);
   EXPECT_EQ(rebuilt, without.Build());
   EXPECT_EQ(rebuilt[1], 0x81);
-  ctlog::Sha256 sha;
-  EXPECT_EQ(ComputeTbsIdentityHash(*tbs, sha), ctlog::Sha256Of(without.Build()));
+  Sha256 sha;
+  EXPECT_EQ(ComputeTbsIdentityHash(*tbs, sha), Sha256Of(without.Build()));
 }
 
 TEST(TbsIdentityHandMade, MalformedTbsIsAnError) {
   Der tbs = TbsParts{}.Build();
   tbs.push_back(0x00);
-  Result<ctlog::Hash> h = ComputeTbsIdentityHash(tbs);
+  Result<Hash> h = ComputeTbsIdentityHash(tbs);
   ASSERT_FALSE(h.ok());
   EXPECT_EQ(h.status().code(), Code::kMalformed);
 }
