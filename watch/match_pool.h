@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "ctlog/log_source.h"
+#include "ctlog/log_entry.h"
 #include "watch/matcher.h"
 #include "watch/watchlist.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "ctlog/log_source.h"
+#include "ctlog/log_entry.h"
 #include "watch/watchlist.h"
 #include "x509/cert_view.h"
 
