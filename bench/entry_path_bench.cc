@@ -227,7 +227,7 @@ void BM_EntryPath_6_Match(benchmark::State& state) {
   const Decoded& d = GetDecoded();
   std::vector<ctlog::LogEntry> entries(d.leaf_inputs.size());
   for (size_t k = 0; k < entries.size(); ++k) {
-    entries[k].entry = ctlog::ParseMerkleTreeLeaf(d.leaf_inputs[k])->timestamped_entry;
+    entries[k].timestamped_entry = ctlog::ParseMerkleTreeLeaf(d.leaf_inputs[k])->timestamped_entry;
   }
   watch::Matcher matcher(*GetWorkload().watch);
   size_t i = 0;

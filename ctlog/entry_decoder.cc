@@ -31,7 +31,7 @@ Result<std::span<const LogEntry>> EntryDecoder::Decode(uint64_t first_index, std
       e.status = MalformedError("leaf_input: " + leaf.status().message());
       continue;
     }
-    e.entry = leaf->timestamped_entry;
+    e.timestamped_entry = leaf->timestamped_entry;
   }
   return std::span<const LogEntry>(entries_);
 }
@@ -42,7 +42,7 @@ Result<LogEntry> WithExtraData(const LogEntry& entry, std::vector<uint8_t>& scra
   if (!Base64DecodeInto(entry.extra_data_b64, scratch)) {
     return MalformedError("entry " + std::to_string(entry.index) + ": extra_data is not valid base64");
   }
-  auto extra = ParseExtraData(entry.entry.entry_type, scratch);
+  auto extra = ParseExtraData(entry.timestamped_entry.entry_type, scratch);
   if (!extra.ok()) {
     return MalformedError("entry " + std::to_string(entry.index) + ": extra_data: " + extra.status().message());
   }

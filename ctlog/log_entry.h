@@ -22,7 +22,7 @@ struct LogEntry {
   // OK, or kMalformed with the field and offset when the log served an entry that does not
   // parse (it still counts, and is hashed, so nothing is skipped).
   Status status;
-  TimestampedEntryView entry;
+  TimestampedEntryView timestamped_entry;  // MerkleTreeLeaf.timestamped_entry, as in TileLeafView
   // RFC 6962: extra_data, still base64 (a view into the response). It is not covered by the
   // Merkle tree and only matches need it, so the hot path leaves it alone; WithExtraData
   // (entry_decoder.h) decodes it into pre_certificate and chain when wanted.

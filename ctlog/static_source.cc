@@ -75,7 +75,7 @@ class StaticCtSource final : public LogSource {
             e.index = leaf.leaf_index;
             e.leaf_hash = leaf.MerkleLeafHash(sha_);
             e.status = VerifyLeafIndex(leaf);
-            e.entry = leaf.timestamped_entry;
+            e.timestamped_entry = leaf.timestamped_entry;
             e.pre_certificate = leaf.pre_certificate;
             e.chain_fingerprints = leaf.certificate_chain_bytes;
           }

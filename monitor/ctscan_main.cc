@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
   uint64_t matches = 0;
   auto report = [&](const LogEntry& e, const watch::EntryMatch& m) {
     ++matches;
-    const bool precert = e.entry.entry_type == LogEntryType::kPrecertEntry;
+    const bool precert = e.timestamped_entry.entry_type == LogEntryType::kPrecertEntry;
     std::cout << "MATCH        entry " << e.index << " (" << (precert ? "precert" : "x509") << "): "
               << m.certificate_name << " concerns watch \"" << watch->canonical_name(m.watch.entry_index) << "\"";
     if (m.malformed) std::cout << " [malformed certificate: " << m.parse_error << "]";
@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
       if (!e.status.ok()) {
         ++malformed;
         std::cerr << "ctscan: entry " << e.index << " is malformed: " << e.status.message() << "\n";
-      } else if (e.entry.entry_type == LogEntryType::kPrecertEntry) {
+      } else if (e.timestamped_entry.entry_type == LogEntryType::kPrecertEntry) {
         ++precert;
       } else {
         ++x509;

@@ -22,15 +22,15 @@ db::CertificateRecord CertificateRecordOf(const x509::CertIdentity& id, const ct
   c.key_type = std::string(x509::KeyTypeName(id.key_type));
   c.key_bits = id.key_bits;
   c.ec_curve = id.ec_curve;
-  if (entry.entry.entry_type == ctlog::LogEntryType::kX509Entry) {
+  if (entry.timestamped_entry.entry_type == ctlog::LogEntryType::kX509Entry) {
     c.der_kind = "certificate";
-    c.der.assign(entry.entry.certificate.begin(), entry.entry.certificate.end());
+    c.der.assign(entry.timestamped_entry.certificate.begin(), entry.timestamped_entry.certificate.end());
   } else if (!entry.pre_certificate.empty()) {
     c.der_kind = "precertificate";
     c.der.assign(entry.pre_certificate.begin(), entry.pre_certificate.end());
   } else {
     c.der_kind = "tbs";
-    c.der.assign(entry.entry.tbs_certificate.begin(), entry.entry.tbs_certificate.end());
+    c.der.assign(entry.timestamped_entry.tbs_certificate.begin(), entry.timestamped_entry.tbs_certificate.end());
   }
   return c;
 }
@@ -39,8 +39,8 @@ db::MatchedEntry FindingsOf(const ctlog::LogEntry& entry, const watch::EntryMatc
                             const std::vector<WatchRule>& rules, const x509::IssuerLookup& lookup) {
   db::MatchedEntry m;
   m.index = entry.index;
-  m.entry_type = entry.entry.entry_type;
-  m.timestamp_ms = entry.entry.timestamp_ms;
+  m.entry_type = entry.timestamped_entry.entry_type;
+  m.timestamp_ms = entry.timestamped_entry.timestamp_ms;
 
   Result<x509::CertIdentity> identity = MalformedError(match.parse_error);
   std::string chain_note;
@@ -60,8 +60,8 @@ db::MatchedEntry FindingsOf(const ctlog::LogEntry& entry, const watch::EntryMatc
 
   if (!identity.ok()) {
     // Could concern a watched name, cannot be parsed: keep the raw bytes, never drop it.
-    Bytes raw = entry.entry.entry_type == ctlog::LogEntryType::kX509Entry ? entry.entry.certificate
-                                                                          : entry.entry.tbs_certificate;
+    Bytes raw = entry.timestamped_entry.entry_type == ctlog::LogEntryType::kX509Entry ? entry.timestamped_entry.certificate
+                                                                          : entry.timestamped_entry.tbs_certificate;
     db::CertificateRecord& c = m.certificate;
     c.parsed = false;
     c.parse_error = identity.status().message();

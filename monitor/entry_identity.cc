@@ -7,7 +7,7 @@
 namespace pinwatch::monitor {
 
 x509::LeafInput LeafOf(const ctlog::LogEntry& entry, const x509::TbsView* parsed) {
-  const ctlog::TimestampedEntryView& e = entry.entry;
+  const ctlog::TimestampedEntryView& e = entry.timestamped_entry;
   if (e.entry_type == ctlog::LogEntryType::kPrecertEntry) {
     return {.form = x509::CertificateForm::kPrecertificateTbs,
             .der = e.tbs_certificate,

@@ -67,21 +67,21 @@ std::optional<EntryMatch> Matcher::Match(const ctlog::LogEntry& entry) {
     return std::nullopt;
   }
   std::optional<EntryMatch> match;
-  if (entry.entry.entry_type == ctlog::LogEntryType::kPrecertEntry) {
-    auto tbs = x509::ParseTbsCertificate(entry.entry.tbs_certificate);
+  if (entry.timestamped_entry.entry_type == ctlog::LogEntryType::kPrecertEntry) {
+    auto tbs = x509::ParseTbsCertificate(entry.timestamped_entry.tbs_certificate);
     if (tbs.ok()) {
       match = MatchTbs(watch_, *tbs);
     } else {
       ++counters_.unparseable;
-      match = MatchBestEffort(watch_, entry.entry.tbs_certificate, tbs.status());
+      match = MatchBestEffort(watch_, entry.timestamped_entry.tbs_certificate, tbs.status());
     }
   } else {
-    auto cert = x509::ParseCertificate(entry.entry.certificate);
+    auto cert = x509::ParseCertificate(entry.timestamped_entry.certificate);
     if (cert.ok()) {
       match = MatchTbs(watch_, cert->tbs);
     } else {
       ++counters_.unparseable;
-      match = MatchBestEffort(watch_, entry.entry.certificate, cert.status());
+      match = MatchBestEffort(watch_, entry.timestamped_entry.certificate, cert.status());
     }
   }
   if (match) ++counters_.matched;

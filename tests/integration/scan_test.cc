@@ -56,13 +56,13 @@ struct Collected {
         ++count;
         digest.Update(e.leaf_hash);
         if (!e.status.ok()) ++malformed;
-        if (e.entry.entry_type == LogEntryType::kPrecertEntry) ++precerts;
+        if (e.timestamped_entry.entry_type == LogEntryType::kPrecertEntry) ++precerts;
         if (std::find(watch.begin(), watch.end(), e.index) != watch.end()) {
-          const bool precert = e.entry.entry_type == LogEntryType::kPrecertEntry;
+          const bool precert = e.timestamped_entry.entry_type == LogEntryType::kPrecertEntry;
           auto full = WithExtraData(e, scratch);
           if (!full.ok()) return full.status();
-          entry_sha256[e.index] = HexEncode(Sha256Of(precert ? full->pre_certificate : e.entry.certificate));
-          if (precert) issuer_key_hash[e.index] = "sha256/" + Base64Encode(e.entry.issuer_key_hash);
+          entry_sha256[e.index] = HexEncode(Sha256Of(precert ? full->pre_certificate : e.timestamped_entry.certificate));
+          if (precert) issuer_key_hash[e.index] = "sha256/" + Base64Encode(e.timestamped_entry.issuer_key_hash);
         }
       }
       return OkStatus();

@@ -57,7 +57,7 @@ class RealEntriesTest : public testing::TestdataTest {
       ASSERT_TRUE(leaf.ok()) << e.label;
       Result<ctlog::ExtraDataView> extra = ctlog::ParseExtraData(leaf->timestamped_entry.entry_type, e.extra_data);
       ASSERT_TRUE(extra.ok()) << e.label;
-      e.log_entry.entry = leaf->timestamped_entry;
+      e.log_entry.timestamped_entry = leaf->timestamped_entry;
       e.log_entry.pre_certificate = extra->pre_certificate;
       e.log_entry.chain = extra->chain;
     }
@@ -85,7 +85,7 @@ TEST_F(RealEntriesTest, EveryEntry) {
       EXPECT_TRUE(id->chain[i].spki_sha256.has_value());
     }
     ASSERT_TRUE(id->issuer_spki_sha256.has_value());
-    if (e.log_entry.entry.entry_type == ctlog::LogEntryType::kX509Entry) {
+    if (e.log_entry.timestamped_entry.entry_type == ctlog::LogEntryType::kX509Entry) {
       EXPECT_EQ(id->subject_rfc2253, want["cert_subject"].GetString());
       EXPECT_EQ(id->issuer_rfc2253, want["cert_issuer"].GetString());
       EXPECT_EQ(id->serial_hex, want["cert_serial_hex"].GetString());
@@ -121,7 +121,7 @@ TEST_F(RealEntriesTest, EveryEntry) {
 TEST_F(RealEntriesTest, LetsEncryptPrecertEntry) {
   const Entry* le = nullptr;
   for (const Entry& e : entries_) {
-    if (e.log_entry.entry.entry_type == ctlog::LogEntryType::kPrecertEntry &&
+    if (e.log_entry.timestamped_entry.entry_type == ctlog::LogEntryType::kPrecertEntry &&
         e.label.find("ctclient") != std::string::npos) {
       le = &e;
     }

@@ -27,8 +27,8 @@ TEST_F(MatchPoolTest, SameMatchesInTheSameOrderAsOneMatcher) {
   for (size_t i = 0; i < 700; ++i) {
     ctlog::LogEntry e;
     e.index = i;
-    e.entry.entry_type = ctlog::LogEntryType::kX509Entry;
-    e.entry.certificate = ders[i % ders.size()];
+    e.timestamped_entry.entry_type = ctlog::LogEntryType::kX509Entry;
+    e.timestamped_entry.certificate = ders[i % ders.size()];
     batch.push_back(e);
   }
   auto watch = WatchList::Create(std::vector<WatchEntry>{{.name = "google.com", .scope = WatchScope::kIncludeSubdomains},

@@ -17,15 +17,15 @@ WatchList Watch(std::initializer_list<WatchEntry> entries) {
 
 ctlog::LogEntry X509Entry(Bytes der) {
   ctlog::LogEntry e;
-  e.entry.entry_type = ctlog::LogEntryType::kX509Entry;
-  e.entry.certificate = der;
+  e.timestamped_entry.entry_type = ctlog::LogEntryType::kX509Entry;
+  e.timestamped_entry.certificate = der;
   return e;
 }
 
 ctlog::LogEntry PrecertEntry(Bytes tbs) {
   ctlog::LogEntry e;
-  e.entry.entry_type = ctlog::LogEntryType::kPrecertEntry;
-  e.entry.tbs_certificate = tbs;
+  e.timestamped_entry.entry_type = ctlog::LogEntryType::kPrecertEntry;
+  e.timestamped_entry.tbs_certificate = tbs;
   return e;
 }
 
