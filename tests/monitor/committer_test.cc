@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -47,6 +50,8 @@ class RecordingStore : public db::LogStateStore {
 
   std::optional<size_t> block_at, fail_at;
   Status failure = UnavailableError("database unreachable");
+  // commits outlives the store, so a test can count commits after the committer is gone.
+  std::shared_ptr<std::atomic<size_t>> commits = std::make_shared<std::atomic<size_t>>(0);
   std::promise<void> blocked;  // set when the blocking commit has started
 
   void Release() {
@@ -66,6 +71,7 @@ class RecordingStore : public db::LogStateStore {
       n = calls_.size();
       calls_.push_back({batch.from_position.value_or(0), batch.tree.position(), std::this_thread::get_id()});
     }
+    ++*commits;
     if (block_at == n) {
       blocked.set_value();
       std::unique_lock lock(mu_);
@@ -206,6 +212,44 @@ TEST(Committer, CallRunsAfterEverythingQueuedBeforeIt) {
   std::promise<std::thread::id> posted;
   committer->Post([&](db::LogStateStore&) { posted.set_value(std::this_thread::get_id()); });
   EXPECT_EQ(posted.get_future().get(), f.store->calls()[0].thread);
+}
+
+// A successful commit after an outage is what says the database is back (once).
+TEST(Committer, ASuccessfulCommitEndsAnOutage) {
+  Fixture f;
+  auto committer = f.Make();
+  f.outage.Failed(UnavailableError("connection refused"));
+  ASSERT_TRUE(f.outage.down());
+  ASSERT_TRUE(committer->Submit(Batch(0, 1)).ok());
+  ASSERT_TRUE(committer->Flush().ok());
+  EXPECT_FALSE(f.outage.down());
+  ASSERT_EQ(f.said.size(), 2u);
+  EXPECT_NE(f.said[1].find("reachable again"), std::string::npos) << f.said[1];
+}
+
+// Stopping while the database is slow: the commit in progress finishes, what is queued is
+// dropped (fetched again later), and a Submit waiting for room is let go.
+TEST(Committer, DestructorDropsQueuedBatchesAndDoesNotHang) {
+  Fixture f;
+  auto committer = f.Make(/*max_queued=*/1);
+  f.store->block_at = 0;
+  std::future<void> blocked = f.store->blocked.get_future();
+  const std::shared_ptr<std::atomic<size_t>> commits = f.store->commits;
+  RecordingStore* store = f.store;
+  ASSERT_TRUE(committer->Submit(Batch(0, 1)).ok());
+  blocked.wait();
+  ASSERT_TRUE(committer->Submit(Batch(1, 2)).ok());  // fills the queue
+  std::future<Status> waiting = std::async(std::launch::async, [&] { return committer->Submit(Batch(2, 3)); });
+  std::future<void> destroyed = std::async(std::launch::async, [&] { committer.reset(); });
+
+  // The waiting Submit can only return once the destructor has started (the queue stays full
+  // while commit 0 is blocked), so releasing after it proves the queued batch was dropped.
+  ASSERT_EQ(waiting.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_TRUE(waiting.get().ok());
+  store->Release();
+  // A guard, not synchronisation: a hang fails here instead of stalling the suite.
+  ASSERT_EQ(destroyed.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(commits->load(), 1u);
 }
 
 }  // namespace
