@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "base/sha256.h"
 #include "ctlog/merkle.h"
 
 namespace pinwatch::ctlog {
@@ -69,6 +70,30 @@ Buf PrecertExtra() {
   const Bytes chain[] = {kIssuerCert};
   EXPECT_TRUE(EncodePrecertChainEntry(kCert, chain, out).ok());
   return out;
+}
+
+// RfcLeafHash is RFC 6962 §2.1's leaf hash written out here, not the code under test:
+// SHA-256(0x00 || leaf_input).
+Hash RfcLeafHash(const Buf& leaf_input) {
+  Sha256 h;
+  h.Update(uint8_t{0x00});
+  h.Update(Bytes(leaf_input));
+  return h.Final();
+}
+
+TEST(EntryDecoder, LeafHashIsSha256OfZeroThenTheLeafInput) {
+  Buf truncated = PrecertLeaf(9);
+  truncated.resize(10);
+  Batch b;
+  b.Add(X509Leaf(8), X509Extra());
+  b.Add(truncated, PrecertExtra());
+  EntryDecoder decoder;
+  auto entries = decoder.Decode(0, b.Raw());
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].leaf_hash, RfcLeafHash(X509Leaf(8)));
+  EXPECT_EQ((*entries)[1].leaf_hash, RfcLeafHash(truncated));  // the bytes, parsed or not
+  EXPECT_NE((*entries)[0].leaf_hash, (*entries)[1].leaf_hash);
 }
 
 TEST(EntryDecoder, DecodesBothEntryTypesWithIndicesAndLeafHashes) {

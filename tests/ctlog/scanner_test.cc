@@ -34,7 +34,8 @@ class FakeSource : public LogSource {
   Status signature_;
   bool lie_in_proof_ = false;
   std::optional<uint64_t> malformed_at_;
-  std::optional<uint64_t> fail_after_;  // deliver this many entries of a call, then kUnavailable
+  std::optional<uint64_t> fail_after_;  // deliver this many entries of a call, then fail_with_
+  Status fail_with_ = UnavailableError("connection reset");
   std::vector<std::string> calls_;
 
   Result<TreeHeadAnswer> FetchTreeHead() override {
@@ -57,7 +58,7 @@ class FakeSource : public LogSource {
           if (!batch.empty()) {
             if (Status s = sink(batch); !s.ok()) return s;
           }
-          return UnavailableError("connection reset");
+          return fail_with_;
         }
         LogEntry e;
         e.index = j;
@@ -251,6 +252,43 @@ TEST(Scan, EvidenceOfALyingLogIsMisbehaviour) {
     EXPECT_EQ(verifier.pending_end(), 10u);
     EXPECT_EQ(verifier.verified_head(), verified);
   }
+}
+
+// A source that finds the log served something that is not an entry (leaf_input that is not
+// base64) says kMisbehaviour: Scan turns it into kBadEntry evidence and rewinds.
+TEST(Scan, ASourcesMisbehaviourMidDownloadIsBadEntryEvidence) {
+  FakeSource source(10);
+  source.fail_after_ = 4;
+  source.fail_with_ = MisbehaviourError("entry 4: leaf_input is not valid base64");
+  TreeVerifier verifier(CompactRange{}, std::nullopt);
+  Collected got;
+  bool rewound = false;
+  auto result = Scan(source, verifier, got.Sink(), {.before_rewind = [&] { rewound = true; }});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_TRUE(result->misbehaviour.has_value());
+  EXPECT_EQ(result->misbehaviour->kind, Misbehaviour::Kind::kBadEntry);
+  EXPECT_EQ(result->misbehaviour->detail, source.fail_with_.message());
+  EXPECT_EQ(result->misbehaviour->tree_head, source.head_);
+  EXPECT_TRUE(rewound);
+  EXPECT_EQ(got.indices.size(), 4u);
+  EXPECT_EQ(verifier.pending_end(), 0u);
+}
+
+// on_tree_head is for heads that passed their checks: a lying head never reaches it.
+TEST(Scan, OnTreeHeadIsNotCalledForAHeadThatFailsItsChecks) {
+  FakeSource source(10);
+  TreeVerifier verifier(CompactRange{}, std::nullopt);
+  Collected got;
+  ASSERT_TRUE(Scan(source, verifier, got.Sink()).ok());
+  for (uint64_t i = 10; i < 13; ++i) source.tree_.Append(Leaf(i));
+  source.Serve(13);
+  source.lie_in_proof_ = true;
+  int heads_seen = 0;
+  auto result = Scan(source, verifier, got.Sink(), {.on_tree_head = [&](const SignedTreeHead&) { ++heads_seen; }});
+  ASSERT_TRUE(result.ok());
+  ASSERT_TRUE(result->misbehaviour.has_value());
+  EXPECT_FALSE(result->head.has_value());
+  EXPECT_EQ(heads_seen, 0);
 }
 
 }  // namespace
