@@ -1,5 +1,6 @@
 #include "monitor/entry_findings.h"
 
+#include <optional>
 #include <string>
 
 #include "ctlog/entry_decoder.h"
@@ -44,18 +45,20 @@ db::MatchedEntry FindingsOf(const ctlog::LogEntry& entry, const watch::EntryMatc
 
   Result<x509::CertIdentity> identity = MalformedError(match.parse_error);
   std::string chain_note;
+  // The chain and the precertificate (RFC 6962 extra_data, still base64 on the hot path) are
+  // decoded here, once; `scratch` holds them until the record below has copied what it keeps.
+  std::vector<uint8_t> scratch;
+  std::optional<ctlog::LogEntry> full;
   if (!match.malformed) {
-    // The chain (RFC 6962 extra_data, still base64 on the hot path) is decoded here, once.
-    std::vector<uint8_t> scratch;
-    Result<ctlog::LogEntry> full = ctlog::WithExtraData(entry, scratch);
-    const ctlog::LogEntry& with_chain = full.ok() ? *full : entry;
+    Result<ctlog::LogEntry> decoded = ctlog::WithExtraData(entry, scratch);
     x509::ChainInput chain{.fingerprints = entry.chain_fingerprints, .lookup = lookup};
-    if (full.ok()) {
+    if (decoded.ok()) {
+      full = std::move(*decoded);
       chain.certificates.assign(full->chain.begin(), full->chain.end());
     } else {
-      chain_note = "; chain not read: " + full.status().message();
+      chain_note = "; chain not read: " + decoded.status().message();
     }
-    identity = x509::ComputeIdentity(LeafOf(with_chain, match.tbs ? &*match.tbs : nullptr), chain);
+    identity = x509::ComputeIdentity(LeafOf(full ? *full : entry, match.tbs ? &*match.tbs : nullptr), chain);
   }
 
   if (!identity.ok()) {
@@ -74,7 +77,9 @@ db::MatchedEntry FindingsOf(const ctlog::LogEntry& entry, const watch::EntryMatc
                           .reason = "certificate naming " + match.certificate_name + " does not parse: " + c.parse_error});
     return m;
   }
-  m.certificate = CertificateRecordOf(*identity, entry);
+  // With the decoded extra_data an RFC 6962 precert entry stores its precertificate, not
+  // only the bare TBS.
+  m.certificate = CertificateRecordOf(*identity, full ? *full : entry);
   // Every watch entry the certificate concerns gets its own verdict.
   for (uint32_t index : match.entries) {
     const WatchRule& rule = rules[index];

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "base/encoding.h"
+#include "monitor/entry_findings.h"
 #include "ctlog/leaf.h"
 #include "tests/support/testdata.h"
 
@@ -134,6 +136,41 @@ TEST_F(RealEntriesTest, LetsEncryptPrecertEntry) {
   EXPECT_EQ(id->key_type, KeyType::kRsa);
   EXPECT_EQ(id->key_bits, 2048);
   EXPECT_EQ(id->issuer_rfc2253, "CN=Let's Encrypt Authority X3,O=Let's Encrypt,C=US");
+}
+
+// TEST: the identity stage on entries as the RFC 6962 source delivers them (extra_data still
+// base64): each becomes one finding per concerned watch entry, and the stored row keeps the
+// best DER the log served, so a precert entry stores its precertificate, not the bare TBS.
+TEST_F(RealEntriesTest, FindingsOfStoresThePrecertificateFromExtraData) {
+  const std::vector<WatchRule> rules = {{.name = "first"}, {.name = "second"}};
+  int precerts = 0;
+  for (const Entry& e : entries_) {
+    SCOPED_TRACE(e.label);
+    const std::string extra_b64 = Base64Encode(e.extra_data);
+    ctlog::LogEntry delivered;
+    delivered.index = 7;
+    delivered.timestamped_entry = e.log_entry.timestamped_entry;
+    delivered.extra_data_b64 = extra_b64;
+    watch::EntryMatch match;
+    match.entries = {0, 1};
+
+    const db::MatchedEntry m = FindingsOf(delivered, match, rules, nullptr);
+    ASSERT_TRUE(m.certificate.parsed) << m.certificate.parse_error;
+    ASSERT_EQ(m.findings.size(), 2u);
+    EXPECT_EQ(m.findings[0].watched, "first");
+    EXPECT_EQ(m.findings[1].watched, "second");
+    EXPECT_EQ(m.findings[0].reason.find("chain not read"), std::string::npos) << m.findings[0].reason;
+    EXPECT_TRUE(m.certificate.issuer_spki_sha256.has_value());
+    if (delivered.timestamped_entry.entry_type == ctlog::LogEntryType::kPrecertEntry) {
+      ++precerts;
+      EXPECT_EQ(m.certificate.der_kind, "precertificate");
+      EXPECT_TRUE(std::ranges::equal(m.certificate.der, e.log_entry.pre_certificate));
+    } else {
+      EXPECT_EQ(m.certificate.der_kind, "certificate");
+      EXPECT_TRUE(std::ranges::equal(m.certificate.der, delivered.timestamped_entry.certificate));
+    }
+  }
+  EXPECT_EQ(precerts, 2);
 }
 
 }  // namespace
