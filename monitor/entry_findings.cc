@@ -51,14 +51,13 @@ db::MatchedEntry FindingsOf(const ctlog::LogEntry& entry, const watch::EntryMatc
   std::optional<ctlog::LogEntry> full;
   if (!match.malformed) {
     Result<ctlog::LogEntry> decoded = ctlog::WithExtraData(entry, scratch);
-    x509::ChainInput chain{.fingerprints = entry.chain_fingerprints, .lookup = lookup};
     if (decoded.ok()) {
       full = std::move(*decoded);
-      chain.certificates.assign(full->chain.begin(), full->chain.end());
     } else {
       chain_note = "; chain not read: " + decoded.status().message();
     }
-    identity = x509::ComputeIdentity(LeafOf(full ? *full : entry, match.tbs ? &*match.tbs : nullptr), chain);
+    const ctlog::LogEntry& resolved = full ? *full : entry;
+    identity = x509::ComputeIdentity(LeafOf(resolved, match.tbs ? &*match.tbs : nullptr), ChainOf(resolved, lookup));
   }
 
   if (!identity.ok()) {

@@ -18,16 +18,18 @@ x509::LeafInput LeafOf(const ctlog::LogEntry& entry, const x509::TbsView* parsed
   return {.form = x509::CertificateForm::kCertificate, .der = e.certificate, .parsed = parsed};
 }
 
+x509::ChainInput ChainOf(const ctlog::LogEntry& entry, const x509::IssuerLookup& lookup) {
+  return {.certificates = {entry.chain.begin(), entry.chain.end()},
+          .fingerprints = entry.chain_fingerprints,
+          .lookup = lookup};
+}
+
 Result<x509::CertIdentity> ComputeEntryIdentity(const ctlog::LogEntry& raw_entry, const x509::IssuerLookup& lookup) {
   // RFC 6962 entries arrive with extra_data still base64 (the hot path skips it).
   std::vector<uint8_t> scratch;
   Result<ctlog::LogEntry> resolved = ctlog::WithExtraData(raw_entry, scratch);
   if (!resolved.ok()) return resolved.status();
-  const ctlog::LogEntry& entry = *resolved;
-  x509::ChainInput chain{.certificates = {entry.chain.begin(), entry.chain.end()},
-                         .fingerprints = entry.chain_fingerprints,
-                         .lookup = lookup};
-  return x509::ComputeIdentity(LeafOf(entry), chain);
+  return x509::ComputeIdentity(LeafOf(*resolved), ChainOf(*resolved, lookup));
 }
 
 }  // namespace pinwatch::monitor

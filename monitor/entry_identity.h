@@ -13,6 +13,11 @@ namespace pinwatch::monitor {
 // is the matcher's strict parse of that TBS, if any. Views alias `entry`.
 x509::LeafInput LeafOf(const ctlog::LogEntry& entry, const x509::TbsView* parsed = nullptr);
 
+// ChainOf returns the chain an entry carries, as x509 takes it: the DER certificates of its
+// decoded extra_data (RFC 6962; empty while still base64) and its chain_fingerprints
+// (static-ct-api), resolved through `lookup`. Views alias `entry`.
+x509::ChainInput ChainOf(const ctlog::LogEntry& entry, const x509::IssuerLookup& lookup);
+
 // ComputeEntryIdentity returns the identity of one log entry: x509::ComputeIdentity of
 // LeafOf(entry) with the chain from the entry's extra_data (RFC 6962: DER in hand, decoded
 // here if still base64) or, when that is empty, from its chain_fingerprints (static-ct-api),

@@ -10,6 +10,11 @@ namespace pinwatch::monitor {
 
 namespace {
 
+// TreeStateOf is what a commit stores of the verifier.
+db::TreeState TreeStateOf(const ctlog::TreeVerifier& v) {
+  return {v.pending_range(), v.verified_range(), v.verified_head()};
+}
+
 using SteadyClock = std::chrono::steady_clock;
 
 }  // namespace
@@ -122,7 +127,7 @@ Status LogWorker::Submit(Submission when) {
   db::BatchCommit batch;
   batch.log_id = log_.log_id;
   batch.from_position = submitted_position_;
-  batch.tree = {verifier_->pending_range(), verifier_->verified_range(), verifier_->verified_head()};
+  batch.tree = TreeStateOf(*verifier_);
   batch.matches = std::move(pending_);
   pending_.clear();
   if (round_head_) batch.latest_tree_size = round_head_->tree_size;
@@ -242,9 +247,7 @@ Result<RoundResult> LogWorker::Round() {
   if (!scanned.ok()) return fail(scanned.status());
 
   if (scanned->misbehaviour) {
-    return RecordMisbehaviour(*scanned->misbehaviour, db::TreeState{verifier_->pending_range(),
-                                                                   verifier_->verified_range(),
-                                                                   verifier_->verified_head()});
+    return RecordMisbehaviour(*scanned->misbehaviour, TreeStateOf(*verifier_));
   }
   if (Status s = Submit(round_head_ ? Submission::kFinal : Submission::kIfChanged); !s.ok()) return fail(s);
   if (Status s = Flush(); !s.ok()) return fail(s);
