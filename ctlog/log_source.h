@@ -79,7 +79,7 @@ struct LogSourceOptions {
   uint64_t entries_per_request = 256;  // RFC 6962 get-entries batch asked for
   size_t max_requests_in_flight = 4;   // per log
   int64_t request_timeout_ms = 30'000;  // whole-request deadline, per attempt
-  // A transfer slower than this for this long is aborted and retried (HttpOptions).
+  // A transfer slower than this for this long is aborted and retried (net::HttpOptions).
   int64_t low_speed_bytes_per_s = 1024;
   int64_t low_speed_time_ms = 10'000;
   RetryPolicy retry = {};  // retry.on_retry reports each failed attempt
@@ -92,7 +92,7 @@ struct LogSourceOptions {
 namespace log_source_internal {
 // HttpOptionsOf and ClockOf turn LogSourceOptions into what the clients take; ClockOf
 // makes `own` a StopAwareClock when the caller gave a stop signal but no clock.
-inline HttpOptions HttpOptionsOf(const LogSourceOptions& options) {
+inline net::HttpOptions HttpOptionsOf(const LogSourceOptions& options) {
   return {.total_timeout_ms = options.request_timeout_ms,
           .low_speed_bytes_per_s = options.low_speed_bytes_per_s,
           .low_speed_time_ms = options.low_speed_time_ms,

@@ -17,7 +17,7 @@ struct Pending {
 
 }  // namespace
 
-Status Run(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t start,
+Status Run(net::HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t start,
            uint64_t end_exclusive, const UntypedPolicy& policy) {
   if (start > end_exclusive) {
     return InternalError("FetchInOrder: start " + std::to_string(start) + " > end_exclusive " +
@@ -27,7 +27,7 @@ Status Run(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t
   std::random_device seeder;
 
   std::map<uint64_t, Pending> waiting;  // by piece start; pieces never overlap
-  std::map<HttpClient::RequestId, Pending> in_flight;
+  std::map<net::HttpClient::RequestId, Pending> in_flight;
   std::map<uint64_t, uint64_t> ready;  // accepted: piece start -> covered_end
   uint64_t next_new = start;           // units below this belong to some piece
   uint64_t next_deliver = start;
@@ -68,7 +68,7 @@ Status Run(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t
         next_new = *piece_end;
       }
       if (!next) break;
-      const HttpClient::RequestId id = http.Start(policy.url(next->piece), options.max_body_bytes);
+      const net::HttpClient::RequestId id = http.Start(policy.url(next->piece), options.max_body_bytes);
       in_flight.emplace(id, std::move(*next));
     }
 
@@ -87,7 +87,7 @@ Status Run(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t
     for (auto& [s, p] : waiting) {
       wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(p.due - now));
     }
-    std::optional<HttpClient::Completion> done =
+    std::optional<net::HttpClient::Completion> done =
         http.Wait(std::max(wait, std::chrono::milliseconds(0)));
     if (!done) continue;
     auto node = in_flight.extract(done->id);

@@ -1,7 +1,7 @@
 // FetchInOrder: the pipelined, order-preserving range fetch behind
 // Rfc6962Client::GetEntries (pieces are get-entries batches) and StaticCtClient's tile
 // ranges (pieces are tiles). It cuts a range [start, end_exclusive) of units (entries,
-// tiles) into pieces, keeps up to max_in_flight GETs of them on one HttpClient, retries
+// tiles) into pieces, keeps up to max_in_flight GETs of them on one net::HttpClient, retries
 // each piece under its own Backoff, buffers answers that arrive early and hands them to
 // the caller strictly in order. What a piece's URL is and what makes an answer good is
 // the caller's policy (FetchPolicy); the scheduling lives here once.
@@ -16,7 +16,7 @@
 #include <utility>
 
 #include "base/status.h"
-#include "ctlog/http.h"
+#include "net/http.h"
 #include "ctlog/retry.h"
 
 namespace pinwatch::ctlog {
@@ -75,7 +75,7 @@ struct FetchOptions {
   // Requests in flight at once (0 is treated as 1). Beyond the piece at the head of the
   // range, answers buffered plus requests in flight stay under 2 * max_in_flight.
   size_t max_in_flight = 1;
-  // The largest body one piece may have (0: the client's default; HttpClient::Start).
+  // The largest body one piece may have (0: the client's default; net::HttpClient::Start).
   // Memory for a fetch is then at most about 2 * max_in_flight * max_body_bytes.
   size_t max_body_bytes = 0;
 };
@@ -91,7 +91,7 @@ struct UntypedPolicy {
   // Delivers the kept answer that starts at `start`.
   std::function<Status(uint64_t start)> deliver;
 };
-Status Run(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t start,
+Status Run(net::HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t start,
            uint64_t end_exclusive, const UntypedPolicy& policy);
 }  // namespace ordered_fetch_internal
 
@@ -99,7 +99,7 @@ Status Run(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t
 // delivers every unit exactly once, in order. Returns OK once all were delivered (an
 // empty range makes no request), or else the first final error, after cancelling the
 // other requests in flight:
-//   * a transport failure or HTTP status (see CheckHttpStatus), retried while it is
+//   * a transport failure or HTTP status (see net::CheckHttpStatus), retried while it is
 //     kUnavailable and attempts remain; the message ends "(after N attempt(s))";
 //   * a judge error that persisted through all attempts, with the judge's code;
 //   * a piece_end error or a deliver error, unchanged.
@@ -108,7 +108,7 @@ Status Run(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t
 // exclusively for the duration (it must have nothing else in flight), so it has the
 // thread-safety of `http`.
 template <class Answer>
-Status FetchInOrder(HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t start,
+Status FetchInOrder(net::HttpClient& http, Clock& clock, const FetchOptions& options, uint64_t start,
                     uint64_t end_exclusive, const FetchPolicy<Answer>& policy) {
   std::map<uint64_t, std::unique_ptr<Answer>> ready;  // by piece start
   return ordered_fetch_internal::Run(

@@ -98,23 +98,23 @@ std::optional<std::chrono::milliseconds> Backoff::NextDelay(
   return std::chrono::milliseconds(delay_ms);
 }
 
-AttemptOutcome OutcomeOf(const Result<HttpResponse>& response, std::string_view what,
+AttemptOutcome OutcomeOf(const Result<net::HttpResponse>& response, std::string_view what,
                          std::chrono::system_clock::time_point now) {
   if (!response.ok()) return {.status = response.status(), .retry_after = std::nullopt};
-  AttemptOutcome out{.status = CheckHttpStatus(*response, what), .retry_after = std::nullopt};
+  AttemptOutcome out{.status = net::CheckHttpStatus(*response, what), .retry_after = std::nullopt};
   if (!out.status.ok() && response->retry_after) {
     out.retry_after = ParseRetryAfter(*response->retry_after, now);
   }
   return out;
 }
 
-Result<HttpResponse> GetWithRetry(HttpClient& http, const std::string& url,
+Result<net::HttpResponse> GetWithRetry(net::HttpClient& http, const std::string& url,
                                   const RetryPolicy& policy, Clock& clock,
-                                  const std::function<Status(const HttpResponse&)>& accept,
+                                  const std::function<Status(const net::HttpResponse&)>& accept,
                                   size_t max_body_bytes) {
   Backoff backoff(policy, std::random_device{}());
   for (;;) {
-    Result<HttpResponse> response = http.Get(url, max_body_bytes);
+    Result<net::HttpResponse> response = http.Get(url, max_body_bytes);
     AttemptOutcome outcome = OutcomeOf(response, "GET " + url, clock.Now());
     Code final_code = outcome.status.code();
     if (outcome.status.ok() && accept) {

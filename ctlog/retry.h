@@ -13,7 +13,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
-#include "ctlog/http.h"
+#include "net/http.h"
 
 namespace pinwatch::ctlog {
 
@@ -67,25 +67,25 @@ class Backoff {
 };
 
 // GetWithRetry GETs `url` until it yields a 2xx answer, retrying transport failures and
-// answers that CheckHttpStatus maps to kUnavailable (429, 5xx) after the delays Backoff
+// answers that net::CheckHttpStatus maps to kUnavailable (429, 5xx) after the delays Backoff
 // computes, sleeping on `clock`. Returns the 2xx response, or the last error (its
 // message says how many attempts were made). Blocking; same thread-safety as `http`.
 // `accept`, if given, judges a 2xx answer (typically by parsing it): a kMalformed verdict
 // is retried like kUnavailable, because frontends and caches do serve cut or garbled
 // bodies now and then, and is returned as kMalformed if every attempt gets one.
-// The body may be at most `max_body_bytes` (0: the client's default; see HttpClient::Start).
-Result<HttpResponse> GetWithRetry(HttpClient& http, const std::string& url,
+// The body may be at most `max_body_bytes` (0: the client's default; see net::HttpClient::Start).
+Result<net::HttpResponse> GetWithRetry(net::HttpClient& http, const std::string& url,
                                   const RetryPolicy& policy, Clock& clock,
-                                  const std::function<Status(const HttpResponse&)>& accept = nullptr,
+                                  const std::function<Status(const net::HttpResponse&)>& accept = nullptr,
                                   size_t max_body_bytes = 0);
 
 // AttemptOutcome is what one completed request means for retrying.
 struct AttemptOutcome {
-  Status status = {};  // the transport error, or CheckHttpStatus of the answer
+  Status status = {};  // the transport error, or net::CheckHttpStatus of the answer
   std::optional<std::chrono::milliseconds> retry_after = std::nullopt;  // parsed Retry-After, if any
 };
 // OutcomeOf classifies one completed request; `what` names it in error messages.
-AttemptOutcome OutcomeOf(const Result<HttpResponse>& response, std::string_view what,
+AttemptOutcome OutcomeOf(const Result<net::HttpResponse>& response, std::string_view what,
                          std::chrono::system_clock::time_point now);
 
 }  // namespace pinwatch::ctlog

@@ -55,9 +55,9 @@ template <class T>
 Result<T> Rfc6962Client::FetchParsed(const std::string& url, Result<T> (*parse)(std::string_view),
                                      size_t max_body_bytes) {
   std::optional<T> value;
-  Result<HttpResponse> r = GetWithRetry(
+  Result<net::HttpResponse> r = GetWithRetry(
       http_, url, options_.retry, clock_,
-      [&](const HttpResponse& response) {
+      [&](const net::HttpResponse& response) {
         Result<T> parsed = parse(response.body);
         if (!parsed.ok()) return WithContext(parsed.status(), url);
         value = std::move(*parsed);

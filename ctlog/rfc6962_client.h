@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "ctlog/http.h"
+#include "net/http.h"
 #include "ctlog/retry.h"
 #include "ctlog/rfc6962_json.h"
 #include "ctlog/sha256.h"
@@ -22,7 +22,7 @@ namespace pinwatch::ctlog {
 
 // Rfc6962ClientOptions configure an Rfc6962Client. Every field has a usable default.
 struct Rfc6962ClientOptions {
-  HttpOptions http = {};
+  net::HttpOptions http = {};
   RetryPolicy retry = {};
   // Entries asked for per get-entries request. Logs cap this themselves (Google: 1000
   // or less, Let's Encrypt: 256) and answer short; the client then asks for the rest.
@@ -53,7 +53,7 @@ class Rfc6962Client {
   //   kFailedPrecondition  the log refused the request (4xx other than 429)
   //   kMalformed           the answer is not what RFC 6962 prescribes (never retried)
   // The message names the URL. Results own their data. Not thread-safe: one client per
-  // thread (it owns one HttpClient).
+  // thread (it owns one net::HttpClient).
 
   // GetSth fetches the log's latest tree head (signature NOT verified).
   Result<SignedTreeHead> GetSth();
@@ -101,7 +101,7 @@ class Rfc6962Client {
   std::string base_url_;  // without a trailing slash
   Rfc6962ClientOptions options_;
   Clock& clock_;
-  HttpClient http_;
+  net::HttpClient http_;
 };
 
 }  // namespace pinwatch::ctlog

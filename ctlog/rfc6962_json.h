@@ -29,7 +29,7 @@ inline constexpr size_t kMaxResponseBytes = size_t{8} << 20;
 // thousand entries per call (Google: 1000, Let's Encrypt: 256) of a few KiB each
 // (leaf_input plus an extra_data chain, base64): 64 MiB is well above that.
 inline constexpr size_t kMaxGetEntriesResponseBytes = size_t{64} << 20;
-// Each endpoint's body limit, applied while the body arrives (HttpClient), so a lying log
+// Each endpoint's body limit, applied while the body arrives (net::HttpClient), so a lying log
 // cannot make us hold more than the largest honest answer allows:
 // kMaxTreeHeadResponseBytes: get-sth (a real one is about 300 bytes).
 inline constexpr size_t kMaxTreeHeadResponseBytes = size_t{64} << 10;

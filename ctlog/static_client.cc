@@ -63,7 +63,7 @@ StaticCtClient::StaticCtClient(std::string monitoring_url, StaticCtClientOptions
 }
 
 Result<std::string> StaticCtClient::GetCheckpoint() {
-  Result<HttpResponse> r =
+  Result<net::HttpResponse> r =
       GetWithRetry(http_, prefix_ + "/checkpoint", options_.retry, clock_, nullptr, kMaxNoteBytes);
   if (!r.ok()) return r.status();
   return std::move(r->body);
@@ -71,7 +71,7 @@ Result<std::string> StaticCtClient::GetCheckpoint() {
 
 Result<std::vector<uint8_t>> StaticCtClient::GetIssuer(const Hash& fingerprint) {
   const std::string url = prefix_ + "/" + IssuerPath(fingerprint);
-  Result<HttpResponse> r = GetWithRetry(http_, url, options_.retry, clock_, [&](const HttpResponse& response) {
+  Result<net::HttpResponse> r = GetWithRetry(http_, url, options_.retry, clock_, [&](const net::HttpResponse& response) {
     if (Sha256Of(AsBytes(response.body)) != fingerprint) {
       return MalformedError(url + ": issuer certificate does not hash to its fingerprint");
     }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "ctlog/http.h"
+#include "net/http.h"
 #include "ctlog/retry.h"
 #include "ctlog/sha256.h"
 
@@ -21,7 +21,7 @@ namespace pinwatch::ctlog {
 
 // StaticCtClientOptions configure a StaticCtClient. Every field has a usable default.
 struct StaticCtClientOptions {
-  HttpOptions http = {};
+  net::HttpOptions http = {};
   RetryPolicy retry = {};
   // Tile requests kept in flight at once by GetDataTiles/GetHashTiles. 0 is treated as 1.
   size_t max_requests_in_flight = 4;
@@ -100,7 +100,7 @@ class StaticCtClient {
   std::string prefix_;  // without a trailing slash
   StaticCtClientOptions options_;
   Clock& clock_;
-  HttpClient http_;
+  net::HttpClient http_;
 };
 
 }  // namespace pinwatch::ctlog

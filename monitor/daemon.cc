@@ -8,7 +8,7 @@
 
 #include "base/encoding.h"
 #include "base/file.h"
-#include "ctlog/http.h"
+#include "net/http.h"
 #include "ctlog/loglist.h"
 #include "db/postgres.h"
 
@@ -18,12 +18,12 @@ namespace {
 
 Result<std::string> ReadList(const std::string& where) {
   if (where.starts_with("https://") || where.starts_with("http://")) {
-    ctlog::HttpOptions options;
+    net::HttpOptions options;
     options.max_response_bytes = ctlog::kMaxLogListSizeBytes;
-    ctlog::HttpClient http(options);
+    net::HttpClient http(options);
     auto response = http.Get(where);
     if (!response.ok()) return Status(response.status().code(), "log list " + where + ": " + response.status().message());
-    if (Status s = ctlog::CheckHttpStatus(*response, "log list " + where); !s.ok()) return s;
+    if (Status s = net::CheckHttpStatus(*response, "log list " + where); !s.ok()) return s;
     return std::move(response->body);
   }
   return ReadFile(where, "log list", ctlog::kMaxLogListSizeBytes);

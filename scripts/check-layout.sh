@@ -58,7 +58,7 @@ forbid() {
 # not include the pattern.
 only_in() {
   local pattern=$1 what=$2 allowed=$3 home=$4
-  for folder in base ctlog x509 watch db monitor alerts sim; do
+  for folder in base net ctlog x509 watch db monitor alerts api sim; do
     while IFS= read -r line; do
       [ -n "$line" ] || continue
       local file=${line%%:*}
@@ -85,15 +85,20 @@ for folder in x509 watch; do
   forbid "$folder" "$HTTP_SERVER" "an HTTP server"
   forbid "$folder" "$PROMETHEUS" "prometheus-cpp"
 done
-# ctlog/ is the log protocols: nothing of watch lists, certificates' meaning or storage.
-project_includes_only ctlog base ctlog
+# net/ is HTTP transport; ctlog/ is the log protocols: nothing of watch lists,
+# certificates' meaning or storage.
+project_includes_only net base net
+project_includes_only ctlog base net ctlog
 # base/ is vocabulary: it depends on no other folder.
 project_includes_only base base
 # One home each.
 only_in "<pqxx|<libpq" "libpqxx/libpq" "db/" "db/"
-only_in "$CURL" "libcurl" "ctlog/http\.(h|cc)" "ctlog/http.*"
+only_in "$CURL" "libcurl" "net/http\.(h|cc)" "net/http.*"
 only_in "$YAML" "yaml-cpp" "monitor/config\.(h|cc)" "monitor/config.*"
 only_in "$PROMETHEUS" "prometheus-cpp" "alerts/" "alerts/"
+# pinwatch's HTTP server (/metrics, /healthz, /readyz; the API next) lives in api/; ctsim,
+# a product of its own, serves its log with the same library.
+only_in "$HTTP_SERVER" "an HTTP server" "api/|sim/" "api/ (and sim/)"
 
 # The fuzz targets of the certificate parsers link none of the daemon's libraries.
 for binary in "${binaries[@]}"; do

@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "tests/ctlog/fake_clock.h"
-#include "tests/ctlog/test_http_server.h"
+#include "tests/support/test_http_server.h"
 
 namespace pinwatch::ctlog {
 namespace {
 
 using testing::FakeClock;
-using testing::TestHttpServer;
+using pinwatch::testing::TestHttpServer;
 
 // Units are numbers; /u/<start> answers "<start>", /missing/<start> answers 404.
 class OrderedFetchTest : public ::testing::Test {
@@ -57,7 +57,7 @@ class OrderedFetchTest : public ::testing::Test {
   }
 
   TestHttpServer server_;
-  HttpClient http_;
+  net::HttpClient http_;
   FakeClock clock_;
 };
 

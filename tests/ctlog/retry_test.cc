@@ -6,14 +6,14 @@
 #include <chrono>
 
 #include "tests/ctlog/fake_clock.h"
-#include "tests/ctlog/test_http_server.h"
+#include "tests/support/test_http_server.h"
 
 namespace pinwatch::ctlog {
 namespace {
 
 using std::chrono::milliseconds;
 using testing::FakeClock;
-using testing::TestHttpServer;
+using pinwatch::testing::TestHttpServer;
 
 TEST(ParseRetryAfter, DeltaSeconds) {
   FakeClock clock;
@@ -129,13 +129,13 @@ class GetWithRetryTest : public ::testing::Test {
   std::atomic<int> throttled_calls_{0};
   std::atomic<int> dated_calls_{0};
   TestHttpServer server_;  // after what its handlers use, so it stops first
-  HttpClient http_;
+  net::HttpClient http_;
   FakeClock clock_;
   RetryPolicy policy_{.max_attempts = 4, .base_delay_ms = 100, .max_delay_ms = 1000};
 };
 
 TEST_F(GetWithRetryTest, ServerErrorThenSuccess) {
-  Result<HttpResponse> r = GetWithRetry(http_, server_.url() + "/flaky", policy_, clock_);
+  Result<net::HttpResponse> r = GetWithRetry(http_, server_.url() + "/flaky", policy_, clock_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->body, "ok");
   EXPECT_EQ(server_.requests("/flaky"), 2);
@@ -144,7 +144,7 @@ TEST_F(GetWithRetryTest, ServerErrorThenSuccess) {
 }
 
 TEST_F(GetWithRetryTest, HonoursRetryAfterSeconds) {
-  Result<HttpResponse> r = GetWithRetry(http_, server_.url() + "/throttled", policy_, clock_);
+  Result<net::HttpResponse> r = GetWithRetry(http_, server_.url() + "/throttled", policy_, clock_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(server_.requests("/throttled"), 2);
   ASSERT_EQ(clock_.sleeps.size(), 1u);
@@ -152,14 +152,14 @@ TEST_F(GetWithRetryTest, HonoursRetryAfterSeconds) {
 }
 
 TEST_F(GetWithRetryTest, HonoursRetryAfterDate) {
-  Result<HttpResponse> r = GetWithRetry(http_, server_.url() + "/dated", policy_, clock_);
+  Result<net::HttpResponse> r = GetWithRetry(http_, server_.url() + "/dated", policy_, clock_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(clock_.sleeps.size(), 1u);
   EXPECT_EQ(clock_.sleeps[0], milliseconds(60'000));  // fake clock starts at 00:00:00
 }
 
 TEST_F(GetWithRetryTest, GivesUpAfterMaxAttempts) {
-  Result<HttpResponse> r = GetWithRetry(http_, server_.url() + "/down", policy_, clock_);
+  Result<net::HttpResponse> r = GetWithRetry(http_, server_.url() + "/down", policy_, clock_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kUnavailable);
   EXPECT_NE(r.status().message().find("after 4 attempt(s)"), std::string::npos)
@@ -169,7 +169,7 @@ TEST_F(GetWithRetryTest, GivesUpAfterMaxAttempts) {
 }
 
 TEST_F(GetWithRetryTest, DoesNotRetryClientErrors) {
-  Result<HttpResponse> r = GetWithRetry(http_, server_.url() + "/gone", policy_, clock_);
+  Result<net::HttpResponse> r = GetWithRetry(http_, server_.url() + "/gone", policy_, clock_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
   EXPECT_EQ(server_.requests("/gone"), 1);

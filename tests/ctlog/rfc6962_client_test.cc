@@ -12,7 +12,7 @@
 
 #include "base/encoding.h"
 #include "tests/ctlog/fake_clock.h"
-#include "tests/ctlog/test_http_server.h"
+#include "tests/support/test_http_server.h"
 #include "tests/support/testdata.h"
 
 namespace pinwatch::ctlog {
@@ -20,7 +20,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using testing::FakeClock;
-using testing::TestHttpServer;
+using pinwatch::testing::TestHttpServer;
 
 std::string LeafText(uint64_t i) { return "leaf-" + std::to_string(i); }
 std::string ExtraText(uint64_t i) { return "extra-" + std::to_string(i); }

@@ -13,7 +13,7 @@
 #include "ctlog/merkle.h"
 #include "ctlog/tile.h"
 #include "tests/ctlog/fake_clock.h"
-#include "tests/ctlog/test_http_server.h"
+#include "tests/support/test_http_server.h"
 #include "tests/support/testdata.h"
 
 namespace pinwatch::ctlog {
@@ -21,8 +21,8 @@ namespace {
 
 using std::chrono::milliseconds;
 using testing::FakeClock;
-using testing::Gzip;
-using testing::TestHttpServer;
+using pinwatch::testing::Gzip;
+using pinwatch::testing::TestHttpServer;
 using pinwatch::testing::ReadFileText;
 
 std::string Text(std::span<const uint8_t> b) { return std::string(b.begin(), b.end()); }

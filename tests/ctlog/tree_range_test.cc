@@ -13,12 +13,12 @@
 #include "ctlog/log_source.h"
 #include "ctlog/merkle.h"
 #include "ctlog/tile.h"
-#include "tests/ctlog/test_http_server.h"
+#include "tests/support/test_http_server.h"
 
 namespace pinwatch::ctlog {
 namespace {
 
-using testing::TestHttpServer;
+using pinwatch::testing::TestHttpServer;
 
 // Any valid P-256 key: these tests never check a signature.
 constexpr const char* kKey =

@@ -1,6 +1,6 @@
-// Gunzip (libdeflate) on arbitrary bytes: never crashes, errors are kMalformed, output stays
+// net::Gunzip (libdeflate) on arbitrary bytes: never crashes, errors are kMalformed, output stays
 // under the cap, and whenever zlib (what curl used before) decodes the whole input as
-// gzip members within the cap, Gunzip decodes it too, to the same bytes.
+// gzip members within the cap, net::Gunzip decodes it too, to the same bytes.
 #include <libdeflate.h>
 #include <zlib.h>
 
@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "ctlog/gzip.h"
+#include "net/gzip.h"
 
 namespace {
 
@@ -47,7 +47,7 @@ std::optional<std::string> ZlibGunzip(const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static libdeflate_decompressor* d = libdeflate_alloc_decompressor();
   const std::string_view in(reinterpret_cast<const char*>(data), size);
-  auto ours = pinwatch::ctlog::Gunzip(d, in, kCap);
+  auto ours = pinwatch::net::Gunzip(d, in, kCap);
   if (!ours.ok()) {
     if (ours.status().code() != pinwatch::Code::kMalformed) std::abort();
   } else if (ours->size() > kCap) {

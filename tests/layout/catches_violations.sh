@@ -8,18 +8,22 @@ curl_binary=${2:?a binary that links libcurl}
 check=$src/scripts/check-layout.sh
 tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
-mkdir -p "$tree"/{base,ctlog,x509,watch,db,monitor,alerts,sim}
+mkdir -p "$tree"/{base,net,ctlog,x509,watch,db,monitor,alerts,api,sim}
 
 # A clean tree passes.
 printf '#include "base/status.h"\n#include <openssl/x509.h>\n' >"$tree/x509/ok.cc"
 printf '#include "x509/ok.h"\n#include "ctlog/log_entry.h"\n' >"$tree/watch/ok.cc"
 printf '#include <pqxx/pqxx>\n' >"$tree/db/ok.cc"
+printf '#include <httplib.h>\n#include "alerts/metrics.h"\n' >"$tree/api/ok.cc"
+printf '#include <curl/curl.h>\n' >"$tree/net/http.cc"
 "$check" "$tree" >/dev/null || { echo "FAIL: a clean tree was refused"; "$check" "$tree"; exit 1; }
 
 printf '#include "db/finding_store.h"\n#include <yaml-cpp/yaml.h>\n' >"$tree/x509/bad.cc"
 printf '#include <curl/curl.h>\n  #include "httplib.h"\n#include "monitor/config.h"\n' >"$tree/watch/bad.h"
 printf '#include "watch/matcher.h"\n' >"$tree/ctlog/bad.cc"
 printf '#include "ctlog/leaf.h"\n' >"$tree/base/bad.h"
+printf '#include "ctlog/leaf.h"\n' >"$tree/net/bad.h"
+printf '#include <httplib.h>\n#include <curl/curl.h>\n' >"$tree/monitor/bad_server.cc"
 printf '#include <pqxx/pqxx>\n#include <prometheus/counter.h>\n' >"$tree/monitor/bad.cc"
 
 set +e
@@ -33,7 +37,10 @@ want=(
   'watch/bad.h:1: watch/ must not include libcurl'
   'watch/bad.h:2: watch/ must not include an HTTP server'
   'watch/bad.h:3: watch/ may include only base/ ctlog/ x509/ watch/, not "monitor/config.h"'
-  'ctlog/bad.cc:1: ctlog/ may include only base/ ctlog/, not "watch/matcher.h"'
+  'ctlog/bad.cc:1: ctlog/ may include only base/ net/ ctlog/, not "watch/matcher.h"'
+  'net/bad.h:1: net/ may include only base/ net/, not "ctlog/leaf.h"'
+  'monitor/bad_server.cc: an HTTP server belongs only in api/ (and sim/)'
+  'monitor/bad_server.cc: libcurl belongs only in net/http.*'
   'base/bad.h:1: base/ may include only base/, not "ctlog/leaf.h"'
   'monitor/bad.cc: libpqxx/libpq belongs only in db/'
   'monitor/bad.cc: prometheus-cpp belongs only in alerts/'

@@ -1,10 +1,12 @@
-// HTTP GETs for the log clients, over libcurl's multi interface: many requests in
-// flight on one thread, connections kept alive and reused between requests. This header
-// names no curl type; <curl/curl.h> is included by http.cc only.
+// HTTP requests over libcurl's multi interface: many in flight on one thread, connections
+// kept alive and reused between requests. The log clients GET through it (ctlog/), the
+// Alertmanager sender POSTs (alerts/). This header names no curl type; <curl/curl.h> is
+// included by http.cc only.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,7 +16,17 @@
 #include "base/status.h"
 #include "base/stop_signal.h"
 
-namespace pinwatch::ctlog {
+namespace pinwatch::net {
+
+// HttpExchange is what an HttpOptions::on_complete observer learns of one finished request
+// (for metrics): no body, nothing to keep. `url` is valid during the call only.
+struct HttpExchange {
+  std::string_view method;  // "GET" or "POST"
+  std::string_view url;
+  int64_t status_code = 0;  // the HTTP status; 0 when no answer arrived
+  Code transport = Code::kOk;  // the transport error's code when no answer arrived
+  double seconds = 0;       // from Start to completion
+};
 
 // kDefaultMaxResponseBytes bounds one response body (after gzip decoding). The largest
 // legitimate answers are get-entries batches (a few MiB for 1000 entries with chains)
@@ -45,6 +57,15 @@ struct HttpOptions {
   // static-ct-api data tiles may arrive in; "" offers everything curl can decode (brotli
   // too, which costs a server far more CPU); "identity" asks for no compression.
   std::string accept_encoding = "gzip";
+  // Called on the client's thread once for every request that completes (not for
+  // cancelled ones), before its Completion is returned. nullptr: nobody listens.
+  std::function<void(const HttpExchange&)> on_complete = nullptr;
+};
+
+// HttpPost is the body of a POST request.
+struct HttpPost {
+  std::string body;
+  std::string content_type = "application/json";
 };
 
 // HttpResponse is a complete answer from the server, whatever its status code.
@@ -97,6 +118,9 @@ class HttpClient {
   // arrives, before and after gzip decoding: each endpoint passes its own limit, so a
   // tree head cannot grow to the size of an entries batch.
   RequestId Start(std::string url, size_t max_body_bytes = 0);
+  // StartPost queues a POST of `post` to `url`, otherwise as Start (redirects are not
+  // followed: a POST is not repeated elsewhere behind the caller's back).
+  RequestId StartPost(std::string url, HttpPost post, size_t max_body_bytes = 0);
 
   // Wait drives the transfers in flight for up to `max_wait` and returns the next finished
   // request (in completion order, not start order), or nullopt if none finished in time or
@@ -106,6 +130,8 @@ class HttpClient {
   // Get performs one GET and blocks until it finishes (bounded by total_timeout_ms). Other
   // requests in flight make progress meanwhile; those that finish are kept for Wait.
   Result<HttpResponse> Get(std::string url, size_t max_body_bytes = 0);
+  // Post performs one POST and blocks until it finishes, as Get.
+  Result<HttpResponse> Post(std::string url, HttpPost post, size_t max_body_bytes = 0);
 
   // Cancel abandons a started request that has not been returned by Wait yet; no
   // Completion will be returned for it. Unknown ids are ignored.
@@ -121,8 +147,10 @@ class HttpClient {
 
  private:
   struct Impl;
+  RequestId StartRequest(std::string url, std::optional<HttpPost> post, size_t max_body_bytes);
+  Result<HttpResponse> AwaitOne(RequestId id);
   HttpOptions options_;
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace pinwatch::ctlog
+}  // namespace pinwatch::net

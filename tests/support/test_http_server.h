@@ -18,7 +18,7 @@
 
 #include <gtest/gtest.h>
 
-namespace pinwatch::ctlog::testing {
+namespace pinwatch::testing {
 
 class TestHttpServer {
  public:
@@ -114,4 +114,4 @@ inline std::string Gzip(const std::string& data) {
   return out;
 }
 
-}  // namespace pinwatch::ctlog::testing
+}  // namespace pinwatch::testing

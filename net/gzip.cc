@@ -1,11 +1,11 @@
-#include "ctlog/gzip.h"
+#include "net/gzip.h"
 
 #include <libdeflate.h>
 
 #include <algorithm>
 #include <cstdint>
 
-namespace pinwatch::ctlog {
+namespace pinwatch::net {
 
 Result<std::string> Gunzip(libdeflate_decompressor* d, std::string_view in, size_t max_out) {
   std::string out;
@@ -45,4 +45,4 @@ Result<std::string> Gunzip(libdeflate_decompressor* d, std::string_view in, size
   return out;
 }
 
-}  // namespace pinwatch::ctlog
+}  // namespace pinwatch::net

@@ -1,4 +1,4 @@
-#include "ctlog/http.h"
+#include "net/http.h"
 
 #include <gtest/gtest.h>
 
@@ -8,13 +8,13 @@
 #include <mutex>
 #include <string>
 
-#include "tests/ctlog/test_http_server.h"
+#include "tests/support/test_http_server.h"
 
-namespace pinwatch::ctlog {
+namespace pinwatch::net {
 namespace {
 
-using testing::Gzip;
-using testing::TestHttpServer;
+using pinwatch::testing::Gzip;
+using pinwatch::testing::TestHttpServer;
 
 // Gate blocks server handlers until the test opens it (or 10 s pass, so a failing test
 // cannot hang the server's shutdown).
@@ -60,6 +60,16 @@ class HttpClientTest : public ::testing::Test {
     svr.Get(R"(/echo/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content("echo " + req.matches[1].str(), "text/plain");
     });
+    // Echoes a POST's method, Content-Type and body; 400 for anything but JSON.
+    svr.Post("/post", [](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_header_value("Content-Type") != "application/json") {
+        res.status = 400;
+        res.set_content("want JSON", "text/plain");
+        return;
+      }
+      res.set_content(req.method + " " + req.get_header_value("Content-Type") + " " + req.body, "text/plain");
+    });
+    svr.Post("/post-redirect", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/post"); });
     svr.Get("/missing", [](const httplib::Request&, httplib::Response& res) {
       res.status = 404;
       res.set_content("not found", "text/plain");
@@ -138,6 +148,44 @@ TEST_F(HttpClientTest, GetReturnsBodyAndSendsUserAgent) {
   EXPECT_EQ(r->body, "hello, log");
   EXPECT_FALSE(r->retry_after.has_value());
   EXPECT_EQ(server_.last_user_agent(), "pinwatch/0.1");
+}
+
+TEST_F(HttpClientTest, PostSendsBodyAndContentType) {
+  HttpClient http;
+  Result<HttpResponse> r = http.Post(server_.url() + "/post", {.body = R"([{"labels":{}}])"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status_code, 200);
+  EXPECT_EQ(r->body, R"(POST application/json [{"labels":{}}])");
+  Result<HttpResponse> text = http.Post(server_.url() + "/post", {.body = "x", .content_type = "text/plain"});
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text->status_code, 400);
+  // The handle pool resets POST options: a GET on a reused handle is a GET again.
+  Result<HttpResponse> get = http.Get(server_.url() + "/hello");
+  ASSERT_TRUE(get.ok());
+  EXPECT_EQ(get->body, "hello, log");
+}
+
+TEST_F(HttpClientTest, PostDoesNotFollowRedirects) {
+  HttpClient http;
+  Result<HttpResponse> r = http.Post(server_.url() + "/post-redirect", {.body = "{}"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status_code, 302);
+  EXPECT_EQ(server_.requests("/post"), 0);
+}
+
+TEST_F(HttpClientTest, ObserverSeesEveryCompletedRequest) {
+  std::vector<std::string> seen;
+  HttpClient http({.on_complete = [&](const HttpExchange& e) {
+    seen.push_back(std::string(e.method) + " " + std::string(e.url.substr(e.url.rfind('/'))) + " " +
+                   std::to_string(e.status_code) + " " + std::string(CodeName(e.transport)) + " " +
+                   (e.seconds > 0 && e.seconds < 60 ? "timed" : "untimed"));
+  }});
+  ASSERT_TRUE(http.Get(server_.url() + "/hello").ok());
+  ASSERT_TRUE(http.Get(server_.url() + "/busy").ok());
+  ASSERT_TRUE(http.Post(server_.url() + "/post", {.body = "{}"}).ok());
+  EXPECT_FALSE(http.Get("http://127.0.0.1:1/refused").ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"GET /hello 200 ok timed", "GET /busy 429 ok timed",
+                                            "POST /post 200 ok timed", "GET /refused 0 unavailable timed"}));
 }
 
 TEST_F(HttpClientTest, HttpErrorsAreResponsesWithRetryAfter) {
@@ -293,4 +341,4 @@ TEST_F(HttpClientTest, CancelDropsARequest) {
 }
 
 }  // namespace
-}  // namespace pinwatch::ctlog
+}  // namespace pinwatch::net

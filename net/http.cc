@@ -1,6 +1,6 @@
 // The only home of libcurl in pinwatch (STYLE.md principle 3). One CURLM per HttpClient
 // holds the connection cache; easy handles are pooled and reset between requests.
-#include "ctlog/http.h"
+#include "net/http.h"
 
 #include <curl/curl.h>
 #include <libdeflate.h>
@@ -15,9 +15,9 @@
 #include <utility>
 #include <vector>
 
-#include "ctlog/gzip.h"
+#include "net/gzip.h"
 
-namespace pinwatch::ctlog {
+namespace pinwatch::net {
 namespace {
 
 // kMaxBodySizeHint caps what a transfer reserves up front (bodies may be larger).
@@ -82,6 +82,10 @@ struct HttpClient::Impl {
   struct Transfer {
     RequestId id = 0;
     std::string url;
+    const char* method = "GET";
+    std::string post_body;             // POST only; curl reads it in place
+    curl_slist* headers = nullptr;     // POST only: Content-Type
+    std::chrono::steady_clock::time_point started;
     CURL* easy = nullptr;
     size_t max_body_bytes = 0;
     std::string body;
@@ -90,10 +94,13 @@ struct HttpClient::Impl {
     bool decode_gzip = false;      // we asked curl not to decode; Finish does it
     bool over_cap = false;
     char error[CURL_ERROR_SIZE] = {};
+    ~Transfer() { curl_slist_free_all(headers); }
+    std::string What() const { return std::string(method) + " " + url; }
   };
 
   CURLM* multi = nullptr;
   const StopSignal* stop = nullptr;
+  std::function<void(const HttpExchange&)> on_complete;
   uint64_t waker_id = 0;  // stop's waker: curl_multi_wakeup, so Stop() ends a poll at once
   std::vector<CURL*> idle;
   std::unordered_map<RequestId, std::unique_ptr<Transfer>> active;
@@ -159,12 +166,12 @@ struct HttpClient::Impl {
       curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
       if (t.decode_gzip && !t.content_encoding.empty() && t.content_encoding != "identity") {
         if (t.content_encoding != "gzip" && t.content_encoding != "x-gzip") {
-          done.response = MalformedError("GET " + t.url + ": unrequested Content-Encoding " + t.content_encoding);
+          done.response = MalformedError(t.What() + ": unrequested Content-Encoding " + t.content_encoding);
           return done;
         }
         auto decoded = Gunzip(decompressor, t.body, t.max_body_bytes);
         if (!decoded.ok()) {
-          done.response = Status(decoded.status().code(), "GET " + t.url + ": " + decoded.status().message());
+          done.response = Status(decoded.status().code(), t.What() + ": " + decoded.status().message());
           return done;
         }
         t.body = std::move(*decoded);
@@ -175,12 +182,12 @@ struct HttpClient::Impl {
       return done;
     }
     std::string detail = t.error[0] != '\0' ? std::string(t.error) : curl_easy_strerror(code);
-    std::string message = "GET " + t.url + ": " + detail;
+    std::string message = t.What() + ": " + detail;
     switch (code) {
       case CURLE_WRITE_ERROR:
       case CURLE_FILESIZE_EXCEEDED:
         if (t.over_cap || code == CURLE_FILESIZE_EXCEEDED) {
-          done.response = MalformedError("GET " + t.url + ": response body exceeds " +
+          done.response = MalformedError(t.What() + ": response body exceeds " +
                                          std::to_string(t.max_body_bytes) + " bytes");
         } else {
           done.response = InternalError(std::move(message));
@@ -227,6 +234,7 @@ struct HttpClient::Impl {
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
       const CURLcode code = msg->data.result;
       completed.push_back(Finish(*t, code));
+      Observe(*t, completed.back());
       ReturnHandle(t->easy);  // invalidates msg
       active.erase(t->id);
     }
@@ -238,10 +246,24 @@ struct HttpClient::Impl {
 
   bool stopped() const { return stop != nullptr && stop->stopped(); }
 
+  // Observe tells on_complete how a transfer ended.
+  void Observe(const Transfer& t, const Completion& done) const {
+    if (!on_complete) return;
+    HttpExchange exchange{.method = t.method, .url = t.url};
+    if (done.response.ok()) {
+      exchange.status_code = done.response->status_code;
+    } else {
+      exchange.transport = done.response.status().code();
+    }
+    exchange.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t.started).count();
+    on_complete(exchange);
+  }
+
   // AbortAll ends every transfer in flight with kAborted (the stop signal was given).
   void AbortAll() {
     for (auto& [id, t] : active) {
-      completed.push_back({.id = id, .response = Status(Code::kAborted, "GET " + t->url + ": stopped")});
+      completed.push_back({.id = id, .response = Status(Code::kAborted, t->What() + ": stopped")});
+      Observe(*t, completed.back());
       ReturnHandle(t->easy);
     }
     active.clear();
@@ -253,6 +275,7 @@ HttpClient::HttpClient(HttpOptions options)
   GlobalInitOnce();
   impl_->multi = curl_multi_init();
   impl_->stop = options_.stop;
+  impl_->on_complete = options_.on_complete;
   if (impl_->stop != nullptr) {
     CURLM* multi = impl_->multi;
     impl_->waker_id = impl_->stop->AddWaker([multi] { curl_multi_wakeup(multi); });
@@ -275,14 +298,28 @@ HttpClient::~HttpClient() {
 }
 
 HttpClient::RequestId HttpClient::Start(std::string url, size_t max_body_bytes) {
+  return StartRequest(std::move(url), std::nullopt, max_body_bytes);
+}
+
+HttpClient::RequestId HttpClient::StartPost(std::string url, HttpPost post, size_t max_body_bytes) {
+  return StartRequest(std::move(url), std::move(post), max_body_bytes);
+}
+
+HttpClient::RequestId HttpClient::StartRequest(std::string url, std::optional<HttpPost> post, size_t max_body_bytes) {
   auto t = std::make_unique<Impl::Transfer>();
   t->id = impl_->next_id++;
   t->url = std::move(url);
+  t->started = std::chrono::steady_clock::now();
+  if (post) {
+    t->method = "POST";
+    t->post_body = std::move(post->body);
+    t->headers = curl_slist_append(nullptr, ("Content-Type: " + post->content_type).c_str());
+  }
   // A request's own limit can only lower the client's.
   t->max_body_bytes = max_body_bytes != 0 ? std::min(max_body_bytes, options_.max_response_bytes)
                                           : options_.max_response_bytes;
   if (impl_->stopped()) {
-    impl_->completed.push_back({.id = t->id, .response = Status(Code::kAborted, "GET " + t->url + ": stopped")});
+    impl_->completed.push_back({.id = t->id, .response = Status(Code::kAborted, t->What() + ": stopped")});
     return t->id;
   }
   t->body.reserve(std::min({impl_->body_size_hint, kMaxBodySizeHint, t->max_body_bytes}));
@@ -318,7 +355,14 @@ HttpClient::RequestId HttpClient::Start(std::string url, size_t max_body_bytes) 
   }
   curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  if (t->headers != nullptr) {
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->post_body.data());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->post_body.size()));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+  } else {
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  }
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, kMaxRedirects);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -358,7 +402,14 @@ std::optional<HttpClient::Completion> HttpClient::Wait(std::chrono::milliseconds
 }
 
 Result<HttpResponse> HttpClient::Get(std::string url, size_t max_body_bytes) {
-  const RequestId id = Start(std::move(url), max_body_bytes);
+  return AwaitOne(Start(std::move(url), max_body_bytes));
+}
+
+Result<HttpResponse> HttpClient::Post(std::string url, HttpPost post, size_t max_body_bytes) {
+  return AwaitOne(StartPost(std::move(url), std::move(post), max_body_bytes));
+}
+
+Result<HttpResponse> HttpClient::AwaitOne(RequestId id) {
   for (;;) {
     auto it = std::find_if(impl_->completed.begin(), impl_->completed.end(),
                            [id](const Completion& c) { return c.id == id; });
@@ -387,4 +438,4 @@ void HttpClient::Cancel(RequestId id) {
 
 size_t HttpClient::in_flight() const { return impl_->active.size() + impl_->completed.size(); }
 
-}  // namespace pinwatch::ctlog
+}  // namespace pinwatch::net

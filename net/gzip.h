@@ -12,7 +12,7 @@
 
 struct libdeflate_decompressor;
 
-namespace pinwatch::ctlog {
+namespace pinwatch::net {
 
 // Gunzip decodes `in`: one or more gzip members back to back (as `cat a.gz b.gz` gives),
 // into at most `max_out` bytes. kMalformed naming the byte offset of the member that does
@@ -21,4 +21,4 @@ namespace pinwatch::ctlog {
 // libdeflate_alloc_decompressor; it is not thread-safe, so one per thread.
 Result<std::string> Gunzip(libdeflate_decompressor* d, std::string_view in, size_t max_out);
 
-}  // namespace pinwatch::ctlog
+}  // namespace pinwatch::net
