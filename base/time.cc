@@ -1,6 +1,8 @@
 #include "base/time.h"
 
+#include <cstdint>
 #include <cstdio>
+#include <iterator>
 
 namespace pinwatch {
 namespace {
@@ -131,6 +133,68 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view text) {
   std::optional<int64_t> seconds = UnixSecondsOf({*year, *month, *day, *hour, *minute, *second});
   if (!seconds) return std::nullopt;
   return (*seconds - offset_minutes * 60) * 1000 + millis;
+}
+
+std::optional<int64_t> ParseDurationMs(std::string_view text) {
+  if (text == "0") return 0;
+  // Units in the order they must appear; "ms" is tried before "m" at each position.
+  struct Unit {
+    std::string_view name;
+    int64_t ms;
+  };
+  static constexpr Unit kUnits[] = {{"y", 365LL * 24 * 3600 * 1000}, {"w", 7LL * 24 * 3600 * 1000},
+                                    {"d", 24LL * 3600 * 1000},       {"h", 3600LL * 1000},
+                                    {"m", 60LL * 1000},              {"s", 1000},
+                                    {"ms", 1}};
+  if (text.empty()) return std::nullopt;
+  int64_t total = 0;
+  size_t next_unit = 0;  // units before this one were used or skipped
+  size_t i = 0;
+  while (i < text.size()) {
+    int64_t n = 0;
+    const size_t digits_start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      if (n > (INT64_MAX - 9) / 10) return std::nullopt;
+      n = n * 10 + (text[i] - '0');
+      ++i;
+    }
+    if (i == digits_start) return std::nullopt;
+    // The unit: "ms" wins over "m" when both could match.
+    std::optional<size_t> found;
+    const std::string_view rest = text.substr(i);
+    for (size_t u = next_unit; u < std::size(kUnits); ++u) {
+      const std::string_view name = kUnits[u].name;
+      if (!rest.starts_with(name)) continue;
+      if (name == "m" && rest.starts_with("ms")) continue;
+      found = u;
+      break;
+    }
+    if (!found) return std::nullopt;
+    if (n > INT64_MAX / kUnits[*found].ms) return std::nullopt;
+    const int64_t part = n * kUnits[*found].ms;
+    if (part > INT64_MAX - total) return std::nullopt;
+    total += part;
+    i += kUnits[*found].name.size();
+    next_unit = *found + 1;
+  }
+  return total;
+}
+
+std::string FormatDurationMs(int64_t ms) {
+  if (ms <= 0) return "0s";
+  std::string out;
+  const auto part = [&](int64_t unit_ms, const char* name) {
+    if (ms >= unit_ms) {
+      out += std::to_string(ms / unit_ms) + name;
+      ms %= unit_ms;
+    }
+  };
+  part(24LL * 3600 * 1000, "d");
+  part(3600LL * 1000, "h");
+  part(60LL * 1000, "m");
+  part(1000, "s");
+  part(1, "ms");
+  return out;
 }
 
 }  // namespace pinwatch

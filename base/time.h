@@ -40,4 +40,15 @@ std::string FormatRfc3339(int64_t unix_seconds);
 // nullopt when refused.
 std::optional<int64_t> ParseRfc3339Ms(std::string_view text);
 
+// ParseDurationMs reads a duration as Prometheus writes it (model.ParseDuration): one or
+// more "<digits><unit>" parts with units in falling order, each at most once: y (365 d),
+// w, d, h, m, s, ms, e.g. "30s", "5m", "1h30m", "500ms"; or "0". Returns milliseconds, or
+// nullopt for anything else (no sign, no spaces, no fractions, no unit twice or out of
+// order) and for totals past INT64_MAX milliseconds.
+std::optional<int64_t> ParseDurationMs(std::string_view text);
+
+// FormatDurationMs writes milliseconds the way ParseDurationMs reads them, largest units
+// first ("1h30m", "500ms", "0s"); weeks and years are not used, as Prometheus prints.
+std::string FormatDurationMs(int64_t ms);
+
 }  // namespace pinwatch

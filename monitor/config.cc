@@ -24,6 +24,7 @@
 
 #include "base/encoding.h"
 #include "base/file.h"
+#include "base/time.h"
 #include "x509/hostname.h"
 #include "watch/watchlist.h"
 
@@ -209,6 +210,35 @@ class Reader {
     return value;
   }
 
+  // ReadDuration accepts a duration as Prometheus writes it ("30s", "5m", "1h30m"; see
+  // ParseDurationMs) in [min_ms, max_ms].
+  Result<int64_t> ReadDuration(const Field& field, int64_t min_ms, int64_t max_ms) const {
+    const std::optional<int64_t> ms = field.value.IsScalar() ? ParseDurationMs(field.value.Scalar()) : std::nullopt;
+    if (!ms || *ms < min_ms || *ms > max_ms) {
+      return Error(field.mark(), field.path,
+                   "expected a duration such as 30s, 5m or 1h from " + FormatDurationMs(min_ms) + " to " +
+                       FormatDurationMs(max_ms) + ", got " + Describe(field.value));
+    }
+    return *ms;
+  }
+
+  // ReadHttpUrl returns an http:// or https:// URL with a host, without its trailing slash.
+  Result<std::string> ReadHttpUrl(const YAML::Node& node, const YAML::Mark& mark, const std::string& path) const {
+    Result<std::string> url = ReadString(node, mark, path, "an http:// or https:// URL");
+    if (!url.ok()) return url.status();
+    std::string_view rest = *url;
+    if (rest.starts_with("http://")) rest.remove_prefix(7);
+    else if (rest.starts_with("https://")) rest.remove_prefix(8);
+    else return Expected(node, path, "an http:// or https:// URL");
+    const bool printable = std::all_of(url->begin(), url->end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    if (rest.empty() || rest.front() == '/' || !printable || url->find_first_of("?#") != std::string::npos) {
+      return Expected(node, path, "an http:// or https:// URL with a host and no query");
+    }
+    std::string out = *std::move(url);
+    while (out.ends_with('/')) out.pop_back();
+    return out;
+  }
+
   // ReadPins returns the SPKI hashes of a list of "sha256/<base64>" pins.
   Result<std::vector<ctlog::Hash>> ReadPins(const Field& field) const {
     Result<std::vector<YAML::Node>> items = ReadList(field, "\"sha256/<base64 of 32 bytes>\" pins");
@@ -227,7 +257,10 @@ class Reader {
   std::string_view source_;
 };
 
-constexpr std::array<std::string_view, 4> kTopKeys = {"database", "logs", "watch", "run"};
+constexpr std::array<std::string_view, 6> kTopKeys = {"database", "logs", "watch", "run", "http", "alerts"};
+constexpr std::array<std::string_view, 1> kHttpKeys = {"listen"};
+constexpr std::array<std::string_view, 5> kAlertsKeys = {"alertmanager_urls", "resend_interval", "timeout",
+                                                         "external_url", "send_severities"};
 constexpr std::array<std::string_view, 1> kDatabaseKeys = {"url"};
 constexpr std::array<std::string_view, 9> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
                                                       "entries_per_request", "requests_in_flight",
@@ -441,6 +474,97 @@ Result<RunConfig> ReadRun(const Reader& r, const YAML::Node& node, const YAML::M
   return run;
 }
 
+// ReadHttp reads `http` (absent or empty: no listener).
+Result<HttpConfig> ReadHttp(const Reader& r, const YAML::Node& node, const YAML::Mark& mark) {
+  Result<Reader::Fields> fields = r.ReadMap(node, mark, "http", kHttpKeys);
+  if (!fields.ok()) return fields.status();
+  HttpConfig http;
+  const Reader::Field* f = fields->Find("listen");
+  if (!f) return http;
+  Result<std::string> text = r.ReadString(f->value, f->mark(), f->path, "HOST:PORT");
+  if (!text.ok()) return text.status();
+  const auto bad = [&](const std::string& why) {
+    return r.Error(f->mark(), f->path, "expected HOST:PORT such as 127.0.0.1:9464, [::1]:9464 or :9464, got " +
+                                           Quote(*text) + " (" + why + ")");
+  };
+  const size_t colon = text->rfind(':');
+  if (colon == std::string::npos) return bad("no port");
+  std::string host = text->substr(0, colon);
+  const std::string port_text = text->substr(colon + 1);
+  int port = -1;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 || port > 65535) {
+    return bad("the port must be a number from 0 to 65535");
+  }
+  if (host.starts_with('[')) {
+    if (!host.ends_with(']') || host.size() < 3) return bad("an IPv6 address goes in brackets");
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return bad("an IPv6 address goes in brackets");
+  }
+  if (host.empty()) host = "0.0.0.0";
+  const bool printable = std::all_of(host.begin(), host.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  if (!printable) return bad("the host has spaces or control characters");
+  http.listen = *std::move(text);
+  http.host = std::move(host);
+  http.port = port;
+  return http;
+}
+
+// ReadAlerts reads `alerts` (absent or empty: the defaults, no Alertmanager).
+Result<AlertsConfig> ReadAlerts(const Reader& r, const YAML::Node& node, const YAML::Mark& mark) {
+  Result<Reader::Fields> fields = r.ReadMap(node, mark, "alerts", kAlertsKeys);
+  if (!fields.ok()) return fields.status();
+  AlertsConfig alerts;
+  if (const Reader::Field* f = fields->Find("alertmanager_urls")) {
+    Result<std::vector<YAML::Node>> items = r.ReadList(*f, "Alertmanager URLs");
+    if (!items.ok()) return items.status();
+    for (size_t i = 0; i < items->size(); ++i) {
+      const YAML::Node& item = (*items)[i];
+      const std::string path = f->path + "[" + std::to_string(i) + "]";
+      Result<std::string> url = r.ReadHttpUrl(item, item.IsNull() ? f->mark() : item.Mark(), path);
+      if (!url.ok()) return url.status();
+      if (std::find(alerts.alertmanager_urls.begin(), alerts.alertmanager_urls.end(), *url) !=
+          alerts.alertmanager_urls.end()) {
+        return r.Error(item.Mark(), path, "expected each Alertmanager once, got " + Quote(*url) + " again");
+      }
+      alerts.alertmanager_urls.push_back(*std::move(url));
+    }
+  }
+  if (const Reader::Field* f = fields->Find("resend_interval")) {
+    Result<int64_t> v = r.ReadDuration(*f, 1000, int64_t{24} * 3600 * 1000);
+    if (!v.ok()) return v.status();
+    alerts.resend_interval_ms = *v;
+  }
+  if (const Reader::Field* f = fields->Find("timeout")) {
+    Result<int64_t> v = r.ReadDuration(*f, 100, int64_t{5} * 60 * 1000);
+    if (!v.ok()) return v.status();
+    alerts.timeout_ms = *v;
+  }
+  if (const Reader::Field* f = fields->Find("external_url")) {
+    Result<std::string> url = r.ReadHttpUrl(f->value, f->mark(), f->path);
+    if (!url.ok()) return url.status();
+    alerts.external_url = *std::move(url);
+  }
+  if (const Reader::Field* f = fields->Find("send_severities")) {
+    Result<std::vector<YAML::Node>> items = r.ReadList(*f, "severities");
+    if (!items.ok()) return items.status();
+    alerts.send_severities.clear();
+    for (size_t i = 0; i < items->size(); ++i) {
+      const YAML::Node& item = (*items)[i];
+      const std::string path = f->path + "[" + std::to_string(i) + "]";
+      std::optional<db::Severity> severity = item.IsScalar() ? db::SeverityFromName(item.Scalar()) : std::nullopt;
+      if (!severity) return r.Expected(item, path, "one of info, warning, critical");
+      if (std::find(alerts.send_severities.begin(), alerts.send_severities.end(), *severity) !=
+          alerts.send_severities.end()) {
+        return r.Error(item.Mark(), path, "expected each severity once, got " + Quote(item.Scalar()) + " again");
+      }
+      alerts.send_severities.push_back(*severity);
+    }
+  }
+  return alerts;
+}
+
 // DocumentStarts records where each YAML document starts and ignores everything else.
 struct DocumentStarts final : YAML::EventHandler {
   std::vector<YAML::Mark> marks;
@@ -502,6 +626,21 @@ Result<Config> ParseDocument(const Reader& r, const YAML::Node& root, std::strin
   Result<RunConfig> run_config = run ? ReadRun(r, run->value, run->mark()) : ReadRun(r, YAML::Node(YAML::NodeType::Null), top->mark);
   if (!run_config.ok()) return run_config.status();
   config.run = *std::move(run_config);
+
+  const Reader::Field* http = top->Find("http");
+  Result<HttpConfig> http_config = http ? ReadHttp(r, http->value, http->mark()) : HttpConfig{};
+  if (!http_config.ok()) return http_config.status();
+  config.http = *std::move(http_config);
+
+  const Reader::Field* alerts = top->Find("alerts");
+  Result<AlertsConfig> alerts_config = alerts ? ReadAlerts(r, alerts->value, alerts->mark()) : AlertsConfig{};
+  if (!alerts_config.ok()) return alerts_config.status();
+  config.alerts = *std::move(alerts_config);
+  // Port 0 is only known once bound: the daemon fills the URL in then.
+  if (config.alerts.external_url.empty() && !config.http.listen.empty() && config.http.port != 0) {
+    const bool any_host = config.http.listen.starts_with(':');
+    config.alerts.external_url = "http://" + (any_host ? "localhost" + config.http.listen : config.http.listen);
+  }
 
   // Environment overrides win over the file.
   if (std::optional<std::string> url = NonEmptyEnv(env, "PINWATCH_DATABASE_URL")) config.database_url = *std::move(url);

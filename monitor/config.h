@@ -18,6 +18,14 @@
 //       allowed_issuers: ["sha256/BASE64", ...]
 //       known_keys: ["sha256/BASE64", ...]
 //   run: { ... }                    # tuning, see RunConfig
+//   http:
+//     listen: 127.0.0.1:9464        # /metrics, /healthz, /readyz (api/)
+//   alerts:
+//     alertmanager_urls: [http://127.0.0.1:9093]   # an HA set: every alert to each
+//     resend_interval: 60s          # durations as Prometheus writes them
+//     timeout: 10s
+//     external_url: http://pinwatch.example.internal:9464
+//     send_severities: [critical, warning]
 // Environment overrides (containers): PINWATCH_DATABASE_URL replaces database.url,
 // PINWATCH_REPLICA_ID replaces run.replica_id.
 #pragma once
@@ -31,6 +39,7 @@
 
 #include "base/status.h"
 #include "ctlog/loglist.h"
+#include "db/finding.h"
 #include "base/pin.h"
 #include "ctlog/sha256.h"
 
@@ -95,6 +104,36 @@ struct RunConfig {
   int64_t progress_interval_s = 10;
 };
 
+// HttpConfig is `http`: pinwatch's one HTTP listener (api/http_server.h).
+struct HttpConfig {
+  // `http.listen`: "HOST:PORT" as written ("127.0.0.1:9464", "[::1]:9464", ":9464" for
+  // every interface); empty when absent: `run` serves no HTTP. Port 0 takes a free port
+  // (the daemon logs the one it got).
+  std::string listen;
+  std::string host;  // the address to bind: "127.0.0.1", "::1", "0.0.0.0" for ":PORT"
+  int port = 0;
+};
+
+// AlertsConfig is `alerts`: how findings reach Alertmanager (alerts/sender.h).
+struct AlertsConfig {
+  // `alerts.alertmanager_urls`: base URLs (http or https, without a trailing slash), one
+  // HA set: every alert goes to each. Empty: nothing is sent (the outbox still records
+  // the alerts, and they go out once an Alertmanager is configured).
+  std::vector<std::string> alertmanager_urls;
+  // `alerts.resend_interval`: an open alert is sent again this often (default 60 s), with
+  // endsAt = now + 4 × resend_interval, as Prometheus does.
+  int64_t resend_interval_ms = 60'000;
+  // `alerts.timeout`: one POST's deadline (default 10 s, as Prometheus's).
+  int64_t timeout_ms = 10'000;
+  // `alerts.external_url`: the base of every alert's generatorURL, without a trailing
+  // slash; default "http://" + http.listen (localhost for ":PORT"; with port 0 the port
+  // bound), or none without a listener.
+  std::string external_url;
+  // `alerts.send_severities`: findings of these severities alert (default critical and
+  // warning: known_key, info, never alerts).
+  std::vector<db::Severity> send_severities = {db::Severity::kCritical, db::Severity::kWarning};
+};
+
 // Config is the whole file after validation and overrides.
 struct Config {
   std::string source;  // where it came from (file name), for messages
@@ -102,6 +141,8 @@ struct Config {
   LogsConfig logs;
   std::vector<WatchConfig> watch;
   RunConfig run;
+  HttpConfig http;
+  AlertsConfig alerts;
 };
 
 // GetEnv looks up an environment variable; nullopt when unset. Tests pass their own.

@@ -43,3 +43,34 @@ TEST(ParseRfc3339Ms, RefusesImpossibleDates) {
 
 }  // namespace
 }  // namespace pinwatch
+
+namespace pinwatch {
+namespace {
+
+TEST(ParseDurationMs, ReadsPrometheusDurations) {
+  const std::pair<std::string_view, int64_t> cases[] = {
+      {"0", 0},           {"30s", 30'000},       {"5m", 300'000},        {"1h", 3'600'000},
+      {"1h30m", 5'400'000}, {"500ms", 500},      {"1m500ms", 60'500},    {"2d", 172'800'000},
+      {"1w", 604'800'000}, {"1y", 31'536'000'000}, {"0s", 0},            {"1h0m5s", 3'605'000},
+  };
+  for (const auto& [text, ms] : cases) EXPECT_EQ(ParseDurationMs(text), ms) << text;
+}
+
+TEST(ParseDurationMs, RefusesWhatPrometheusRefuses) {
+  for (std::string_view bad : {"", "30", "s", "-5s", "+5s", "1.5s", "5 s", " 5s", "5s ", "5S", "5sec", "1m1h",
+                               "1s1s", "5mm", "1ms1s", "1x", "99999999999999999999s", "106751991168d"}) {
+    EXPECT_EQ(ParseDurationMs(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(FormatDurationMs, WritesWhatParseReads) {
+  EXPECT_EQ(FormatDurationMs(0), "0s");
+  EXPECT_EQ(FormatDurationMs(60'000), "1m");
+  EXPECT_EQ(FormatDurationMs(5'400'500), "1h30m500ms");
+  for (int64_t ms : {int64_t{1}, int64_t{999}, int64_t{61'001}, int64_t{86'400'000} * 400}) {
+    EXPECT_EQ(ParseDurationMs(FormatDurationMs(ms)), ms) << ms;
+  }
+}
+
+}  // namespace
+}  // namespace pinwatch

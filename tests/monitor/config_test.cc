@@ -148,8 +148,15 @@ TEST(ConfigTest, EveryDefault) {
     EXPECT_EQ(config->run.commit_interval_ms, 2000);
     EXPECT_EQ(config->run.match_threads, 2u);
     EXPECT_EQ(config->run.progress_interval_s, 10);
+    EXPECT_EQ(config->http.listen, "");  // no listener unless asked for
+    EXPECT_TRUE(config->alerts.alertmanager_urls.empty());
+    EXPECT_EQ(config->alerts.resend_interval_ms, 60'000);
+    EXPECT_EQ(config->alerts.timeout_ms, 10'000);
+    EXPECT_EQ(config->alerts.external_url, "");
+    EXPECT_EQ(config->alerts.send_severities, (std::vector<db::Severity>{db::Severity::kCritical, db::Severity::kWarning}));
   }
 }
+
 
 TEST(ConfigTest, EnvironmentOverridesWin) {
   const char yaml[] = "database: {url: postgresql://file/db}\nwatch: [{name: example.com}]\nrun: {replica_id: file-id}\n";
@@ -211,9 +218,43 @@ std::vector<BadCase> BadCases() {
   const std::string url_safe = "sha256/-__7__v_-__7__v_-__7__v_-__7__v_-__7__v_-_8=";
   return {
       {"top level is a list", "- a\n- b\n",
-       "c.yaml:1: expected a map with keys database, logs, watch, run, got a list"},
+       "c.yaml:1: expected a map with keys database, logs, watch, run, http, alerts, got a list"},
       {"unknown top-level key", std::string(kDb) + kWatch + "wtach: []\n",
-       "c.yaml:3: wtach: unknown key, expected one of: database, logs, watch, run"},
+       "c.yaml:3: wtach: unknown key, expected one of: database, logs, watch, run, http, alerts"},
+      {"unknown http key", std::string(kDb) + kWatch + "http:\n  port: 9464\n",
+       "c.yaml:4: http.port: unknown key, expected one of: listen"},
+      {"listen without port", std::string(kDb) + kWatch + "http: {listen: 127.0.0.1}\n",
+       "c.yaml:3: http.listen: expected HOST:PORT such as 127.0.0.1:9464, [::1]:9464 or :9464, got \"127.0.0.1\" (no port)"},
+      {"listen port too big", std::string(kDb) + kWatch + "http: {listen: '127.0.0.1:65536'}\n",
+       "c.yaml:3: http.listen: expected HOST:PORT such as 127.0.0.1:9464, [::1]:9464 or :9464, got \"127.0.0.1:65536\" "
+       "(the port must be a number from 0 to 65535)"},
+      {"bare IPv6 listen", std::string(kDb) + kWatch + "http: {listen: '::1:9464'}\n",
+       "c.yaml:3: http.listen: expected HOST:PORT such as 127.0.0.1:9464, [::1]:9464 or :9464, got \"::1:9464\" "
+       "(an IPv6 address goes in brackets)"},
+      {"unknown alerts key", std::string(kDb) + kWatch + "alerts:\n  resend: 1m\n",
+       "c.yaml:4: alerts.resend: unknown key, expected one of: alertmanager_urls, resend_interval, timeout, "
+       "external_url, send_severities"},
+      {"Alertmanager URL without scheme", std::string(kDb) + kWatch + "alerts:\n  alertmanager_urls: [am:9093]\n",
+       "c.yaml:4: alerts.alertmanager_urls[0]: expected an http:// or https:// URL, got \"am:9093\""},
+      {"Alertmanager URL without host", std::string(kDb) + kWatch + "alerts:\n  alertmanager_urls: ['http:///x']\n",
+       "c.yaml:4: alerts.alertmanager_urls[0]: expected an http:// or https:// URL with a host and no query, got "
+       "the quoted string \"http:///x\""},
+      {"Alertmanager twice", std::string(kDb) + kWatch +
+           "alerts:\n  alertmanager_urls:\n    - http://am:9093\n    - http://am:9093/\n",
+       "c.yaml:6: alerts.alertmanager_urls[1]: expected each Alertmanager once, got \"http://am:9093\" again"},
+      {"duration in milliseconds as a number", std::string(kDb) + kWatch + "alerts: {resend_interval: 60000}\n",
+       "c.yaml:3: alerts.resend_interval: expected a duration such as 30s, 5m or 1h from 1s to 1d, got \"60000\""},
+      {"Go-style fractional duration", std::string(kDb) + kWatch + "alerts: {resend_interval: 1.5m}\n",
+       "c.yaml:3: alerts.resend_interval: expected a duration such as 30s, 5m or 1h from 1s to 1d, got \"1.5m\""},
+      {"resend interval too short", std::string(kDb) + kWatch + "alerts: {resend_interval: 500ms}\n",
+       "c.yaml:3: alerts.resend_interval: expected a duration such as 30s, 5m or 1h from 1s to 1d, got \"500ms\""},
+      {"unknown severity", std::string(kDb) + kWatch + "alerts: {send_severities: [critical, page]}\n",
+       "c.yaml:3: alerts.send_severities[1]: expected one of info, warning, critical, got \"page\""},
+      {"severity twice", std::string(kDb) + kWatch + "alerts: {send_severities: [warning, warning]}\n",
+       "c.yaml:3: alerts.send_severities[1]: expected each severity once, got \"warning\" again"},
+      {"external URL with a query", std::string(kDb) + kWatch + "alerts: {external_url: 'https://p.example/?x=1'}\n",
+       "c.yaml:3: alerts.external_url: expected an http:// or https:// URL with a host and no query, got "
+       "the quoted string \"https://p.example/?x=1\""},
       {"unknown database key", "database:\n  uri: u\n" + std::string(kWatch),
        "c.yaml:2: database.uri: unknown key, expected one of: url"},
       {"unknown logs key", std::string(kDb) + kWatch + "logs:\n  start: end\n  list: [x]\n",
@@ -334,6 +375,45 @@ std::vector<BadCase> BadCases() {
       {"lone comma (yaml-cpp#1040 loops in LoadAll)", ",\n", "c.yaml:1: YAML syntax error: unexpected \",\""},
       {"comma after a document", std::string(kDb) + kWatch + "---\n,\n", "c.yaml:3: expected one YAML document, got a second one"},
   };
+}
+
+TEST(ConfigTest, HttpAndAlertsSections) {
+  Result<Config> config = ParseConfig(std::string(kDb) + kWatch +
+                                          "http:\n  listen: 127.0.0.1:9464\n"
+                                          "alerts:\n"
+                                          "  alertmanager_urls: [http://127.0.0.1:9093, 'https://am2.example/prefix/']\n"
+                                          "  resend_interval: 1m30s\n"
+                                          "  timeout: 2s\n"
+                                          "  send_severities: [critical]\n",
+                                      "c.yaml", Env());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->http.listen, "127.0.0.1:9464");
+  EXPECT_EQ(config->http.host, "127.0.0.1");
+  EXPECT_EQ(config->http.port, 9464);
+  EXPECT_EQ(config->alerts.alertmanager_urls,
+            (std::vector<std::string>{"http://127.0.0.1:9093", "https://am2.example/prefix"}));
+  EXPECT_EQ(config->alerts.resend_interval_ms, 90'000);
+  EXPECT_EQ(config->alerts.timeout_ms, 2'000);
+  EXPECT_EQ(config->alerts.external_url, "http://127.0.0.1:9464");  // from the listener
+  EXPECT_EQ(config->alerts.send_severities, std::vector<db::Severity>{db::Severity::kCritical});
+
+  const std::pair<std::string, std::pair<std::string, int>> listens[] = {
+      {"'[::1]:9464'", {"::1", 9464}}, {"':9464'", {"0.0.0.0", 9464}}, {"'localhost:0'", {"localhost", 0}}};
+  for (const auto& [listen, want] : listens) {
+    Result<Config> c = ParseConfig(std::string(kDb) + kWatch + "http: {listen: " + listen + "}\n" +
+                                       "alerts: {external_url: 'https://pinwatch.example.internal/'}\n",
+                                   "c.yaml", Env());
+    ASSERT_TRUE(c.ok()) << listen << ": " << c.status().ToString();
+    EXPECT_EQ(c->http.host, want.first) << listen;
+    EXPECT_EQ(c->http.port, want.second) << listen;
+    EXPECT_EQ(c->alerts.external_url, "https://pinwatch.example.internal") << listen;  // as given, no slash
+  }
+  Result<Config> any = ParseConfig(std::string(kDb) + kWatch + "http: {listen: ':9464'}\n", "c.yaml", Env());
+  ASSERT_TRUE(any.ok());
+  EXPECT_EQ(any->alerts.external_url, "http://localhost:9464");
+  Result<Config> port0 = ParseConfig(std::string(kDb) + kWatch + "http: {listen: '127.0.0.1:0'}\n", "c.yaml", Env());
+  ASSERT_TRUE(port0.ok());
+  EXPECT_EQ(port0->alerts.external_url, "");  // the daemon fills it in once bound
 }
 
 TEST(ConfigTest, BadConfigsNameKeyPathAndLine) {
