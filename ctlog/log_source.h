@@ -87,7 +87,15 @@ struct LogSourceOptions {
   // When stopped, transfers in flight and retry delays end at once with kAborted. Not
   // owned; must outlive the source.
   const StopSignal* stop = nullptr;
+  // Told of every HTTP request to the log once it completes (metrics); on the source's
+  // thread. nullptr: nobody listens.
+  std::function<void(const net::HttpExchange&)> on_http = nullptr;
 };
+
+// EndpointOfUrl names the CT endpoint a request URL asks for, a closed set for metric
+// labels: "get-sth", "get-sth-consistency", "get-entries", "get-entry-and-proof",
+// "get-proof-by-hash", "get-roots", "checkpoint", "tile", "data-tile", "issuer" or "other".
+std::string_view EndpointOfUrl(std::string_view url);
 
 namespace log_source_internal {
 // HttpOptionsOf and ClockOf turn LogSourceOptions into what the clients take; ClockOf
@@ -96,7 +104,8 @@ inline net::HttpOptions HttpOptionsOf(const LogSourceOptions& options) {
   return {.total_timeout_ms = options.request_timeout_ms,
           .low_speed_bytes_per_s = options.low_speed_bytes_per_s,
           .low_speed_time_ms = options.low_speed_time_ms,
-          .stop = options.stop};
+          .stop = options.stop,
+          .on_complete = options.on_http};
 }
 inline Clock* ClockOf(const LogSourceOptions& options, std::optional<StopAwareClock>& own) {
   if (options.clock != nullptr || options.stop == nullptr) return options.clock;

@@ -1,13 +1,18 @@
 #include "monitor/committer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace pinwatch::monitor {
 
 Committer::Committer(std::unique_ptr<db::LogStateStore> store, std::string replica_id, DatabaseOutage& outage,
-                     size_t max_queued)
-    : store_(std::move(store)), replica_id_(std::move(replica_id)), outage_(outage), max_queued_(std::max<size_t>(max_queued, 1)) {
+                     size_t max_queued, CommitObserver on_commit)
+    : store_(std::move(store)),
+      replica_id_(std::move(replica_id)),
+      outage_(outage),
+      max_queued_(std::max<size_t>(max_queued, 1)),
+      on_commit_(std::move(on_commit)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -40,7 +45,9 @@ Status Committer::Submit(db::BatchCommit batch) {
       std::lock_guard lock(mu_);
       if (!error_.ok()) return;  // a batch after a failed one would only be fenced off
     }
+    const auto started = std::chrono::steady_clock::now();
     Status s = store.Commit(replica_id_, batch);
+    if (on_commit_) on_commit_(batch, s, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (s.ok()) outage_.Recovered();  // says so once, at the first commit after an outage
     std::lock_guard lock(mu_);
     if (!s.ok()) {

@@ -24,6 +24,10 @@
 
 namespace pinwatch::monitor {
 
+// CommitObserver is told of every commit the committer ran: the batch, how it ended and
+// how long the transaction took (metrics). Called on the committer's thread.
+using CommitObserver = std::function<void(const db::BatchCommit& batch, const Status& result, double seconds)>;
+
 class Committer {
  public:
   // kMaxQueuedBatches: how far the fetch may run ahead of the database. Each batch is at
@@ -31,10 +35,10 @@ class Committer {
   // while holding only their matches and two compact ranges each.
   static constexpr size_t kMaxQueuedBatches = 4;
 
-  // The committer owns `store` (its connection) and tells `outage` (borrowed) when the
-  // database answers again.
+  // The committer owns `store` (its connection), tells `outage` (borrowed) when the
+  // database answers again and `on_commit` (may be empty) of each commit.
   Committer(std::unique_ptr<db::LogStateStore> store, std::string replica_id, DatabaseOutage& outage,
-            size_t max_queued = kMaxQueuedBatches);
+            size_t max_queued = kMaxQueuedBatches, CommitObserver on_commit = nullptr);
   // ~Committer finishes the call in progress and drops what is still queued (uncommitted
   // entries are fetched again: nothing is lost).
   ~Committer();
@@ -75,6 +79,7 @@ class Committer {
   const std::string replica_id_;
   DatabaseOutage& outage_;
   const size_t max_queued_;
+  const CommitObserver on_commit_;
 
   mutable std::mutex mu_;
   std::condition_variable changed_;

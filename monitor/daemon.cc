@@ -71,7 +71,8 @@ Result<std::vector<db::LogRecord>> LoadFollowedLogs(const LogsConfig& config) {
   return out;
 }
 
-Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSignal& stop, const LogLine& log_line) {
+Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSignal& stop, const LogLine& log_line,
+                                alerts::Metrics& metrics) {
   const bool once = mode == FollowMode::kOnce;
   if (Status s = db::CheckSchema(config.database_url); !s.ok()) return s;
   auto store = db::ConnectLogStateStore(config.database_url);
@@ -84,8 +85,9 @@ Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSigna
   log_line("replica " + config.run.replica_id + ": following " + std::to_string(logs->size()) + " logs, watching " +
            std::to_string(config.watch.size()) + " names" + (once ? " (once)" : ""));
 
+  metrics.SetLogsFollowed(logs->size());
   watch::MatchPool pool(config.run.match_threads);
-  DatabaseOutage outage(log_line);
+  DatabaseOutage outage(log_line, [&metrics](bool up) { metrics.SetDatabaseReachable(up); });
   DaemonSummary summary;
   summary.logs_followed = logs->size();
   std::map<ctlog::LogId, std::unique_ptr<WorkerThread>> running;
@@ -123,6 +125,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSigna
     const uint64_t seen = stop.wakes();
     auto view = (*store)->KeepLeases(config.run.replica_id, config.run.lease_seconds, to_release);
     if (!view.ok()) {
+      metrics.DatabaseError(view.status().code());
       // The release list is kept: those logs are handed back once the database answers.
       if (IsDatabaseDown(view.status())) {
         outage.Failed(view.status());  // the Store reconnects by itself on its next call
@@ -141,6 +144,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSigna
     }
     to_release.clear();
     outage.Recovered();
+    metrics.SetLeasesHeld(view->held.size());
     // Workers whose lease is gone stop at their next batch.
     for (auto& [id, w] : running) {
       if (std::find(view->held.begin(), view->held.end(), id) == view->held.end()) w->stop.Stop();
@@ -171,10 +175,10 @@ Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSigna
       w->description = record->description;
       WorkerThread* raw = w.get();
       if (stop.stopped()) break;
-      w->thread = std::thread([&config, &watch, &pool, &stop, &outage, &log_line, mode, raw,
+      w->thread = std::thread([&config, &watch, &pool, &stop, &outage, &metrics, &log_line, mode, raw,
                                record = std::move(*record), ws = std::move(*worker_store)]() mutable {
         LogWorker worker(std::move(record), config, *watch, pool, std::move(ws), config.run.replica_id, raw->stop,
-                         outage, log_line);
+                         outage, metrics, log_line);
         raw->result = worker.Follow(mode);
         raw->done = true;
         stop.Wake();
@@ -195,6 +199,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSigna
   reap();
   running.clear();
   if (Status s = (*store)->ReleaseLeases(config.run.replica_id, std::nullopt); !s.ok()) log_line("leases: " + s.ToString());
+  metrics.SetLeasesHeld(0);
   return summary;
 }
 

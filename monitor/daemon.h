@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "alerts/metrics.h"
 #include "base/status.h"
 #include "db/log_state_store.h"
 #include "monitor/config.h"
@@ -36,7 +37,9 @@ struct DaemonSummary {
 // RunDaemon runs until `stop` (or, with FollowMode::kOnce, until every log it could lease
 // reached its tree head or failed). Returns an error only when it cannot start (database, schema
 // version, log lists, watch list) or, with kOnce, when the database becomes unreachable
-// (a one-shot run reports that rather than waiting for it).
-Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSignal& stop, const LogLine& log_line);
+// (a one-shot run reports that rather than waiting for it). The workers and the lease keeper
+// report to `metrics` (borrowed).
+Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSignal& stop, const LogLine& log_line,
+                                alerts::Metrics& metrics);
 
 }  // namespace pinwatch::monitor

@@ -10,6 +10,7 @@ void DatabaseOutage::Failed(const Status& why) {
     if (down_since_) return;
     down_since_ = std::chrono::steady_clock::now();
   }
+  if (on_change_) on_change_(false);
   log_line_("database unreachable (" + why.message() + "); retrying every " +
             std::to_string(kDatabaseProbeInterval.count() / 1000) + " s");
 }
@@ -22,6 +23,7 @@ void DatabaseOutage::Recovered() {
     since = *down_since_;
     down_since_.reset();
   }
+  if (on_change_) on_change_(true);
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.1f",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count());

@@ -29,7 +29,10 @@ inline bool IsDatabaseDown(const Status& s) {
 
 class DatabaseOutage {
  public:
-  explicit DatabaseOutage(LogLine log_line) : log_line_(std::move(log_line)) {}
+  // `on_change` (may be empty) hears "down" (false) at an outage's first failure and "up"
+  // (true) when it ends (the pinwatch_database_up metric).
+  explicit DatabaseOutage(LogLine log_line, std::function<void(bool up)> on_change = nullptr)
+      : log_line_(std::move(log_line)), on_change_(std::move(on_change)) {}
 
   // Failed records that a database call failed with `why` (IsDatabaseDown). The first
   // failure of an outage is logged: "database unreachable (WHY); retrying every 1 s".
@@ -42,6 +45,7 @@ class DatabaseOutage {
 
  private:
   LogLine log_line_;
+  std::function<void(bool up)> on_change_;
   mutable std::mutex mu_;
   std::optional<std::chrono::steady_clock::time_point> down_since_;
 };

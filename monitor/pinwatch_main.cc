@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "alerts/metrics.h"
+#include "api/http_server.h"
 #include "base/time.h"
 #include "db/postgres.h"
 #include "monitor/config.h"
@@ -238,7 +240,28 @@ int Run(const Args& args) {
       stop.Stop();
     }
   });
-  auto summary = RunDaemon(config, mode, stop, LogToStderr);
+  alerts::Metrics metrics(alerts::BuildInfoOfThisBinary());
+  std::unique_ptr<api::HttpServer> http;
+  if (!config.http.listen.empty()) {
+    api::Probes probes{.metrics_text = [&metrics] { return metrics.Text(); },
+                       .ready = [&config] { return db::CheckSchema(config.database_url); }};
+    auto server = api::HttpServer::Start({.host = config.http.host, .port = config.http.port}, std::move(probes));
+    if (!server.ok()) {
+      std::cerr << "pinwatch: " << server.status().message() << "\n";
+      stop.Stop();
+      pthread_kill(waiter.native_handle(), SIGTERM);
+      waiter.join();
+      return 2;
+    }
+    http = std::move(*server);
+    const std::string host = config.http.host.find(':') != std::string::npos ? "[" + config.http.host + "]" : config.http.host;
+    if (config.alerts.external_url.empty()) {
+      config.alerts.external_url = "http://" + host + ":" + std::to_string(http->port());
+    }
+    LogToStderr("http: serving http://" + host + ":" + std::to_string(http->port()) + "/ (/metrics, /healthz, /readyz)");
+  }
+  auto summary = RunDaemon(config, mode, stop, LogToStderr, metrics);
+  http.reset();  // stops serving before the metrics it reads go away
   // Wake the signal thread if it is still waiting, then collect it.
   if (!stop.stopped()) {
     stop.Stop();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/encoding.h"
 #include "ctlog/scanner.h"
 #include "monitor/entry_findings.h"
 
@@ -17,11 +18,17 @@ db::TreeState TreeStateOf(const ctlog::TreeVerifier& v) {
 
 using SteadyClock = std::chrono::steady_clock;
 
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ctlog::LogSource>> LogSourceFor(
     const db::LogRecord& log, const LogsConfig& config, const StopSignal* stop,
-    std::function<void(const Status&, std::chrono::milliseconds)> on_retry) {
+    std::function<void(const Status&, std::chrono::milliseconds)> on_retry,
+    std::function<void(const net::HttpExchange&)> on_http) {
   auto key = ctlog::LogKey::Create(log.key);
   if (!key.ok()) return FailedPreconditionError(log.description + ": log key: " + key.status().message());
   ctlog::LogSourceOptions options;
@@ -31,6 +38,7 @@ Result<std::unique_ptr<ctlog::LogSource>> LogSourceFor(
   options.low_speed_bytes_per_s = config.low_speed_bytes_per_s;
   options.low_speed_time_ms = config.low_speed_time_ms;
   options.retry.on_retry = std::move(on_retry);
+  options.on_http = std::move(on_http);
   options.stop = stop;
   if (log.api == ctlog::LogApi::kRfc6962) return ctlog::NewRfc6962Source(log.url, *key, options);
   return ctlog::NewStaticCtSource(log.url, ctlog::DefaultOrigin(log.submission_url), *key, options);
@@ -38,7 +46,7 @@ Result<std::unique_ptr<ctlog::LogSource>> LogSourceFor(
 
 LogWorker::LogWorker(db::LogRecord log, const Config& config, const Watched& watched, watch::MatchPool& pool,
                      std::unique_ptr<db::LogStateStore> store, std::string replica_id, const StopSignal& stop,
-                     DatabaseOutage& outage, LogLine log_line)
+                     DatabaseOutage& outage, alerts::Metrics& metrics, LogLine log_line)
     : log_(std::move(log)),
       config_(config),
       watched_(watched),
@@ -47,7 +55,24 @@ LogWorker::LogWorker(db::LogRecord log, const Config& config, const Watched& wat
       stop_(stop),
       outage_(outage),
       log_line_(std::move(log_line)),
-      committer_(std::move(store), std::move(replica_id), outage) {}
+      replica_metrics_(metrics),
+      metrics_(metrics, log_.description, Base64Encode(log_.log_id)),
+      committer_(std::move(store), std::move(replica_id), outage, Committer::kMaxQueuedBatches,
+                 [this](const db::BatchCommit& batch, const Status& result, double seconds) {
+                   OnCommit(batch, result, seconds);
+                 }) {}
+
+void LogWorker::OnCommit(const db::BatchCommit& batch, const Status& result, double seconds) {
+  if (!result.ok()) {
+    metrics_.CommitFailed(seconds);
+    // kAborted is a lost lease, not the database failing.
+    if (result.code() != Code::kAborted) replica_metrics_.DatabaseError(result.code());
+    return;
+  }
+  std::optional<uint64_t> verified_timestamp_ms;
+  if (batch.tree.verified_head) verified_timestamp_ms = batch.tree.verified_head->timestamp_ms;
+  metrics_.Committed(batch.tree.position(), batch.tree.verified_range.end(), verified_timestamp_ms, seconds);
+}
 
 LogWorker::~LogWorker() = default;
 
@@ -94,6 +119,7 @@ Result<std::optional<ctlog::Misbehaviour>> LogWorker::Start(ctlog::LogSource& so
                                                                   .tree_head = answer->head});
   }
   const ctlog::SignedTreeHead& head = answer->head;
+  metrics_.TreeHead(head.tree_size, head.timestamp_ms, NowUnixMs());
   if (config_.logs.start == StartPosition::kEnd) {
     auto range = source.TreeRangeAt(head);
     if (!range.ok()) {
@@ -146,13 +172,17 @@ Result<RoundResult> LogWorker::RecordMisbehaviour(const ctlog::Misbehaviour& m, 
   log_line_(log_.description + ": LOG MISBEHAVIOUR " + std::string(ctlog::KindName(m.kind)) + ": " + m.detail +
             (rewind ? " (position back to " + std::to_string(rewind->position()) + ")" : " (nothing fetched)"));
   verifier_.reset();
+  metrics_.Misbehaved(ctlog::KindName(m.kind));
   // What was submitted before the lie is committed first; the rewind then moves it back.
   if (Status s = Flush(); !s.ok()) return s;
   Status s = Database(committer_.Call<Status>([&](db::LogStateStore& store) {
     return store.RecordMisbehaviour(replica_id_, log_.log_id, m, rewind);
   }));
   round_.entries = committer_.entries_committed() - round_committed_start_;
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    if (s.code() != Code::kAborted) replica_metrics_.DatabaseError(s.code());
+    return s;
+  }
   round_.misbehaviour = true;
   return round_;
 }
@@ -182,11 +212,14 @@ Result<RoundResult> LogWorker::Round() {
 
   if (!source_) {
     auto on_retry = [this](const Status& failure, std::chrono::milliseconds delay) { ReportRetry(failure, delay); };
-    auto source = LogSourceFor(log_, config_.logs, &stop_, on_retry);
+    auto on_http = [this](const net::HttpExchange& e) {
+      metrics_.Fetched(ctlog::EndpointOfUrl(e.url), e.status_code, e.transport, e.seconds);
+    };
+    auto source = LogSourceFor(log_, config_.logs, &stop_, on_retry, on_http);
     if (!source.ok()) return fail(source.status());
     source_ = std::move(*source);
     if (log_.api == ctlog::LogApi::kStaticCt) {
-      auto second = LogSourceFor(log_, config_.logs, &stop_, on_retry);
+      auto second = LogSourceFor(log_, config_.logs, &stop_, on_retry, on_http);
       if (second.ok()) issuer_source_ = std::move(*second);
     }
     issuers_ = IssuerCache(issuer_source_.get());
@@ -194,7 +227,10 @@ Result<RoundResult> LogWorker::Round() {
   if (!verifier_) {
     auto progress = Database(committer_.Call<Result<db::LogProgress>>(
         [&](db::LogStateStore& store) { return store.LoadProgress(log_.log_id); }));
-    if (!progress.ok()) return fail(progress.status());
+    if (!progress.ok()) {
+      replica_metrics_.DatabaseError(progress.status().code());
+      return fail(progress.status());
+    }
     if (!progress->position) {
       auto started = Start(*source_);
       if (!started.ok()) return fail(started.status());
@@ -208,6 +244,9 @@ Result<RoundResult> LogWorker::Round() {
       submitted_position_ = progress->position;
       submitted_verified_head_ = progress->verified_head;
       started_at_end_ = false;
+      std::optional<uint64_t> verified_timestamp_ms;
+      if (progress->verified_head) verified_timestamp_ms = progress->verified_head->timestamp_ms;
+      metrics_.Resumed(*submitted_position_, verifier_->verified_end(), verified_timestamp_ms);
       log_line_(log_.description + ": resuming at entry " + std::to_string(*submitted_position_) + " (verified to " +
                 std::to_string(verifier_->verified_end()) + ")");
     }
@@ -215,7 +254,10 @@ Result<RoundResult> LogWorker::Round() {
   progress_.Start(verifier_->pending_end(), std::chrono::seconds(config_.run.progress_interval_s), SteadyClock::now());
 
   ctlog::ScanOptions options;
-  options.on_tree_head = [&](const ctlog::SignedTreeHead& head) { round_head_ = head; };
+  options.on_tree_head = [&](const ctlog::SignedTreeHead& head) {
+    round_head_ = head;
+    metrics_.TreeHead(head.tree_size, head.timestamp_ms, NowUnixMs());
+  };
   // Told to stop, commit what is complete: every entry handed to the sink was processed.
   // (When the stop interrupted a transfer, Scan calls this before it rewinds the verifier.)
   options.before_rewind = [&] {
@@ -228,11 +270,15 @@ Result<RoundResult> LogWorker::Round() {
   auto scanned = ctlog::Scan(*source_, *verifier_, [&](std::span<const ctlog::LogEntry> batch) -> Status {
     // Matching fans out over the pool; the few matches get their findings here, in log order.
     std::vector<std::optional<watch::EntryMatch>> matches = pool_.MatchBatch(watched_.list, batch);
+    uint64_t matched = 0, malformed = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
+      if (!batch[i].status.ok()) ++malformed;
       if (!matches[i]) continue;
-      ++round_.matches;
+      ++matched;
       pending_.push_back(FindingsOf(batch[i], *matches[i], watched_.rules, lookup));
     }
+    round_.matches += matched;
+    metrics_.Processed(batch.size(), matched, malformed);
     const auto now = SteadyClock::now();
     const uint64_t position = verifier_->pending_end();
     if (round_head_) {
@@ -277,6 +323,7 @@ FollowResult LogWorker::Follow(FollowMode mode) {
     out.at_head = round.ok() && round->caught_up;
     out.misbehaviour = round.ok() && round->misbehaviour;
     if (round.ok()) {
+      metrics_.RoundSucceeded();
       backoff = kFirstBackoff;
       if (once && (round->caught_up || round->misbehaviour)) return out;
       if (round->caught_up || round->misbehaviour) stop_.WaitFor(PollInterval());
@@ -284,6 +331,7 @@ FollowResult LogWorker::Follow(FollowMode mode) {
     }
     if (stop_.stopped()) break;
     const Status& s = round.status();
+    metrics_.RoundFailed(s.code(), NowUnixMs());
     if (database_error_ && IsDatabaseDown(s)) {
       // Not this log's fault: say it once for everyone, and look again soon rather than
       // backing off, so work resumes within a second of the database's return.

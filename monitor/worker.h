@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "alerts/metrics.h"
 #include "base/status.h"
 #include "base/stop_signal.h"
 #include "ctlog/log_source.h"
@@ -58,12 +59,13 @@ struct FollowResult {
 
 class LogWorker {
  public:
-  // The worker borrows `watched`, `pool`, `stop`, `outage` and `log_line`, which must
-  // outlive it, and owns `store` (its connection, used by its committer). `stop` also ends
-  // its HTTP transfers and retry delays at once.
+  // The worker borrows `watched`, `pool`, `stop`, `outage`, `metrics` and `log_line`,
+  // which must outlive it, and owns `store` (its connection, used by its committer). `stop`
+  // also ends its HTTP transfers and retry delays at once. The log's series in `metrics`
+  // live as long as the worker (alerts::LogMetrics).
   LogWorker(db::LogRecord log, const Config& config, const Watched& watched, watch::MatchPool& pool,
             std::unique_ptr<db::LogStateStore> store, std::string replica_id, const StopSignal& stop,
-            DatabaseOutage& outage, LogLine log_line);
+            DatabaseOutage& outage, alerts::Metrics& metrics, LogLine log_line);
   ~LogWorker();
 
   // Round runs one round (see the top of this file). Errors that say nothing about the
@@ -96,6 +98,8 @@ class LogWorker {
   template <class R>
   R Database(R result);
   void ReportRetry(const Status& failure, std::chrono::milliseconds delay);
+  // OnCommit feeds the committer's outcomes to the metrics (on the committer's thread).
+  void OnCommit(const db::BatchCommit& batch, const Status& result, double seconds);
   std::chrono::milliseconds PollInterval() const;
 
   db::LogRecord log_;
@@ -106,6 +110,8 @@ class LogWorker {
   const StopSignal& stop_;
   DatabaseOutage& outage_;
   LogLine log_line_;
+  alerts::Metrics& replica_metrics_;
+  alerts::LogMetrics metrics_;  // before committer_: its thread reports here until it ends
   Committer committer_;
   std::unique_ptr<ctlog::LogSource> source_;
   std::unique_ptr<ctlog::LogSource> issuer_source_;  // static-ct: a second client for /issuer/
@@ -131,6 +137,7 @@ class LogWorker {
 // tunes it; `stop` and `on_retry` as in ctlog::LogSourceOptions.
 Result<std::unique_ptr<ctlog::LogSource>> LogSourceFor(
     const db::LogRecord& log, const LogsConfig& config, const StopSignal* stop = nullptr,
-    std::function<void(const Status&, std::chrono::milliseconds)> on_retry = nullptr);
+    std::function<void(const Status&, std::chrono::milliseconds)> on_retry = nullptr,
+    std::function<void(const net::HttpExchange&)> on_http = nullptr);
 
 }  // namespace pinwatch::monitor

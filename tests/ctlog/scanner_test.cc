@@ -293,3 +293,28 @@ TEST(Scan, OnTreeHeadIsNotCalledForAHeadThatFailsItsChecks) {
 
 }  // namespace
 }  // namespace pinwatch::ctlog
+
+namespace pinwatch::ctlog {
+namespace {
+
+TEST(EndpointOfUrl, NamesEveryCtEndpointAndNothingElse) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"https://ct.example/2025h1/ct/v1/get-sth", "get-sth"},
+      {"https://ct.example/ct/v1/get-sth-consistency?first=1&second=2", "get-sth-consistency"},
+      {"http://127.0.0.1:4000/ct/v1/get-entries?start=0&end=255", "get-entries"},
+      {"https://ct.example/ct/v1/get-entry-and-proof?leaf_index=3&tree_size=9", "get-entry-and-proof"},
+      {"https://ct.example/ct/v1/get-proof-by-hash?hash=x&tree_size=9", "get-proof-by-hash"},
+      {"https://ct.example/ct/v1/get-roots", "get-roots"},
+      {"https://ct.example/ct/v1/add-chain", "other"},
+      {"https://tiles.example/log2025h2/checkpoint", "checkpoint"},
+      {"https://tiles.example/log2025h2/tile/0/x001/234.p/17", "tile"},
+      {"https://tiles.example/log2025h2/tile/data/x001/234", "data-tile"},
+      {"https://tiles.example/log2025h2/issuer/3fa1c2", "issuer"},
+      {"https://tiles.example/", "other"},
+      {"not a url", "other"},
+  };
+  for (const auto& [url, want] : cases) EXPECT_EQ(EndpointOfUrl(url), want) << url;
+}
+
+}  // namespace
+}  // namespace pinwatch::ctlog

@@ -214,6 +214,23 @@ TEST(Committer, CallRunsAfterEverythingQueuedBeforeIt) {
   EXPECT_EQ(posted.get_future().get(), f.store->calls()[0].thread);
 }
 
+// The observer hears of every commit, good or failed, with the batch and a duration.
+TEST(Committer, ObserverHearsOfEveryCommit) {
+  Fixture f;
+  std::vector<std::string> heard;  // appended on the committer's thread, read after Flush
+  auto store = std::make_unique<RecordingStore>();
+  store->fail_at = 1;
+  Committer committer(std::move(store), "replica-a", f.outage, Committer::kMaxQueuedBatches,
+                      [&](const db::BatchCommit& batch, const Status& result, double seconds) {
+                        heard.push_back(std::to_string(batch.tree.position()) + " " + std::string(CodeName(result.code())) +
+                                        (seconds >= 0 && seconds < 60 ? "" : " bad duration"));
+                      });
+  ASSERT_TRUE(committer.Submit(Batch(0, 5)).ok());
+  ASSERT_TRUE(committer.Submit(Batch(5, 9)).ok());
+  EXPECT_EQ(committer.Flush().code(), Code::kUnavailable);
+  EXPECT_EQ(heard, (std::vector<std::string>{"5 ok", "9 unavailable"}));
+}
+
 // A successful commit after an outage is what says the database is back (once).
 TEST(Committer, ASuccessfulCommitEndsAnOutage) {
   Fixture f;

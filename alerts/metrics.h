@@ -1,0 +1,130 @@
+// Metrics: every Prometheus metric pinwatch exports, registered once (prometheus-cpp is
+// used in alerts/ only; this header names none of its types). `main` owns one Metrics and
+// hands it to whoever reports; tests make their own. The README's "Metrics" section lists
+// every name with its labels and meaning; the names follow Prometheus's conventions (base
+// units, `_total` counters, `_seconds`, `_timestamp_seconds`), and labels come from closed
+// sets (a log's description and id, error codes, endpoints), never from certificates.
+//
+// Several replicas add up without double counting:
+//   * per-log series (pinwatch_log_*, entries, fetches, commits) exist only on the replica
+//     holding that log's lease: a LogMetrics lives as long as the worker, and its series go
+//     when the lease does;
+//   * database-derived series (findings, the alert outbox) come from one replica, the one
+//     holding the alert sender's lease (pinwatch_alert_sender_active is 1 there);
+//   * the rest (leases held, database errors, deliveries, process) are each replica's own.
+// Thread-safe: every method may be called from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "db/finding.h"
+
+namespace pinwatch::alerts {
+
+// BuildInfo is pinwatch_build_info's labels.
+struct BuildInfo {
+  std::string version;
+  std::string revision;
+};
+
+// BuildInfoOfThisBinary is the version and git revision this binary was configured from
+// (alerts/build_info.h.in; "unknown" outside a git checkout).
+BuildInfo BuildInfoOfThisBinary();
+
+// FindingCount is one row of the findings table grouped by kind and status.
+struct FindingCount {
+  db::FindingKind kind = db::FindingKind::kUnexpectedKey;
+  db::FindingStatus status = db::FindingStatus::kOpen;
+  uint64_t count = 0;
+};
+
+// FleetFacts is what the database says about the whole fleet (exported by one replica).
+struct FleetFacts {
+  std::vector<FindingCount> findings;  // missing (kind, status) pairs are exported as 0
+  uint64_t alerts_open = 0;            // outbox alerts not ended (firing in Alertmanager)
+  uint64_t outbox_pending = 0;         // outbox alerts with a send still owed to some Alertmanager
+  std::optional<int64_t> oldest_pending_unix_s;  // when the oldest of those was recorded
+};
+
+// DeliveryOutcome is how one POST to an Alertmanager ended.
+enum class DeliveryOutcome { kSuccess, kHttpError, kUnreachable };
+
+class Metrics {
+ public:
+  explicit Metrics(const BuildInfo& build);
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Text returns every series in the Prometheus text format 0.0.4, process_* included.
+  std::string Text() const;
+
+  // --- this replica ---
+  void SetLogsFollowed(size_t logs);   // pinwatch_logs_followed
+  void SetLeasesHeld(size_t leases);   // pinwatch_leases_held
+  // DatabaseError counts a failed database call by its code (pinwatch_database_errors_total).
+  void DatabaseError(Code code);
+  void SetDatabaseReachable(bool reachable);  // pinwatch_database_up
+  void SetAlertSenderActive(bool active);     // pinwatch_alert_sender_active
+
+  // --- the alert sender ---
+  // Delivery counts one POST of `alerts` alerts to `alertmanager` (its base URL) and how it
+  // ended (pinwatch_alert_deliveries_total, pinwatch_alerts_sent_total,
+  // pinwatch_alert_delivery_duration_seconds).
+  void Delivery(std::string_view alertmanager, DeliveryOutcome outcome, size_t alerts, double seconds);
+  // SetFleetFacts exports the database's findings and outbox; ClearFleetFacts removes them
+  // (this replica stopped being the one that exports them).
+  void SetFleetFacts(const FleetFacts& facts);
+  void ClearFleetFacts();
+
+ private:
+  friend class LogMetrics;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// LogMetrics is one log's series on the replica that follows it: created when its worker
+// starts, and its series removed when it is destroyed (the lease went elsewhere). Borrows
+// `metrics`, which must outlive it.
+class LogMetrics {
+ public:
+  LogMetrics(Metrics& metrics, std::string log_description, std::string log_id_base64);
+  ~LogMetrics();
+  LogMetrics(const LogMetrics&) = delete;
+  LogMetrics& operator=(const LogMetrics&) = delete;
+
+  // TreeHead records a tree head that passed its checks, polled at `polled_at_unix_ms`.
+  void TreeHead(uint64_t tree_size, uint64_t timestamp_ms, int64_t polled_at_unix_ms);
+  // Committed records a batch committed in `seconds`: the log's position and verified head.
+  void Committed(uint64_t position, uint64_t verified_tree_size, std::optional<uint64_t> verified_timestamp_ms,
+                 double seconds);
+  // Resumed records where a worker found the log in the database (no commit counted).
+  void Resumed(uint64_t position, uint64_t verified_tree_size, std::optional<uint64_t> verified_timestamp_ms);
+  // CommitFailed records a commit that failed after `seconds`.
+  void CommitFailed(double seconds);
+  // Processed counts entries that went through matching, how many concerned a watched name
+  // and how many did not parse.
+  void Processed(uint64_t entries, uint64_t matched, uint64_t malformed);
+  // Fetched records one HTTP request to the log: its endpoint ("get-entries", "tile", ...),
+  // its HTTP status (0: none) or transport error code, and its duration.
+  void Fetched(std::string_view endpoint, int64_t status_code, Code transport, double seconds);
+  // RoundSucceeded resets the consecutive failures; RoundFailed counts one and records the
+  // error's code and time.
+  void RoundSucceeded();
+  void RoundFailed(Code code, int64_t at_unix_ms);
+  // Misbehaved counts a recorded misbehaviour of `kind` ("root_mismatch", ...).
+  void Misbehaved(std::string_view kind);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pinwatch::alerts

@@ -1,0 +1,128 @@
+#include "api/http_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace pinwatch::api {
+namespace {
+
+// kMaxRequestBodyBytes: nothing served today takes a body; the API's limit (64 KiB) is the
+// most any route will.
+constexpr size_t kMaxRequestBodyBytes = 64 << 10;
+// kIoTimeoutS bounds a client that sends or reads too slowly (one server thread each).
+constexpr time_t kIoTimeoutS = 10;
+
+constexpr char kIndex[] =
+    "pinwatch\n\n"
+    "/metrics  Prometheus metrics\n"
+    "/healthz  liveness: 200 while the process serves\n"
+    "/readyz   readiness: 200 when the database is reachable at this pinwatch's schema version\n";
+
+}  // namespace
+
+struct HttpServer::Impl {
+  httplib::Server server;
+  Probes probes;
+  int64_t ready_cache_ms = 1000;
+  int port = 0;
+  std::thread thread;
+  std::atomic<bool> finished{false};  // listen_after_bind returned
+
+  std::mutex ready_mu;  // one readiness check at a time; the others wait for its answer
+  std::optional<std::chrono::steady_clock::time_point> ready_checked_at;
+  Status ready_status;
+
+  Status Ready() {
+    std::lock_guard lock(ready_mu);
+    const auto now = std::chrono::steady_clock::now();
+    if (!ready_checked_at || now - *ready_checked_at >= std::chrono::milliseconds(ready_cache_ms)) {
+      ready_status = probes.ready ? probes.ready() : OkStatus();
+      ready_checked_at = std::chrono::steady_clock::now();
+    }
+    return ready_status;
+  }
+};
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options, Probes probes) {
+  auto impl = std::make_unique<Impl>();
+  impl->probes = std::move(probes);
+  impl->ready_cache_ms = options.ready_cache_ms;
+  Impl* state = impl.get();
+  httplib::Server& s = impl->server;
+  s.set_payload_max_length(kMaxRequestBodyBytes);
+  s.set_read_timeout(kIoTimeoutS, 0);
+  s.set_write_timeout(kIoTimeoutS, 0);
+  s.set_tcp_nodelay(true);
+  // SO_REUSEADDR (a restart binds while old connections linger) but not httplib's default
+  // SO_REUSEPORT, with which a second pinwatch on the same port would bind too and the
+  // kernel would split the scrapes between the two.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+
+  s.Get("/metrics", [state](const httplib::Request&, httplib::Response& res) {
+    res.set_content(state->probes.metrics_text ? state->probes.metrics_text() : std::string(),
+                    "text/plain; version=0.0.4; charset=utf-8");
+  });
+  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  s.Get("/readyz", [state](const httplib::Request&, httplib::Response& res) {
+    Status ready = state->Ready();
+    if (ready.ok()) {
+      res.set_content("ready\n", "text/plain");
+    } else {
+      res.status = 503;
+      res.set_content("not ready: " + ready.message() + "\n", "text/plain");
+    }
+  });
+  s.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kIndex, "text/plain"); });
+  // Every other method on a known path is 405, anything else 404 (httplib's default).
+  for (const char* path : {"/metrics", "/healthz", "/readyz", "/"}) {
+    const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+      res.status = 405;
+      res.set_header("Allow", "GET, HEAD");
+      res.set_content("method not allowed\n", "text/plain");
+    };
+    s.Post(path, not_allowed);
+    s.Put(path, not_allowed);
+    s.Delete(path, not_allowed);
+    s.Patch(path, not_allowed);
+  }
+
+  const std::string where = (options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host) +
+                            ":" + std::to_string(options.port);
+  if (options.port == 0) {
+    impl->port = s.bind_to_any_port(options.host);
+    if (impl->port <= 0) return UnavailableError("http.listen " + where + ": cannot bind (no such address?)");
+  } else {
+    if (!s.bind_to_port(options.host, options.port)) {
+      return UnavailableError("http.listen " + where + ": cannot bind (address in use, or no such address)");
+    }
+    impl->port = options.port;
+  }
+  impl->thread = std::thread([state] {
+    state->server.listen_after_bind();
+    state->finished = true;
+  });
+  // listen_after_bind sets is_running before it accepts; waiting for it (yielding, no
+  // sleep) keeps a destructor that runs at once from calling stop() before it.
+  while (!state->server.is_running() && !state->finished) std::this_thread::yield();
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::~HttpServer() {
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+int HttpServer::port() const { return impl_->port; }
+
+}  // namespace pinwatch::api

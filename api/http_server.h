@@ -1,0 +1,54 @@
+// HttpServer: pinwatch's one HTTP listener (`http.listen`), the only home of an HTTP
+// server library in pinwatch (cpp-httplib; this header names none of it). Today it serves
+//   GET /metrics   the Prometheus text format (what Probes::metrics_text returns)
+//   GET /healthz   200 while the process serves at all (liveness)
+//   GET /readyz    200 when Probes::ready says so (the database is reachable and at this
+//                  pinwatch's schema version), else 503 with the reason (readiness)
+// and the operator API, the web page and the report intake are to join it (issues 17, 20).
+// It knows nothing of the daemon or the metrics library: what it serves comes as functions.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+
+namespace pinwatch::api {
+
+// Probes are what the listener asks when a request comes; each may be called from several
+// server threads at once.
+struct Probes {
+  std::function<std::string()> metrics_text;
+  // ready returns OK, or why pinwatch cannot serve (kUnavailable: the database). The server
+  // asks it at most once per ready_cache_ms and shares the answer between requests.
+  std::function<Status()> ready;
+};
+
+// HttpServerOptions says where to listen.
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";  // an address to bind (IPv4, IPv6 without brackets, or a name)
+  int port = 0;                    // 0: a free port (see HttpServer::port)
+  int64_t ready_cache_ms = 1000;
+};
+
+class HttpServer {
+ public:
+  // Start binds host:port and serves on background threads until the server is destroyed.
+  // kUnavailable naming the address when it cannot be bound (in use, no such address).
+  static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options, Probes probes);
+  // ~HttpServer stops accepting, finishes the requests in progress and joins its threads.
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // port is the port bound (the one chosen when options.port was 0).
+  int port() const;
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pinwatch::api

@@ -1,0 +1,92 @@
+// The listener over real loopback sockets: its three routes, readiness that fails and
+// recovers, methods it refuses, and a port already taken.
+#include "api/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+
+#include "net/http.h"
+
+namespace pinwatch::api {
+namespace {
+
+struct Served {
+  std::atomic<int> ready_calls{0};
+  std::atomic<bool> ready{true};
+  std::unique_ptr<HttpServer> server;
+
+  explicit Served(int64_t ready_cache_ms = 0) {
+    Probes probes{.metrics_text = [] { return std::string("pinwatch_up 1\n"); },
+                  .ready = [this]() -> Status {
+                    ++ready_calls;
+                    return ready ? OkStatus() : UnavailableError("database unreachable: connection refused");
+                  }};
+    auto s = HttpServer::Start({.host = "127.0.0.1", .port = 0, .ready_cache_ms = ready_cache_ms}, std::move(probes));
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    if (s.ok()) server = std::move(*s);
+  }
+  std::string Url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(server->port()) + path; }
+};
+
+TEST(HttpServer, ServesMetricsHealthAndReadiness) {
+  Served s;
+  net::HttpClient http;
+  auto metrics = http.Get(s.Url("/metrics"));
+  ASSERT_TRUE(metrics.ok()) << metrics.status().ToString();
+  EXPECT_EQ(metrics->status_code, 200);
+  EXPECT_EQ(metrics->body, "pinwatch_up 1\n");
+
+  auto health = http.Get(s.Url("/healthz"));
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status_code, 200);
+
+  auto ready = http.Get(s.Url("/readyz"));
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status_code, 200);
+
+  s.ready = false;  // the database went away: not ready, and it says why; still alive
+  auto not_ready = http.Get(s.Url("/readyz"));
+  ASSERT_TRUE(not_ready.ok());
+  EXPECT_EQ(not_ready->status_code, 503);
+  EXPECT_EQ(not_ready->body, "not ready: database unreachable: connection refused\n");
+  auto alive = http.Get(s.Url("/healthz"));
+  ASSERT_TRUE(alive.ok());
+  EXPECT_EQ(alive->status_code, 200);
+
+  s.ready = true;
+  auto back = http.Get(s.Url("/readyz"));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->status_code, 200);
+}
+
+TEST(HttpServer, ReadinessIsAskedAtMostOncePerCacheInterval) {
+  Served s(/*ready_cache_ms=*/60'000);
+  net::HttpClient http;
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(http.Get(s.Url("/readyz")).ok());
+  EXPECT_EQ(s.ready_calls, 1);
+}
+
+TEST(HttpServer, UnknownPathsAndMethods) {
+  Served s;
+  net::HttpClient http;
+  auto missing = http.Get(s.Url("/api/v1/findings"));
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->status_code, 404);
+  auto post = http.Post(s.Url("/metrics"), {.body = "{}"});
+  ASSERT_TRUE(post.ok());
+  EXPECT_EQ(post->status_code, 405);
+}
+
+TEST(HttpServer, APortInUseIsAClearError) {
+  Served first;
+  auto second = HttpServer::Start({.host = "127.0.0.1", .port = first.server->port()}, {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Code::kUnavailable);
+  EXPECT_EQ(second.status().message(), "http.listen 127.0.0.1:" + std::to_string(first.server->port()) +
+                                           ": cannot bind (address in use, or no such address)");
+}
+
+}  // namespace
+}  // namespace pinwatch::api
