@@ -48,6 +48,7 @@ struct FindingFilter {
   std::vector<FindingKind> kinds;
   std::optional<Severity> min_severity;
   std::optional<size_t> limit;        // at most this many (0: none); nullopt: no limit
+  std::vector<int64_t> ids;           // only these findings (the alert sender's)
 };
 
 class FindingStore {
@@ -56,8 +57,9 @@ class FindingStore {
 
   // ListFindings returns the findings that pass `filter`, oldest first.
   virtual Result<std::vector<Finding>> ListFindings(const FindingFilter& filter) = 0;
-  // SetFindingStatus moves a finding to `status` with a note (empty: none).
-  // kFailedPrecondition for an unknown id.
+  // SetFindingStatus moves a finding to `status` with a note (empty: none), and its alert
+  // with it in the same transaction: acknowledged or resolved ends an open alert (one last
+  // send with endsAt = now), open again starts it anew. kFailedPrecondition for an unknown id.
   virtual Status SetFindingStatus(int64_t id, FindingStatus status, const std::string& note) = 0;
 };
 

@@ -131,9 +131,11 @@ class LogStateStore {
   // kind, tree head and entry, however often it is recorded) and rewinds the log to
   // `rewind_to` (its verified size and range), in one transaction, fenced like Commit. A
   // log that was never started (its first tree head failed) has no tree state: pass nullopt
-  // and only the lease is checked. Codes as Commit.
+  // and only the lease is checked. With Alerting::kOutbox a new finding gets its alert
+  // outbox row in the same transaction. Codes as Commit.
   virtual Status RecordMisbehaviour(const std::string& replica_id, const ctlog::LogId& log_id,
-                                    const ctlog::Misbehaviour& evidence, const std::optional<TreeState>& rewind_to) = 0;
+                                    const ctlog::Misbehaviour& evidence, const std::optional<TreeState>& rewind_to,
+                                    Alerting alerting) = 0;
   // RecordError keeps the last error a worker met, for `status`.
   virtual Status RecordError(const ctlog::LogId& log_id, const std::string& message) = 0;
 

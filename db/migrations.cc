@@ -128,12 +128,50 @@ COMMENT ON COLUMN replicas.entries_committed IS
   'entries committed before schema version 2; later ones are counted in replica_log_entries';
 )sql";
 
+// Version 3: the alert outbox (issue 15). A finding that should alert gets its outbox row
+// in the transaction that stores it, so no alert is lost between "stored" and "told"; the
+// sender (one replica at a time, by the lease row in singleton_leases) pushes open alerts
+// to every Alertmanager and records per Alertmanager what it accepted. Findings stored
+// before this version have no outbox row and do not alert (pinwatch_findings still counts
+// them, and the shipped rules alert on open critical ones).
+constexpr const char kAlertOutbox[] = R"sql(
+CREATE TABLE alert_outbox (
+  finding_id  bigint PRIMARY KEY REFERENCES findings (id),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  -- The alert's startsAt: when the finding was stored, or reopened.
+  starts_at   timestamptz NOT NULL DEFAULT now(),
+  -- Set when an operator acks or resolves the finding: the endsAt of the last send.
+  ends_at     timestamptz,
+  -- Set once that last send reached every Alertmanager: nothing more to do.
+  done_at     timestamptz,
+  CHECK (done_at IS NULL OR ends_at IS NOT NULL)
+);
+CREATE INDEX alert_outbox_undone ON alert_outbox (finding_id) WHERE done_at IS NULL;
+
+-- What each Alertmanager (by its configured base URL) accepted of an outbox alert.
+CREATE TABLE alert_deliveries (
+  finding_id        bigint NOT NULL REFERENCES alert_outbox (finding_id),
+  alertmanager      text NOT NULL,
+  last_sent_at      timestamptz,  -- the last time it accepted the alert as open
+  resolved_sent_for timestamptz,  -- the ends_at it accepted (a later reopen and ack is a new one)
+  PRIMARY KEY (finding_id, alertmanager)
+);
+
+-- Leases for jobs one replica does at a time ('alert_sender'), like the logs' leases.
+CREATE TABLE singleton_leases (
+  name        text PRIMARY KEY,
+  holder      text,
+  expires_at  timestamptz
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial_schema", kInitialSchema},
       {2, "replica_log_entries", kReplicaLogEntries},
+      {3, "alert_outbox", kAlertOutbox},
   };
   return migrations;
 }

@@ -15,6 +15,14 @@ namespace {
 
 using namespace pg;  // the row codecs (db-internal)
 
+// IdArray is a bigint[] literal of `ids`, or NULL (no filter) when there are none.
+std::optional<std::string> IdArray(const std::vector<int64_t>& ids) {
+  if (ids.empty()) return std::nullopt;
+  std::string out = "{";
+  for (int64_t id : ids) out += (out.size() > 1 ? "," : "") + std::to_string(id);
+  return out + "}";
+}
+
 class PgFindingStore final : public FindingStore {
  public:
   explicit PgFindingStore(std::unique_ptr<PgConnection> db) : db_(std::move(db)) {}
@@ -42,8 +50,9 @@ Result<std::vector<Finding>> PgFindingStore::ListFindings(const FindingFilter& f
                      FROM findings f
                      LEFT JOIN certificates c ON c.id = f.certificate_id
                      LEFT JOIN logs l ON l.log_id = f.log_id
+                    WHERE $2::bigint[] IS NULL OR f.id = ANY($2::bigint[])
                     ORDER BY f.id)sql"),
-             std::string(kRfc3339))) {
+             std::string(kRfc3339), IdArray(filter.ids))) {
       // The limit counts findings that passed the filters; tested before each row, so 0 lists none.
       if (filter.limit && out.size() >= *filter.limit) break;
       Finding f;
@@ -106,6 +115,19 @@ Status PgFindingStore::SetFindingStatus(int64_t id, FindingStatus status, const 
         R"sql(UPDATE findings SET status = $2, status_note = $3, status_changed_at = now() WHERE id = $1)sql", id,
         std::string(FindingStatusName(status)), note.empty() ? std::optional<std::string>() : note);
     if (r.affected_rows() != 1) return FailedPreconditionError("no finding with id " + std::to_string(id));
+    // The alert follows the finding: ended (once) by an ack or a resolve, started anew by a
+    // reopen, whose Alertmanagers must all hear of it again.
+    pqxx::result changed;
+    if (status == FindingStatus::kOpen) {
+      changed = tx.exec_params(
+          R"sql(UPDATE alert_outbox SET starts_at = now(), ends_at = NULL, done_at = NULL
+                 WHERE finding_id = $1 AND ends_at IS NOT NULL RETURNING finding_id)sql", id);
+      if (!changed.empty()) tx.exec_params("DELETE FROM alert_deliveries WHERE finding_id = $1", id);
+    } else {
+      changed = tx.exec_params(
+          "UPDATE alert_outbox SET ends_at = now() WHERE finding_id = $1 AND ends_at IS NULL RETURNING finding_id", id);
+    }
+    if (!changed.empty()) NotifyAlerts(tx);
     tx.commit();
     return OkStatus();
   });

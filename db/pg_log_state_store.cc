@@ -32,7 +32,8 @@ class PgLogStateStore final : public LogStateStore {
   Status ReleaseLeases(const std::string& replica_id, const std::optional<ctlog::LogId>& log_id) override;
   Status Commit(const std::string& replica_id, const BatchCommit& batch) override;
   Status RecordMisbehaviour(const std::string& replica_id, const ctlog::LogId& log_id,
-                            const ctlog::Misbehaviour& evidence, const std::optional<TreeState>& rewind_to) override;
+                            const ctlog::Misbehaviour& evidence, const std::optional<TreeState>& rewind_to,
+                            Alerting alerting) override;
   Status RecordError(const ctlog::LogId& log_id, const std::string& message) override;
   Result<std::vector<LogStatus>> ListLogStatus() override;
   Result<std::vector<std::pair<std::string, uint64_t>>> EntriesCommittedBy() override;
@@ -263,7 +264,8 @@ Status PgLogStateStore::Commit(const std::string& replica_id, const BatchCommit&
 }
 
 Status PgLogStateStore::RecordMisbehaviour(const std::string& replica_id, const ctlog::LogId& log_id,
-                                 const ctlog::Misbehaviour& evidence, const std::optional<TreeState>& rewind_to) {
+                                 const ctlog::Misbehaviour& evidence, const std::optional<TreeState>& rewind_to,
+                                 Alerting alerting) {
   bool fenced = false;
   Status s = RetryRollbacks([&] {
     fenced = false;
@@ -286,12 +288,16 @@ Status PgLogStateStore::RecordMisbehaviour(const std::string& replica_id, const 
       std::string head_part = evidence.tree_head ? SthJson(*evidence.tree_head) : "";
       std::string index_part = evidence.entry_index ? std::to_string(*evidence.entry_index) : "";
       ctlog::Hash key = DedupeKey({"misbehaviour", HashView(log_id), kind, head_part, index_part});
-      tx.exec_params(
-          R"sql(INSERT INTO findings (kind, severity, log_id, reason, evidence, dedupe_key)
-                VALUES ($5, $6, $1, $2, $3::jsonb, $4) ON CONFLICT (dedupe_key) DO NOTHING)sql",
+      pqxx::row inserted = tx.exec_params1(
+          R"sql(WITH f AS (
+                  INSERT INTO findings (kind, severity, log_id, reason, evidence, dedupe_key)
+                  VALUES ($5, $6, $1, $2, $3::jsonb, $4) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id),
+                o AS (INSERT INTO alert_outbox (finding_id) SELECT id FROM f WHERE $7 RETURNING finding_id)
+                SELECT count(*) FROM o)sql",
           Bin(log_id), kind + ": " + evidence.detail, EvidenceJson(evidence), Bin(key),
           std::string(FindingKindName(FindingKind::kLogMisbehaviour)),
-          std::string(SeverityName(SeverityOf(FindingKind::kLogMisbehaviour))));
+          std::string(SeverityName(SeverityOf(FindingKind::kLogMisbehaviour))), alerting == Alerting::kOutbox);
+      if (inserted[0].as<int64_t>() > 0) pg::NotifyAlerts(tx);
       tx.exec_params("UPDATE logs SET last_error = $2, last_error_at = now() WHERE log_id = $1", Bin(log_id),
                      "misbehaviour " + kind + ": " + evidence.detail);
       tx.commit();

@@ -171,14 +171,22 @@ void WriteMatch(pqxx::work& tx, const ctlog::LogId& log_id, uint64_t verified_si
   for (const FindingRecord& f : m.findings) {
     const std::string_view kind = FindingKindName(f.kind);
     ctlog::Hash key = DedupeKey({"certificate", kind, f.watched, HashView(c.tbs_sha256)});
-    tx.exec_params(
+    // A new finding that alerts gets its outbox row here, in the same transaction; a finding
+    // already stored (a replay, another log's copy) inserts nothing, so no second alert.
+    pqxx::row inserted = tx.exec_params1(
         R"sql(
-        INSERT INTO findings (kind, severity, watched, certificate_id, reason, dedupe_key)
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING)sql",
+        WITH f AS (
+          INSERT INTO findings (kind, severity, watched, certificate_id, reason, dedupe_key)
+          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id),
+        o AS (INSERT INTO alert_outbox (finding_id) SELECT id FROM f WHERE $7 RETURNING finding_id)
+        SELECT count(*) FROM o)sql",
         std::string(kind), std::string(SeverityName(SeverityOf(f.kind))), f.watched, certificate_id, f.reason,
-        Bin(key));
+        Bin(key), f.alerting == Alerting::kOutbox);
+    if (inserted[0].as<int64_t>() > 0) NotifyAlerts(tx);
   }
 }
+
+void NotifyAlerts(pqxx::work& tx) { tx.exec("SELECT pg_notify('" + std::string(kAlertsChannel) + "', '')"); }
 
 std::string SthJson(const ctlog::SignedTreeHead& h) {
   return "{\"tree_size\":" + std::to_string(h.tree_size) + ",\"timestamp\":" + std::to_string(h.timestamp_ms) +

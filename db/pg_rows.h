@@ -73,6 +73,11 @@ size_t WriteTreeState(pqxx::work& tx, const TreeStateWrite& write);
 // and its findings, all idempotent.
 void WriteMatch(pqxx::work& tx, const ctlog::LogId& log_id, uint64_t verified_size, const MatchedEntry& m);
 
+// kAlertsChannel is the LISTEN/NOTIFY channel that wakes the alert sender when an outbox
+// row is written or changed; NotifyAlerts queues the notification, sent at COMMIT.
+inline constexpr const char kAlertsChannel[] = "pinwatch_alerts";
+void NotifyAlerts(pqxx::work& tx);
+
 // kCertificateColumns / CertificateOf read a certificates row (aliased `c`).
 inline constexpr const char kCertificateColumns[] =
     "c.tbs_sha256, c.parsed, c.parse_error, c.dns_names::text, c.ip_addresses::text, c.subject, c.issuer, "

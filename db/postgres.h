@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "db/alert_store.h"
 #include "db/finding_store.h"
 #include "db/log_state_store.h"
 #include "db/migrations.h"
@@ -17,6 +18,7 @@ namespace pinwatch::db {
 // '@' or '/' in its userinfo (libpq would cut the password and print a piece).
 Result<std::unique_ptr<LogStateStore>> ConnectLogStateStore(const std::string& url);
 Result<std::unique_ptr<FindingStore>> ConnectFindingStore(const std::string& url);
+Result<std::unique_ptr<AlertStore>> ConnectAlertStore(const std::string& url);
 
 // MigrateSchema applies the migrations the database is missing (db/migrations.h);
 // CheckSchema is OK only at SchemaVersion() and otherwise says which way to go;

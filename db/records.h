@@ -15,6 +15,10 @@
 
 namespace pinwatch::db {
 
+// Alerting says whether a finding, when it is first stored, goes to Alertmanager: kOutbox
+// writes its alert outbox row in the same transaction (alerts/sender.h sends it).
+enum class Alerting { kNone, kOutbox };
+
 // LogRecord is a followed log as the log lists describe it.
 struct LogRecord {
   ctlog::LogId log_id{};
@@ -53,6 +57,8 @@ struct FindingRecord {
   FindingKind kind = FindingKind::kUnexpectedKey;
   std::string watched;  // the watch entry's name
   std::string reason;
+  // Alerting says whether a new finding gets an alert outbox row (alerts.send_severities).
+  Alerting alerting = Alerting::kNone;
 };
 
 }  // namespace pinwatch::db

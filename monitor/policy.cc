@@ -27,4 +27,11 @@ Verdict Judge(const WatchRule& watch, const x509::CertIdentity& identity) {
           "leaf key " + identity.spki_sha256_pin + " is not in known_keys of " + watch.name};
 }
 
+db::Alerting AlertingFor(FindingKind kind, std::span<const Severity> send_severities) {
+  for (Severity s : send_severities) {
+    if (s == db::SeverityOf(kind)) return db::Alerting::kOutbox;
+  }
+  return db::Alerting::kNone;
+}
+
 }  // namespace pinwatch::monitor

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "base/sha256.h"
 #include "db/finding.h"
+#include "db/records.h"
 #include "x509/identity.h"
 
 namespace pinwatch::monitor {
@@ -37,5 +39,9 @@ struct Verdict {
 //  - else the leaf SPKI in known_keys -> known_key, otherwise unexpected_key.
 // Pure and thread-safe.
 Verdict Judge(const WatchRule& rule, const x509::CertIdentity& identity);
+
+// AlertingFor says whether a new finding of `kind` alerts: its severity is one of
+// `send_severities` (alerts.send_severities; known_key, info, is not by default).
+db::Alerting AlertingFor(FindingKind kind, std::span<const Severity> send_severities);
 
 }  // namespace pinwatch::monitor

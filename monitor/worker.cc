@@ -6,6 +6,7 @@
 #include "base/encoding.h"
 #include "ctlog/scanner.h"
 #include "monitor/entry_findings.h"
+#include "monitor/policy.h"
 
 namespace pinwatch::monitor {
 
@@ -176,7 +177,8 @@ Result<RoundResult> LogWorker::RecordMisbehaviour(const ctlog::Misbehaviour& m, 
   // What was submitted before the lie is committed first; the rewind then moves it back.
   if (Status s = Flush(); !s.ok()) return s;
   Status s = Database(committer_.Call<Status>([&](db::LogStateStore& store) {
-    return store.RecordMisbehaviour(replica_id_, log_.log_id, m, rewind);
+    return store.RecordMisbehaviour(replica_id_, log_.log_id, m, rewind,
+                                    AlertingFor(db::FindingKind::kLogMisbehaviour, config_.alerts.send_severities));
   }));
   round_.entries = committer_.entries_committed() - round_committed_start_;
   if (!s.ok()) {
@@ -276,6 +278,9 @@ Result<RoundResult> LogWorker::Round() {
       if (!matches[i]) continue;
       ++matched;
       pending_.push_back(FindingsOf(batch[i], *matches[i], watched_.rules, lookup));
+      for (db::FindingRecord& f : pending_.back().findings) {
+        f.alerting = AlertingFor(f.kind, config_.alerts.send_severities);
+      }
     }
     round_.matches += matched;
     metrics_.Processed(batch.size(), matched, malformed);

@@ -8,6 +8,7 @@ PACKAGES=(
   libpqxx-dev prometheus-cpp-dev libyaml-cpp-dev libidn2-dev libdeflate-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   postgresql certspotter curl ca-certificates python3
+  prometheus prometheus-alertmanager
 )
 
 missing=()

@@ -623,7 +623,7 @@ TEST_F(StoreTest, ReplayingABatchDuplicatesNothing) {
   // A rewind to the verified size (what misbehaviour does) and the entries past it again.
   ctlog::Misbehaviour m{ctlog::Misbehaviour::Kind::kRootMismatch, "root differs", HeadOf(RangeOf(9)), std::nullopt,
                         std::nullopt, std::nullopt};
-  ASSERT_TRUE(store->log->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4)).ok());
+  ASSERT_TRUE(store->log->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4), db::Alerting::kNone).ok());
   EXPECT_EQ(Rows(), "3 certificates, 3 entries, 6 findings");
   ASSERT_TRUE(store->log->Commit("r1", Batch(a, 4, 10, 10, {matches[1], matches[2]})).ok());
   EXPECT_EQ(Rows(), "3 certificates, 3 entries, 6 findings");
@@ -710,7 +710,7 @@ TEST_F(StoreTest, RecordMisbehaviourStoresEvidenceOnceAndRewinds) {
   m.tree_head = bad;
   m.verified_head = HeadOf(RangeOf(4));
   m.computed_root = RangeOf(8).Root();
-  ASSERT_TRUE(r1->log->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4)).ok());
+  ASSERT_TRUE(r1->log->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4), db::Alerting::kNone).ok());
 
   auto progress = r1->log->LoadProgress(a.log_id);
   ASSERT_TRUE(progress.ok());
@@ -748,14 +748,14 @@ TEST_F(StoreTest, RecordMisbehaviourStoresEvidenceOnceAndRewinds) {
 
   // The same evidence again (the log is fetched again and misbehaves the same way).
   ASSERT_TRUE(r1->log->Commit("r1", Batch(a, 4, 6, 4)).ok());
-  ASSERT_TRUE(r1->log->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4)).ok());
+  ASSERT_TRUE(r1->log->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4), db::Alerting::kNone).ok());
   EXPECT_EQ(Count("findings"), 1);
   EXPECT_EQ(r1->log->LoadProgress(a.log_id)->position, std::optional<uint64_t>(4));
 
   // Another replica, without the lease, records nothing and moves nothing.
   ctlog::Misbehaviour other = m;
   other.kind = ctlog::Misbehaviour::Kind::kForkedTreeHead;
-  EXPECT_EQ(r2->log->RecordMisbehaviour("r2", a.log_id, other, Checkpoint(0, 0)).code(), Code::kAborted);
+  EXPECT_EQ(r2->log->RecordMisbehaviour("r2", a.log_id, other, Checkpoint(0, 0), db::Alerting::kNone).code(), Code::kAborted);
   EXPECT_EQ(Count("findings"), 1);
   EXPECT_EQ(r1->log->LoadProgress(a.log_id)->position, std::optional<uint64_t>(4));
 }
@@ -973,6 +973,223 @@ TEST(StoreConnect, RedactUrl) {
   EXPECT_EQ(RedactUrl("postgresql://h:5432/db?application_name=a@b"), "postgresql://h:5432/db?application_name=a@b");
   EXPECT_EQ(RedactUrl("postgresql://h:5432/d@b"), "postgresql://h:5432/d@b");
   EXPECT_EQ(RedactUrl("postgresql:///db?host=/run/pg&user=u@x"), "postgresql:///db?host=/run/pg&user=u@x");
+}
+
+// --- the alert outbox (issue 15) ---
+
+FindingRecord Alerting(FindingKind kind, const std::string& watched) {
+  return {.kind = kind, .watched = watched, .reason = "r", .alerting = db::Alerting::kOutbox};
+}
+
+std::unique_ptr<AlertStore> OpenAlerts(const std::string& url) {
+  auto alerts = ConnectAlertStore(url);
+  EXPECT_TRUE(alerts.ok()) << alerts.status().ToString();
+  return alerts.ok() ? std::move(*alerts) : nullptr;
+}
+
+TEST_F(StoreTest, AlertingFindingsGetOneOutboxRowInTheirCommit) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(store, {a});
+  const std::vector<MatchedEntry> matches = {
+      MakeEntry(2, kX509, MakeCertificate(1, "certificate"),
+                {Alerting(FindingKind::kUnexpectedIssuer, "example.com"),
+                 {FindingKind::kKnownKey, "www.example.com", "pinned"}}),  // info: no alert
+      MakeEntry(5, kPrecert, MakeCertificate(2, "precertificate"), {Alerting(FindingKind::kUnexpectedKey, "example.com")})};
+  const BatchCommit batch = Batch(a, std::nullopt, 10, 4, matches);
+  ASSERT_TRUE(store->log->Commit("r1", batch).ok());
+  EXPECT_EQ(Sql("SELECT string_agg(f.kind, ',' ORDER BY f.id) FROM alert_outbox o JOIN findings f ON f.id = o.finding_id"),
+            "unexpected_issuer,unexpected_key");
+  // A replay, and the same certificate in another entry, alert nothing new.
+  Sql("UPDATE logs SET position = NULL, pending_range = '', verified_tree_size = 0, verified_range = '', "
+      "verified_timestamp_ms = NULL, verified_root = NULL, verified_signature = NULL");
+  ASSERT_TRUE(store->log->Commit("r1", batch).ok());
+  ASSERT_TRUE(store->log->Commit("r1", Batch(a, 10, 12, 4, {MakeEntry(11, kX509, MakeCertificate(2, "certificate"),
+                                                                      {Alerting(FindingKind::kUnexpectedKey, "example.com")})}))
+                  .ok());
+  EXPECT_EQ(Count("alert_outbox"), 2);
+  // Misbehaviour alerts when asked to, once per finding.
+  ctlog::Misbehaviour m{ctlog::Misbehaviour::Kind::kRootMismatch, "root differs", HeadOf(RangeOf(9)), std::nullopt,
+                        std::nullopt, std::nullopt};
+  ASSERT_TRUE(store->log->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4), db::Alerting::kOutbox).ok());
+  ASSERT_TRUE(store->log->RecordMisbehaviour("r1", a.log_id, m, Checkpoint(4, 4), db::Alerting::kOutbox).ok());
+  EXPECT_EQ(Count("alert_outbox o JOIN findings f ON f.id = o.finding_id WHERE f.kind = 'log_misbehaviour'"), 1);
+}
+
+TEST_F(StoreTest, EachAlertmanagerIsOwedOpenAlertsUntilItAcceptsThem) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(store, {a});
+  ASSERT_TRUE(store->log->Commit("r1", Batch(a, std::nullopt, 10, 10,
+                                             {MakeEntry(2, kX509, MakeCertificate(1, "certificate"),
+                                                        {Alerting(FindingKind::kUnexpectedIssuer, "example.com")}),
+                                              MakeEntry(3, kX509, MakeCertificate(2, "certificate"),
+                                                        {Alerting(FindingKind::kUnexpectedKey, "example.com")})}))
+                  .ok());
+  auto alerts = OpenAlerts(Url());
+  ASSERT_NE(alerts, nullptr);
+  const std::string am_a = "http://am-a:9093", am_b = "http://am-b:9093";
+  auto owed = alerts->Owed(am_a, 60'000, 100);
+  ASSERT_TRUE(owed.ok()) << owed.status().ToString();
+  ASSERT_EQ(owed->size(), 2u);
+  EXPECT_TRUE((*owed)[0].first_send);
+  EXPECT_FALSE((*owed)[0].ends_at_ms.has_value());
+  EXPECT_NEAR(static_cast<double>((*owed)[0].starts_at_ms), std::stod(Sql("SELECT extract(epoch FROM now()) * 1000")),
+              60'000);
+  EXPECT_EQ(alerts->Owed(am_a, 60'000, 1)->size(), 1u);  // the limit
+
+  auto facts = alerts->Facts({am_a, am_b});
+  ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+  EXPECT_EQ(facts->alerts_open, 2u);
+  EXPECT_EQ(facts->pending, 2u);
+  ASSERT_TRUE(facts->oldest_pending_unix_s.has_value());
+
+  ASSERT_TRUE(alerts->RecordAccepted(am_a, {{.finding_id = (*owed)[0].finding_id}, {.finding_id = (*owed)[1].finding_id}}).ok());
+  EXPECT_TRUE(alerts->Owed(am_a, 60'000, 100)->empty());  // until the resend interval passes
+  EXPECT_EQ(alerts->Owed(am_b, 60'000, 100)->size(), 2u);  // the other of the HA pair is still owed
+  auto resend = alerts->Owed(am_a, 0, 100);                 // a resend is due at once with interval 0
+  ASSERT_EQ(resend->size(), 2u);
+  EXPECT_FALSE((*resend)[0].first_send);
+  EXPECT_EQ(alerts->Facts({am_a, am_b})->pending, 2u);  // am-b has not got them
+  EXPECT_EQ(alerts->Facts({am_a})->pending, 0u);
+}
+
+TEST_F(StoreTest, AckEndsAnAlertOnceForEveryAlertmanagerAndReopenStartsItAgain) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(store, {a});
+  ASSERT_TRUE(store->log->Commit("r1", Batch(a, std::nullopt, 10, 10,
+                                             {MakeEntry(2, kX509, MakeCertificate(1, "certificate"),
+                                                        {Alerting(FindingKind::kUnexpectedIssuer, "example.com")})}))
+                  .ok());
+  auto alerts = OpenAlerts(Url());
+  ASSERT_NE(alerts, nullptr);
+  const std::string am_a = "http://am-a:9093", am_b = "http://am-b:9093";
+  const int64_t id = std::stoll(Sql("SELECT finding_id FROM alert_outbox"));
+  ASSERT_TRUE(alerts->RecordAccepted(am_a, {{.finding_id = id}}).ok());
+  ASSERT_TRUE(alerts->RecordAccepted(am_b, {{.finding_id = id}}).ok());
+
+  ASSERT_TRUE(store->findings->SetFindingStatus(id, FindingStatus::kAcknowledged, "on it").ok());
+  auto ending = alerts->Owed(am_a, 60'000, 100);
+  ASSERT_EQ(ending->size(), 1u);
+  ASSERT_TRUE((*ending)[0].ends_at_ms.has_value());
+  EXPECT_TRUE((*ending)[0].first_send);
+  const int64_t ends_at = *(*ending)[0].ends_at_ms;
+  EXPECT_EQ(alerts->Facts({am_a, am_b})->alerts_open, 0u);
+  // Resolving an acknowledged finding does not end it a second time.
+  ASSERT_TRUE(store->findings->SetFindingStatus(id, FindingStatus::kResolved, "").ok());
+  EXPECT_EQ(*alerts->Owed(am_a, 60'000, 100)->at(0).ends_at_ms, ends_at);
+
+  ASSERT_TRUE(alerts->RecordAccepted(am_a, {{.finding_id = id, .ends_at_ms = ends_at}}).ok());
+  EXPECT_TRUE(alerts->Owed(am_a, 0, 100)->empty());  // an ended alert is sent once, never resent
+  EXPECT_EQ(alerts->FinishDone({am_a, am_b}).value(), 0u);  // am-b has not heard
+  ASSERT_TRUE(alerts->RecordAccepted(am_b, {{.finding_id = id, .ends_at_ms = ends_at}}).ok());
+  EXPECT_EQ(alerts->FinishDone({am_a, am_b}).value(), 1u);
+  EXPECT_TRUE(alerts->Owed(am_b, 0, 100)->empty());
+  EXPECT_EQ(alerts->Facts({am_a, am_b})->pending, 0u);
+
+  // Reopened: open again for both, from the start.
+  ASSERT_TRUE(store->findings->SetFindingStatus(id, FindingStatus::kOpen, "not fixed").ok());
+  for (const std::string& am : {am_a, am_b}) {
+    auto again = alerts->Owed(am, 60'000, 100);
+    ASSERT_EQ(again->size(), 1u) << am;
+    EXPECT_FALSE((*again)[0].ends_at_ms.has_value());
+    EXPECT_TRUE((*again)[0].first_send);
+  }
+  EXPECT_EQ(Count("alert_deliveries"), 0);
+}
+
+TEST_F(StoreTest, AnEndingAcceptedAfterAReopenIsVoid) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(store, {a});
+  ASSERT_TRUE(store->log->Commit("r1", Batch(a, std::nullopt, 10, 10,
+                                             {MakeEntry(2, kX509, MakeCertificate(1, "certificate"),
+                                                        {Alerting(FindingKind::kUnexpectedKey, "example.com")})}))
+                  .ok());
+  auto alerts = OpenAlerts(Url());
+  ASSERT_NE(alerts, nullptr);
+  const int64_t id = std::stoll(Sql("SELECT finding_id FROM alert_outbox"));
+  ASSERT_TRUE(store->findings->SetFindingStatus(id, FindingStatus::kResolved, "").ok());
+  const int64_t ends_at = *alerts->Owed("http://am", 60'000, 100)->at(0).ends_at_ms;
+  // The sender posted the ending; before it records that, an operator reopens the finding.
+  ASSERT_TRUE(store->findings->SetFindingStatus(id, FindingStatus::kOpen, "").ok());
+  ASSERT_TRUE(alerts->RecordAccepted("http://am", {{.finding_id = id, .ends_at_ms = ends_at}}).ok());
+  auto owed = alerts->Owed("http://am", 60'000, 100);
+  ASSERT_EQ(owed->size(), 1u);  // owed as open: Alertmanager must hear it is firing again
+  EXPECT_FALSE((*owed)[0].ends_at_ms.has_value());
+  // And a second ack is a new ending, not the one accepted before.
+  ASSERT_TRUE(store->findings->SetFindingStatus(id, FindingStatus::kAcknowledged, "").ok());
+  ASSERT_EQ(alerts->Owed("http://am", 60'000, 100)->size(), 1u);
+}
+
+TEST_F(StoreTest, OneReplicaHoldsTheSenderLeaseUntilItExpires) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto r1 = OpenAlerts(Url());
+  auto r2 = OpenAlerts(Url());
+  ASSERT_TRUE(r1 && r2);
+  EXPECT_TRUE(r1->KeepSenderLease("r1", 30).value());
+  EXPECT_FALSE(r2->KeepSenderLease("r2", 30).value());
+  EXPECT_TRUE(r1->KeepSenderLease("r1", 30).value());  // renewed
+  Sql("UPDATE singleton_leases SET expires_at = now() - interval '1 second'");  // r1 died
+  EXPECT_TRUE(r2->KeepSenderLease("r2", 30).value());
+  EXPECT_FALSE(r1->KeepSenderLease("r1", 30).value());
+  ASSERT_TRUE(r2->ReleaseSenderLease("r2").ok());
+  EXPECT_TRUE(r1->KeepSenderLease("r1", 30).value());  // a released lease is free at once
+}
+
+TEST_F(StoreTest, TheSenderIsWokenWhenAnAlertIsCommittedOrEnded) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(store, {a});
+  auto alerts = OpenAlerts(Url());
+  ASSERT_NE(alerts, nullptr);
+  EXPECT_FALSE(alerts->WaitForChange(0).value());  // listening from here on; nothing yet
+  EXPECT_FALSE(alerts->WaitForChange(50).value());
+  // A commit without alerting findings notifies nobody.
+  ASSERT_TRUE(store->log->Commit("r1", Batch(a, std::nullopt, 5, 5,
+                                             {MakeEntry(1, kX509, MakeCertificate(9, "certificate"),
+                                                        {{FindingKind::kKnownKey, "example.com", "pinned"}})}))
+                  .ok());
+  EXPECT_FALSE(alerts->WaitForChange(50).value());
+  ASSERT_TRUE(store->log->Commit("r1", Batch(a, 5, 10, 10,
+                                             {MakeEntry(7, kX509, MakeCertificate(1, "certificate"),
+                                                        {Alerting(FindingKind::kUnexpectedIssuer, "example.com")})}))
+                  .ok());
+  // The notification was sent at COMMIT; the wait returns as soon as it reads it (the
+  // timeout is only a bound).
+  EXPECT_TRUE(alerts->WaitForChange(30'000).value());
+  const int64_t id = std::stoll(Sql("SELECT finding_id FROM alert_outbox"));
+  ASSERT_TRUE(store->findings->SetFindingStatus(id, FindingStatus::kAcknowledged, "").ok());
+  EXPECT_TRUE(alerts->WaitForChange(30'000).value());
+}
+
+TEST_F(StoreTest, ListFindingsByIds) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "A");
+  FollowAndLease(store, {a});
+  ASSERT_TRUE(store->log->Commit("r1", Batch(a, std::nullopt, 10, 10,
+                                             {MakeEntry(2, kX509, MakeCertificate(1, "certificate"),
+                                                        {{FindingKind::kUnexpectedIssuer, "example.com", "a"},
+                                                         {FindingKind::kUnexpectedKey, "example.com", "b"},
+                                                         {FindingKind::kMalformed, "example.com", "c"}})}))
+                  .ok());
+  const std::vector<int64_t> all = {std::stoll(Sql("SELECT min(id) FROM findings")),
+                                    std::stoll(Sql("SELECT max(id) FROM findings"))};
+  auto some = store->findings->ListFindings({.ids = all});
+  ASSERT_TRUE(some.ok()) << some.status().ToString();
+  ASSERT_EQ(some->size(), 2u);
+  EXPECT_EQ((*some)[0].reason, "a");
+  EXPECT_EQ((*some)[1].reason, "c");
+  ASSERT_EQ((*some)[1].entries.size(), 1u);
+  EXPECT_EQ(store->findings->ListFindings({})->size(), 3u);
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ class RecordingStore : public db::LogStateStore {
   }
   Status ReleaseLeases(const std::string&, const std::optional<ctlog::LogId>&) override { return OkStatus(); }
   Status RecordMisbehaviour(const std::string&, const ctlog::LogId&, const ctlog::Misbehaviour&,
-                            const std::optional<db::TreeState>&) override {
+                            const std::optional<db::TreeState>&, db::Alerting) override {
     return OkStatus();
   }
   Status RecordError(const ctlog::LogId&, const std::string&) override { return OkStatus(); }
