@@ -4,6 +4,9 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <span>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
@@ -15,10 +18,13 @@
 #include <thread>
 #include <vector>
 
+#include "alerts/alertmanager.h"
 #include "alerts/metrics.h"
+#include "alerts/sender.h"
 #include "api/http_server.h"
 #include "base/time.h"
 #include "db/postgres.h"
+#include "net/http.h"
 #include "monitor/config.h"
 #include "monitor/daemon.h"
 #include "monitor/report.h"
@@ -39,13 +45,16 @@ Commands
   status [--json]    per log: position, verified tree size, tree size, lag, lease, last error
   findings [--json] [--status S[,S]] [--kind K[,K]] [--severity MIN] [--limit N]
                      list findings (newest last); --json prints a JSON array
-  ack ID [--note TEXT]       mark a finding acknowledged
-  resolve ID [--note TEXT]   mark a finding resolved
-  reopen ID [--note TEXT]    mark a finding open again
+  ack ID [--note TEXT]       mark a finding acknowledged (ends its alert)
+  resolve ID [--note TEXT]   mark a finding resolved (ends its alert)
+  reopen ID [--note TEXT]    mark a finding open again (alerts again)
+  alerts test [--watched NAME] [--severity S]
+                     send a test alert to every Alertmanager and say what each answered
   help [COMMAND]     this text, or a command's
 
 Environment: PINWATCH_DATABASE_URL overrides database.url, PINWATCH_REPLICA_ID run.replica_id.
-Exit codes: 0 ok; 1 a log failed (run --once) or a finding was not found; 2 bad usage or
+Exit codes: 0 ok; 1 a log failed (run --once), a finding was not found or an Alertmanager
+did not accept the test alert; 2 bad usage or
 configuration, database unreachable or at the wrong schema version; 3 a log misbehaved
 (run --once).
 )";
@@ -56,8 +65,10 @@ Follows every log the configuration chooses (logs.lists, logs.states), sharing t
 other replicas through leases in the database, and writes findings for certificates that
 concern the watched names. Progress goes to standard error: backfill lines with entries/s
 and ETA, one line per round, errors and log misbehaviour.
-  --once   process every log this replica can lease up to its current tree head, then exit
-           (exit 1 if a log failed, 3 if a log misbehaved)
+  --once   process every log this replica can lease up to its current tree head, deliver
+           the alerts owed, then exit (exit 1 if a log failed, 3 if a log misbehaved)
+With http.listen it serves /metrics, /healthz and /readyz; with alerts.alertmanager_urls
+it pushes alerts for new findings to Alertmanager (one replica at a time sends).
 )";
 
 constexpr const char kFindingsUsage[] = R"(pinwatch --config FILE findings [--json] [--status S[,S]] [--kind K[,K]] [--severity MIN] [--limit N]
@@ -86,7 +97,18 @@ again and from several replicas at once. `run` refuses a database at another ver
 
 constexpr const char kFindingStatusUsage[] = R"(pinwatch --config FILE ack|resolve|reopen ID [--note TEXT]
 
-Moves finding ID to acknowledged, resolved or open, with an optional note.
+Moves finding ID to acknowledged, resolved or open, with an optional note. Its alert
+follows: ack and resolve end it (Alertmanager hears it once more, with endsAt = now),
+reopen makes it fire again.
+)";
+
+constexpr const char kAlertsUsage[] = R"(pinwatch --config FILE alerts test [--watched NAME] [--severity S]
+
+Sends one test alert (alertname PinwatchTest, finding_id "test", severity S, default
+warning; watched NAME, default the first watch entry) to every alerts.alertmanager_urls
+entry, through the same code findings go through, and prints what each answered. It ends
+by itself after 4 x alerts.resend_interval. Exit 0 if every Alertmanager accepted it, 1 if
+one did not, 2 if none is configured.
 )";
 
 struct Args {
@@ -106,6 +128,7 @@ const char* UsageOf(const std::string& command) {
   if (command == "status") return kStatusUsage;
   if (command == "migrate") return kMigrateUsage;
   if (command == "ack" || command == "resolve" || command == "reopen") return kFindingStatusUsage;
+  if (command == "alerts") return kAlertsUsage;
   return kUsage;
 }
 
@@ -217,6 +240,15 @@ int Migrate(const Args& args) {
   return 0;
 }
 
+alerts::SenderOptions SenderOptionsOf(const Config& config) {
+  return {.alertmanager_urls = config.alerts.alertmanager_urls,
+          .resend_interval_ms = config.alerts.resend_interval_ms,
+          .timeout_ms = config.alerts.timeout_ms,
+          .external_url = config.alerts.external_url,
+          .replica_id = config.run.replica_id,
+          .lease_seconds = config.run.lease_seconds};
+}
+
 int Run(const Args& args) {
   FollowMode mode = FollowMode::kForever;
   for (const std::string& a : args.rest) {
@@ -224,6 +256,12 @@ int Run(const Args& args) {
     else UsageError("run: unknown option " + a);
   }
   Config config = LoadConfigOrDie(args);
+  // The alert sender's connections (it meets the workers only in the database: the outbox).
+  CheckSchemaOrDie(config);
+  auto alert_store = db::ConnectAlertStore(config.database_url);
+  if (!alert_store.ok()) DieWith(alert_store.status());
+  auto sender_findings = db::ConnectFindingStore(config.database_url);
+  if (!sender_findings.ok()) DieWith(sender_findings.status());
 
   // Stop signals go to one thread that tells everyone (sigwait: no async-signal worries).
   sigset_t signals;
@@ -260,7 +298,21 @@ int Run(const Args& args) {
     }
     LogToStderr("http: serving http://" + host + ":" + std::to_string(http->port()) + "/ (/metrics, /healthz, /readyz)");
   }
+  // The sender runs on its own thread beside the workers.
+  alerts::AlertSender sender(SenderOptionsOf(config), std::move(*alert_store), std::move(*sender_findings), metrics,
+                             LogToStderr, stop);
+  std::thread sending;
+  if (mode == FollowMode::kForever) sending = std::thread([&sender] { sender.Run(); });
+
   auto summary = RunDaemon(config, mode, stop, LogToStderr, metrics);
+  if (mode == FollowMode::kOnce && summary.ok()) {
+    // What this run found is told before it exits; what cannot be is sent by the next run.
+    if (Status s = sender.SendOnce(); !s.ok()) LogToStderr(s.message() + "; the next run sends what is left");
+  }
+  if (sending.joinable()) {
+    stop.Stop();
+    sending.join();
+  }
   http.reset();  // stops serving before the metrics it reads go away
   // Wake the signal thread if it is still waiting, then collect it.
   if (!stop.stopped()) {
@@ -371,6 +423,53 @@ int SetStatus(const Args& args, db::FindingStatus status) {
   return 0;
 }
 
+int AlertsCommand(const Args& args) {
+  if (args.rest.empty() || args.rest[0] != "test") UsageError("alerts: the one subcommand is `alerts test`");
+  std::optional<std::string> watched;
+  std::string severity = "warning";
+  for (size_t i = 1; i < args.rest.size(); ++i) {
+    const std::string& a = args.rest[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.rest.size()) UsageError("alerts test: " + a + " needs a value");
+      return args.rest[++i];
+    };
+    if (a == "--watched") {
+      watched = value();
+    } else if (a == "--severity") {
+      severity = value();
+      if (!db::SeverityFromName(severity)) UsageError("alerts test: --severity wants info, warning or critical");
+    } else {
+      UsageError("alerts test: unknown option " + a);
+    }
+  }
+  Config config = LoadConfigOrDie(args);
+  if (config.alerts.alertmanager_urls.empty()) {
+    std::cerr << "pinwatch: alerts test: no Alertmanager configured (alerts.alertmanager_urls in " << config.source
+              << ")\n";
+    return 2;
+  }
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const alerts::PostableAlert alert =
+      alerts::TestAlertOf(watched.value_or(config.watch.front().name), severity, config.run.replica_id, now_ms,
+                          now_ms + 4 * config.alerts.resend_interval_ms, config.alerts.external_url);
+  const std::string body = alerts::AlertsJson(std::span(&alert, 1));
+  net::HttpClient http({.total_timeout_ms = config.alerts.timeout_ms, .user_agent = "pinwatch-alerts/0.1"});
+  int failed = 0;
+  for (const std::string& url : config.alerts.alertmanager_urls) {
+    const alerts::PostResult r = alerts::PostAlerts(http, url, body);
+    const bool ok = r.outcome == alerts::DeliveryOutcome::kSuccess;
+    char took[32];
+    std::snprintf(took, sizeof took, "%.0f ms", r.seconds * 1000);
+    std::cout << url << ": " << (ok ? "accepted" : "FAILED") << " (" << r.detail << ", " << took << ")\n";
+    if (!ok) ++failed;
+  }
+  std::cout << (failed == 0 ? "every Alertmanager accepted the test alert (alertname PinwatchTest)\n"
+                            : std::to_string(failed) + " of " + std::to_string(config.alerts.alertmanager_urls.size()) +
+                                  " Alertmanagers did not accept the test alert\n");
+  return failed == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -399,5 +498,6 @@ int main(int argc, char** argv) {
   if (args.command == "ack") return SetStatus(args, db::FindingStatus::kAcknowledged);
   if (args.command == "resolve") return SetStatus(args, db::FindingStatus::kResolved);
   if (args.command == "reopen") return SetStatus(args, db::FindingStatus::kOpen);
+  if (args.command == "alerts") return AlertsCommand(args);
   UsageError("unknown command " + args.command);
 }
