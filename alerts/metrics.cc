@@ -11,11 +11,13 @@
 #include <prometheus/text_serializer.h>
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <sstream>
 
 #include "alerts/process_metrics.h"
+#include "ctlog/verifier.h"
 
 namespace pinwatch::alerts {
 namespace {
@@ -57,6 +59,13 @@ std::string_view OutcomeName(DeliveryOutcome outcome) {
 constexpr std::array<db::FindingKind, 5> kKinds = {db::FindingKind::kUnexpectedIssuer, db::FindingKind::kUnexpectedKey,
                                                    db::FindingKind::kKnownKey, db::FindingKind::kMalformed,
                                                    db::FindingKind::kLogMisbehaviour};
+constexpr std::array<ctlog::Misbehaviour::Kind, 6> kMisbehaviourKinds = {
+    ctlog::Misbehaviour::Kind::kBadTreeHeadSignature, ctlog::Misbehaviour::Kind::kRootMismatch,
+    ctlog::Misbehaviour::Kind::kForkedTreeHead,       ctlog::Misbehaviour::Kind::kShrunkTree,
+    ctlog::Misbehaviour::Kind::kBadConsistencyProof,  ctlog::Misbehaviour::Kind::kBadEntry};
+constexpr std::array<Code, 7> kErrorCodes = {Code::kMalformed,          Code::kUnavailable,  Code::kAborted,
+                                             Code::kInDoubt,            Code::kFailedPrecondition,
+                                             Code::kMisbehaviour,       Code::kInternal};
 constexpr std::array<db::FindingStatus, 3> kStatuses = {db::FindingStatus::kOpen, db::FindingStatus::kAcknowledged,
                                                         db::FindingStatus::kResolved};
 
@@ -101,8 +110,12 @@ struct Metrics::Impl {
                                              "Tree size of the newest signed tree head that passed its checks");
   Family<Gauge>& tree_timestamp = Register<Gauge>(registry, "pinwatch_log_tree_timestamp_seconds",
                                                   "Timestamp of that tree head");
-  Family<Gauge>& last_poll = Register<Gauge>(registry, "pinwatch_log_last_poll_success_timestamp_seconds",
-                                             "When a tree head was last fetched and passed its checks");
+  Family<Gauge>& last_poll = Register<Gauge>(
+      registry, "pinwatch_log_last_poll_success_timestamp_seconds",
+      "When a tree head was last fetched and passed its checks (until then: when this replica began following the log)");
+  Family<Gauge>& last_response = Register<Gauge>(
+      registry, "pinwatch_log_last_response_timestamp_seconds",
+      "When the log last answered a request with 2xx (until then: when this replica began following the log)");
   Family<Gauge>& position = Register<Gauge>(registry, "pinwatch_log_position",
                                             "Entries [0, position) are processed and committed (the download position)");
   Family<Gauge>& verified_size = Register<Gauge>(registry, "pinwatch_log_verified_tree_size",
@@ -140,6 +153,8 @@ struct Metrics::Impl {
     Histogram* seconds = nullptr;
   };
   std::map<std::string, DeliveryChildren, std::less<>> delivery_children;
+  // DeliveryChildrenOf resolves (creating at 0) an Alertmanager's delivery series; mu held.
+  DeliveryChildren& DeliveryChildrenOf(std::string_view alertmanager);
   std::vector<Gauge*> fleet_children;
 };
 
@@ -149,6 +164,10 @@ Metrics::Metrics(const BuildInfo& build) : impl_(std::make_unique<Impl>()) {
   impl_->leases_held.Add({});
   impl_->database_up.Add({}).Set(1);
   impl_->sender_active.Add({});
+  for (Code code : kErrorCodes) {
+    const std::string name(CodeName(code));
+    impl_->database_error_children[name] = &impl_->database_errors.Add({{"code", name}});
+  }
 }
 
 Metrics::~Metrics() = default;
@@ -177,22 +196,32 @@ void Metrics::DatabaseError(Code code) {
   it->second->Increment();
 }
 
+void Metrics::AddAlertmanager(std::string_view alertmanager) {
+  std::lock_guard lock(impl_->mu);
+  impl_->DeliveryChildrenOf(alertmanager);
+}
+
 void Metrics::Delivery(std::string_view alertmanager, DeliveryOutcome outcome, size_t alerts, double seconds) {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->delivery_children.find(alertmanager);
-  if (it == impl_->delivery_children.end()) {
+  Impl::DeliveryChildren& children = impl_->DeliveryChildrenOf(alertmanager);
+  children.outcomes[outcome]->Increment();
+  if (outcome == DeliveryOutcome::kSuccess) children.sent->Increment(static_cast<double>(alerts));
+  children.seconds->Observe(seconds);
+}
+
+Metrics::Impl::DeliveryChildren& Metrics::Impl::DeliveryChildrenOf(std::string_view alertmanager) {
+  auto it = delivery_children.find(alertmanager);
+  if (it == delivery_children.end()) {
     const std::string am(alertmanager);
-    Impl::DeliveryChildren children;
+    DeliveryChildren children;
     for (DeliveryOutcome o : {DeliveryOutcome::kSuccess, DeliveryOutcome::kHttpError, DeliveryOutcome::kUnreachable}) {
-      children.outcomes[o] = &impl_->deliveries.Add({{"alertmanager", am}, {"outcome", std::string(OutcomeName(o))}});
+      children.outcomes[o] = &deliveries.Add({{"alertmanager", am}, {"outcome", std::string(OutcomeName(o))}});
     }
-    children.sent = &impl_->alerts_sent.Add({{"alertmanager", am}});
-    children.seconds = &impl_->delivery_seconds.Add({{"alertmanager", am}}, RequestBuckets());
-    it = impl_->delivery_children.emplace(am, std::move(children)).first;
+    children.sent = &alerts_sent.Add({{"alertmanager", am}});
+    children.seconds = &delivery_seconds.Add({{"alertmanager", am}}, RequestBuckets());
+    it = delivery_children.emplace(am, std::move(children)).first;
   }
-  it->second.outcomes[outcome]->Increment();
-  if (outcome == DeliveryOutcome::kSuccess) it->second.sent->Increment(static_cast<double>(alerts));
-  it->second.seconds->Observe(seconds);
+  return it->second;
 }
 
 void Metrics::SetFleetFacts(const FleetFacts& facts) {
@@ -241,6 +270,7 @@ struct LogMetrics::Impl {
   Gauge* tree_size;
   Gauge* tree_timestamp;
   Gauge* last_poll;
+  Gauge* last_response;
   Gauge* position;
   Gauge* verified_size;
   Gauge* verified_timestamp;
@@ -281,6 +311,7 @@ LogMetrics::LogMetrics(Metrics& metrics, std::string log_description, std::strin
       .tree_size = &m.tree_size.Add(labels),
       .tree_timestamp = &m.tree_timestamp.Add(labels),
       .last_poll = &m.last_poll.Add(labels),
+      .last_response = &m.last_response.Add(labels),
       .position = &m.position.Add(labels),
       .verified_size = &m.verified_size.Add(labels),
       .verified_timestamp = &m.verified_timestamp.Add(labels),
@@ -295,6 +326,19 @@ LogMetrics::LogMetrics(Metrics& metrics, std::string log_description, std::strin
   });
   impl_->commits_ok = &m.commits.Add(impl_->With({{"outcome", "success"}}));
   impl_->commits_failed = &m.commits.Add(impl_->With({{"outcome", "failure"}}));
+  // Staleness counts from when this replica began following the log, not from 1970.
+  const double now_s = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count()) /
+                       1000;
+  impl_->last_poll->Set(now_s);
+  impl_->last_response->Set(now_s);
+  // Every kind starts at 0, so increase() sees the first misbehaviour (a counter born at 1
+  // has no increase).
+  for (ctlog::Misbehaviour::Kind kind : kMisbehaviourKinds) {
+    const std::string name(ctlog::KindName(kind));
+    impl_->misbehaviour_counters[name] = &m.misbehaviours.Add(impl_->With({{"kind", name}}));
+  }
 }
 
 LogMetrics::~LogMetrics() {
@@ -303,6 +347,7 @@ LogMetrics::~LogMetrics() {
   m.tree_size.Remove(i.tree_size);
   m.tree_timestamp.Remove(i.tree_timestamp);
   m.last_poll.Remove(i.last_poll);
+  m.last_response.Remove(i.last_response);
   m.position.Remove(i.position);
   m.verified_size.Remove(i.verified_size);
   m.verified_timestamp.Remove(i.verified_timestamp);
@@ -358,6 +403,12 @@ void LogMetrics::Processed(uint64_t entries, uint64_t matched, uint64_t malforme
 }
 
 void LogMetrics::Fetched(std::string_view endpoint, int64_t status_code, Code transport, double seconds) {
+  if (status_code >= 200 && status_code < 300) {
+    impl_->last_response->Set(static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                      std::chrono::system_clock::now().time_since_epoch())
+                                                      .count()) /
+                              1000);
+  }
   // outcome: "success" (2xx), "http_error" (another status), or the transport error's code.
   std::string outcome;
   if (status_code == 0) outcome = CodeName(transport);

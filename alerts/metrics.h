@@ -75,6 +75,9 @@ class Metrics {
   void SetAlertSenderActive(bool active);     // pinwatch_alert_sender_active
 
   // --- the alert sender ---
+  // AddAlertmanager creates `alertmanager`'s delivery series at 0 (so the first failure is
+  // an increase a rule can see).
+  void AddAlertmanager(std::string_view alertmanager);
   // Delivery counts one POST of `alerts` alerts to `alertmanager` (its base URL) and how it
   // ended (pinwatch_alert_deliveries_total, pinwatch_alerts_sent_total,
   // pinwatch_alert_delivery_duration_seconds).
@@ -100,6 +103,8 @@ class LogMetrics {
   LogMetrics(const LogMetrics&) = delete;
   LogMetrics& operator=(const LogMetrics&) = delete;
 
+  // The log's last poll and last answer start at the time of construction (when this replica
+  // began following the log), so staleness is measured from then, not from 1970.
   // TreeHead records a tree head that passed its checks, polled at `polled_at_unix_ms`.
   void TreeHead(uint64_t tree_size, uint64_t timestamp_ms, int64_t polled_at_unix_ms);
   // Committed records a batch committed in `seconds`: the log's position and verified head.
@@ -113,7 +118,8 @@ class LogMetrics {
   // and how many did not parse.
   void Processed(uint64_t entries, uint64_t matched, uint64_t malformed);
   // Fetched records one HTTP request to the log: its endpoint ("get-entries", "tile", ...),
-  // its HTTP status (0: none) or transport error code, and its duration.
+  // its HTTP status (0: none) or transport error code, and its duration; a 2xx answer is
+  // the log's last response.
   void Fetched(std::string_view endpoint, int64_t status_code, Code transport, double seconds);
   // RoundSucceeded resets the consecutive failures; RoundFailed counts one and records the
   // error's code and time.

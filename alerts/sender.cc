@@ -43,7 +43,10 @@ AlertSender::AlertSender(SenderOptions options, std::unique_ptr<db::AlertStore> 
              .connect_timeout_ms = std::min<int64_t>(options_.timeout_ms, 10'000),
              .stop = &stop,
              .user_agent = "pinwatch-alerts/0.1"}) {
-  for (const std::string& url : options_.alertmanager_urls) targets_.push_back({.url = url});
+  for (const std::string& url : options_.alertmanager_urls) {
+    targets_.push_back({.url = url});
+    metrics_.AddAlertmanager(url);
+  }
 }
 
 AlertSender::~AlertSender() = default;
@@ -173,6 +176,7 @@ milliseconds AlertSender::NextWait() const {
 
 void AlertSender::Run() {
   bool force_lease = true;
+  bool changed = true;
   while (!stop_.stopped()) {
     // A database error anywhere below: counted, then everything is tried again in a second.
     auto database_failed = [&](const Status& s) {
@@ -209,11 +213,12 @@ void AlertSender::Run() {
       database_failed(done.status());
       continue;
     }
-    RefreshFacts(false);
-    if (Result<bool> woke = alerts_->WaitForChange(NextWait().count()); !woke.ok()) {
-      // The LISTEN connection broke: reopened at the next wait; meanwhile, poll.
-      stop_.WaitFor(kMaxWait);
-    }
+    // The facts follow every change at once (a commit or status change woke us), and are
+    // read again every facts_interval_ms otherwise.
+    RefreshFacts(changed);
+    Result<bool> woke = alerts_->WaitForChange(NextWait().count());
+    changed = woke.ok() && *woke;
+    if (!woke.ok()) stop_.WaitFor(kMaxWait);  // the LISTEN connection broke: reopened at the next wait
   }
   if (holding_) {
     (void)alerts_->ReleaseSenderLease(options_.replica_id);  // else it expires

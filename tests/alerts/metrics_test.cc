@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <ctime>
 #include <string>
 
 namespace pinwatch::alerts {
@@ -103,6 +104,34 @@ TEST(Metrics, LogSeriesLiveAsLongAsTheirLogMetrics) {
   LogMetrics again(m, "Test Log 2026", "AAAA");
   again.Processed(5, 0, 0);
   EXPECT_EQ(Value(m.Text(), std::string("pinwatch_entries_processed_total{") + kLog + "}"), 5);
+}
+
+// Series a rule takes increase() or time() - x of exist before their first event, with
+// values that make the rule quiet: counters at 0, staleness from the start of following.
+TEST(Metrics, SeriesExistBeforeTheirFirstEvent) {
+  Metrics m({.version = "v", .revision = "r"});
+  LogMetrics log(m, "Test Log 2026", "AAAA");
+  m.AddAlertmanager("http://am:9093");
+  const double now = static_cast<double>(std::time(nullptr));
+  std::string text = m.Text();
+  const std::string l = std::string("{") + kLog + "}";
+  EXPECT_NEAR(Value(text, "pinwatch_log_last_poll_success_timestamp_seconds" + l), now, 5);
+  EXPECT_NEAR(Value(text, "pinwatch_log_last_response_timestamp_seconds" + l), now, 5);
+  for (const char* kind : {"bad_tree_head_signature", "root_mismatch", "forked_tree_head", "shrunk_tree",
+                           "bad_consistency_proof", "bad_entry"}) {
+    EXPECT_EQ(Value(text, std::string("pinwatch_log_misbehaviours_total{kind=\"") + kind + "\"," + kLog + "}"), 0) << kind;
+  }
+  for (const char* code : {"unavailable", "in_doubt", "internal", "aborted"}) {
+    EXPECT_EQ(Value(text, std::string("pinwatch_database_errors_total{code=\"") + code + "\"}"), 0) << code;
+  }
+  EXPECT_EQ(Value(text, R"(pinwatch_alert_deliveries_total{alertmanager="http://am:9093",outcome="unreachable"})"), 0);
+  // Only a 2xx answer is a response from the log.
+  Metrics m2({.version = "v", .revision = "r"});
+  LogMetrics log2(m2, "Test Log 2026", "AAAA");
+  const double start = Value(m2.Text(), "pinwatch_log_last_response_timestamp_seconds" + l);
+  log2.Fetched("get-sth", 503, Code::kOk, 0.1);
+  log2.Fetched("get-sth", 0, Code::kUnavailable, 0.1);
+  EXPECT_EQ(Value(m2.Text(), "pinwatch_log_last_response_timestamp_seconds" + l), start);
 }
 
 TEST(Metrics, FleetFactsFillEveryKindAndStatusAndGoAway) {

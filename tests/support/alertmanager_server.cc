@@ -1,0 +1,220 @@
+#include "tests/support/alertmanager_server.h"
+
+#include <rapidjson/document.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <httplib.h>
+#include <string_view>
+
+namespace pinwatch::testing {
+namespace {
+
+// kStartBound bounds the wait for the readiness line: a bound for a broken test, not a
+// synchronisation (WaitForLine wakes on the server's write).
+constexpr std::chrono::seconds kStartBound(120);
+
+// kNeverPrinted is a needle no log line contains (Go's loggers never write NUL bytes).
+constexpr std::string_view kNeverPrinted("\0pinwatch-never\0", 16);
+
+std::string FindBinary() {
+  if (const char* env = std::getenv("PINWATCH_ALERTMANAGER"); env != nullptr && *env != '\0') return env;
+  for (const char* path : {"/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager"}) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return path;
+  }
+  return "";
+}
+
+// Drain reads the child's output until it ends, so that the server never blocks writing its
+// log to a full pipe (Prometheus logs an error for every failed notification, say). With a
+// needle that is never printed WaitForLine returns before its bound only when the output
+// ends, that is when the child has exited.
+void Drain(ChildProcess* child) {
+  constexpr auto kBound = std::chrono::hours(1);
+  for (;;) {
+    const auto begun = std::chrono::steady_clock::now();
+    (void)child->WaitForLine(kNeverPrinted, kBound);
+    if (std::chrono::steady_clock::now() - begun < kBound) return;
+  }
+}
+
+// ListenPort reads the port from `... msg="Listening on" address=127.0.0.1:PORT`; 0 if absent.
+int ListenPort(const std::string& line) {
+  const size_t at = line.find("address=");
+  if (at == std::string::npos) return 0;
+  std::string address = line.substr(at + 8);
+  address = address.substr(0, address.find(' '));
+  if (!address.empty() && address.back() == '"') address.pop_back();
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return 0;
+  return std::atoi(address.c_str() + colon + 1);
+}
+
+Result<std::string> Get(const std::string& base_url, const std::string& path) {
+  httplib::Client client(base_url);
+  client.set_connection_timeout(std::chrono::seconds(10));
+  client.set_read_timeout(std::chrono::seconds(60));
+  auto res = client.Get(path.c_str());
+  if (!res) return UnavailableError("GET " + base_url + path + " failed: " + httplib::to_string(res.error()));
+  if (res->status != 200) {
+    return UnavailableError("GET " + base_url + path + ": HTTP " + std::to_string(res->status) + ": " + res->body);
+  }
+  return res->body;
+}
+
+std::string StringField(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return "";
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+// StringMap is an object's string-valued members (label and annotation values are strings;
+// anything else is skipped).
+std::map<std::string, std::string> StringMap(const rapidjson::Value& object, const char* name) {
+  std::map<std::string, std::string> out;
+  if (!object.IsObject()) return out;
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || !it->value.IsObject()) return out;
+  for (const auto& m : it->value.GetObject()) {
+    if (m.value.IsString()) out[m.name.GetString()] = m.value.GetString();
+  }
+  return out;
+}
+
+// ParseAlerts reads the body of GET /api/v2/alerts.
+Result<std::vector<Alert>> ParseAlerts(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsArray()) return MalformedError("GET /api/v2/alerts: not a JSON array: " + body);
+  std::vector<Alert> alerts;
+  for (const auto& a : doc.GetArray()) {
+    if (!a.IsObject()) return MalformedError("GET /api/v2/alerts: an element is not an object: " + body);
+    Alert alert;
+    alert.labels = StringMap(a, "labels");
+    alert.annotations = StringMap(a, "annotations");
+    alert.starts_at = StringField(a, "startsAt");
+    alert.ends_at = StringField(a, "endsAt");
+    alert.generator_url = StringField(a, "generatorURL");
+    alert.fingerprint = StringField(a, "fingerprint");
+    if (auto status = a.FindMember("status"); status != a.MemberEnd()) alert.state = StringField(status->value, "state");
+    alerts.push_back(std::move(alert));
+  }
+  return alerts;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AlertmanagerServer>> AlertmanagerServer::Start(int port) {
+  std::unique_ptr<AlertmanagerServer> am(new AlertmanagerServer());
+  am->binary_ = FindBinary();
+  if (am->binary_.empty()) {
+    return FailedPreconditionError(
+        "no Alertmanager binary (install Debian's prometheus-alertmanager, or set PINWATCH_ALERTMANAGER)");
+  }
+  char tmpl[] = "/tmp/pinwatch-am.XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return InternalError("mkdtemp failed");
+  am->dir_ = tmpl;
+  {
+    std::ofstream config(am->dir_ + "/alertmanager.yml");
+    config << "# Every alert goes to \"null\", a receiver without integrations: tests read alerts\n"
+              "# back through the API.\n"
+              "route:\n"
+              "  receiver: 'null'\n"
+              "  group_wait: 0s\n"
+              "  group_interval: 1s\n"
+              "receivers:\n"
+              "  - name: 'null'\n";
+    if (!config.good()) return InternalError("cannot write " + am->dir_ + "/alertmanager.yml");
+  }
+  if (Status s = am->Launch(port); !s.ok()) return s;
+  return am;
+}
+
+Status AlertmanagerServer::Launch(int port) {
+  auto child = ChildProcess::Start({binary_, "--config.file=" + dir_ + "/alertmanager.yml",
+                                    "--storage.path=" + dir_ + "/data",
+                                    "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                                    // Empty: no gossip listener, so several run side by side.
+                                    "--cluster.listen-address=", "--log.level=info"});
+  if (!child.ok()) return child.status();
+  // Logged by web.Serve with the bound listener's address, after the configuration loaded.
+  auto line = (*child)->WaitForLine("msg=\"Listening on\"", kStartBound);
+  const int bound_port = line.ok() ? ListenPort(*line) : 0;
+  if (bound_port == 0) {
+    (*child)->Signal(SIGKILL);
+    (void)(*child)->Wait();
+    const std::string& out = (*child)->output();
+    const Code code = out.find("address already in use") != std::string::npos ? Code::kUnavailable : Code::kInternal;
+    return Status(code, "alertmanager did not start on 127.0.0.1:" + std::to_string(port) + " (" +
+                            (line.ok() ? "no port in: " + *line : line.status().message()) + "): " + out);
+  }
+  port_ = bound_port;
+  child_ = std::move(*child);
+  drain_ = std::thread(Drain, child_.get());
+  return OkStatus();
+}
+
+Status AlertmanagerServer::Stop() {
+  if (child_ == nullptr) return OkStatus();
+  child_->Signal(SIGTERM);
+  drain_.join();  // the output ends when the process exits
+  const int code = child_->Wait();
+  const std::string out = child_->output();
+  child_.reset();
+  // 128 + SIGTERM: the signal came before the server installed its handler (just after
+  // start-up); it still ended because we asked it to.
+  if (code != 0 && code != 128 + SIGTERM) return InternalError("alertmanager exited with " + std::to_string(code) + ": " + out);
+  return OkStatus();
+}
+
+Status AlertmanagerServer::Restart() {
+  if (Status s = Stop(); !s.ok()) return s;
+  return Launch(port_);
+}
+
+AlertmanagerServer::~AlertmanagerServer() {
+  (void)Stop();
+  if (!dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+Result<std::string> AlertmanagerServer::AlertsJson() const { return Get(url(), "/api/v2/alerts"); }
+
+Result<std::vector<Alert>> AlertmanagerServer::Alerts() const {
+  auto body = AlertsJson();
+  if (!body.ok()) return body.status();
+  return ParseAlerts(*body);
+}
+
+Result<Alert> AlertmanagerServer::WaitForAlert(const std::function<bool(const Alert&)>& match,
+                                               std::chrono::milliseconds timeout) const {
+  // A bounded poll, because Alertmanager offers nothing to wait on: no stream of received
+  // alerts, and a webhook receiver would hear only of routed alerts after group_wait. The
+  // interval is short next to any timeout a test uses, and each poll is one local GET.
+  constexpr auto kInterval = std::chrono::milliseconds(100);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last;  // what the last poll saw, for the error
+  for (;;) {
+    auto body = AlertsJson();
+    auto alerts = body.ok() ? ParseAlerts(*body) : Result<std::vector<Alert>>(body.status());
+    if (alerts.ok()) {
+      for (const Alert& a : *alerts) {
+        if (match(a)) return a;
+      }
+      last = "alerts: " + *body;
+    } else {
+      last = "last error: " + alerts.status().ToString();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return UnavailableError("no matching alert within " + std::to_string(timeout.count()) + " ms; " + last);
+    }
+    std::this_thread::sleep_for(kInterval);
+  }
+}
+
+}  // namespace pinwatch::testing
