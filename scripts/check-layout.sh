@@ -89,6 +89,10 @@ done
 # certificates' meaning or storage.
 project_includes_only net base net
 project_includes_only ctlog base net ctlog
+# The alert sender and the HTTP listener meet the log workers only through the database:
+# neither reaches into the daemon.
+forbid alerts '"monitor/' "the daemon (monitor/): alerts/ meets the workers only in the database"
+forbid api '"monitor/' "the daemon (monitor/): api/ meets the workers only in the database"
 # base/ is vocabulary: it depends on no other folder.
 project_includes_only base base
 # One home each.

@@ -24,6 +24,7 @@ printf '#include "watch/matcher.h"\n' >"$tree/ctlog/bad.cc"
 printf '#include "ctlog/leaf.h"\n' >"$tree/base/bad.h"
 printf '#include "ctlog/leaf.h"\n' >"$tree/net/bad.h"
 printf '#include <httplib.h>\n#include <curl/curl.h>\n' >"$tree/monitor/bad_server.cc"
+printf '#include "monitor/worker.h"\n' >"$tree/api/bad.cc"
 printf '#include <pqxx/pqxx>\n#include <prometheus/counter.h>\n' >"$tree/monitor/bad.cc"
 
 set +e
@@ -41,6 +42,7 @@ want=(
   'net/bad.h:1: net/ may include only base/ net/, not "ctlog/leaf.h"'
   'monitor/bad_server.cc: an HTTP server belongs only in api/ (and sim/)'
   'monitor/bad_server.cc: libcurl belongs only in net/http.*'
+  'api/bad.cc:1: api/ must not include the daemon (monitor/): api/ meets the workers only in the database'
   'base/bad.h:1: base/ may include only base/, not "ctlog/leaf.h"'
   'monitor/bad.cc: libpqxx/libpq belongs only in db/'
   'monitor/bad.cc: prometheus-cpp belongs only in alerts/'
