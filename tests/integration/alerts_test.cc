@@ -367,5 +367,41 @@ TEST_F(AlertsTest, PrometheusScrapesPinwatchAndTheStaleLogRuleFires) {
   EXPECT_EQ(run->Wait(), 0);
 }
 
+TEST_F(AlertsTest, ADeadSendersLeaseIsTakenOverAndTheOtherReplicaSends) {
+  auto am = AlertmanagerServer::Start();
+  ASSERT_TRUE(am.ok()) << am.status().ToString();
+  auto sim = PlantedLog("alerts-takeover");
+  ASSERT_NE(sim, nullptr);
+  const std::string db = NewDatabase("takeover");
+  const std::string a_config = Config("a", db, *sim, {(*am)->url()});
+  ASSERT_EQ(Pinwatch(a_config, {"migrate"}).exit_code, 0);
+  auto a = ChildProcess::Start({PinwatchPath(), "--config", a_config, "run"}, {"PINWATCH_REPLICA_ID=replica-a"});
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE((*a)->WaitForLine("alerts: this replica sends the alerts").ok()) << (*a)->output();
+  WaitAccepted(**a, (*am)->url(), 4, "firing");
+  auto b = ChildProcess::Start({PinwatchPath(), "--config", a_config, "run"}, {"PINWATCH_REPLICA_ID=replica-b"});
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE((*b)->WaitForLine("following 1 logs").ok()) << (*b)->output();
+  (*a)->Signal(SIGKILL);  // the sender dies holding its lease (6 s, from lease_seconds)
+  EXPECT_EQ((*a)->Wait(), 128 + SIGKILL);
+  ASSERT_TRUE((*b)->WaitForLine("alerts: this replica sends the alerts").ok()) << (*b)->output();
+  // The new sender resends what is open, and ends what an operator acks.
+  rapidjson::Document findings = FindingsJson(a_config);
+  int64_t id = 0;
+  for (const auto& f : findings.GetArray()) {
+    if (std::string(f["kind"].GetString()) == "malformed") id = f["id"].GetInt64();
+  }
+  ASSERT_GT(id, 0);
+  ASSERT_EQ(Pinwatch(a_config, {"resolve", std::to_string(id)}).exit_code, 0);
+  WaitAccepted(**b, (*am)->url(), 1, "resolved");
+  auto listed = (*am)->Alerts();
+  ASSERT_TRUE(listed.ok());
+  std::multiset<std::string> want = kPlantAlerts;
+  want.erase(want.find("PinwatchMalformedCertificate mybank.test warning"));
+  EXPECT_EQ(AlertSummaries(*listed), want);
+  (*b)->Signal(SIGTERM);
+  EXPECT_EQ((*b)->Wait(), 0);
+}
+
 }  // namespace
 }  // namespace pinwatch
