@@ -6,6 +6,8 @@
 #   bench/run_once_bench.sh [ENTRIES]          (default 1000000; SKIP_CERTSPOTTER=1 to skip it)
 #   DB_DELAY_MS=5 bench/run_once_bench.sh ...  the database answers 5 ms slower per round trip
 #                                              (bench/delay_proxy.py between pinwatch and it)
+#   WITH_ALERTS=1 bench/run_once_bench.sh ...   also http.listen (/metrics) and a throwaway
+#                                              Alertmanager receiving the plants' alerts
 # Targets (issue 4): >= 150,000 entries per CPU-second of the pinwatch process; peak memory
 # under 100 MB and flat in the size of the log (run it with 100000 and 1000000 to compare).
 set -euo pipefail
@@ -38,6 +40,16 @@ if [ -n "${DB_DELAY_MS:-}" ]; then
   echo "database behind a proxy adding ${DB_DELAY_MS} ms per round trip"
 fi
 
+if [ -n "${WITH_ALERTS:-}" ]; then
+  am_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  printf 'route: {receiver: "null"}\nreceivers: [{name: "null"}]\n' >"$work/am.yml"
+  prometheus-alertmanager --config.file="$work/am.yml" --storage.path="$work/am" \
+    --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= >"$work/am.log" 2>&1 &
+  pids+=($!)
+  until grep -q 'Listening on' "$work/am.log" 2>/dev/null; do sleep 0.1; done
+  echo "alerts: to a throwaway Alertmanager on 127.0.0.1:$am_port; /metrics on a free port"
+fi
+
 # The log: ENTRIES entries, a few plants for watched names.
 "$BUILD/sim/ctsim" --entries "$ENTRIES" --seed bench --log-list-out "$work/loglist.json" \
   --plant 1000:x509:normal:key-a:www.mybank.test --plant 500000:both:rogue:key-b:pay.mybank.test \
@@ -53,6 +65,10 @@ echo "ctsim: $(grep -o '[0-9]* entries in [0-9.]* s' "$work/ctsim.err")"
   echo "database: {url: \"$db\"}"
   echo "logs: {lists: [\"$work/loglist.json\"], start: 0}"
   echo "run: {progress_interval_s: 30}"
+  if [ -n "${WITH_ALERTS:-}" ]; then
+    echo "http: {listen: \"127.0.0.1:0\"}"
+    echo "alerts: {alertmanager_urls: [\"http://127.0.0.1:$am_port\"]}"
+  fi
   echo "watch:"
   echo "  - {name: mybank.test, include_subdomains: true}"
   for i in $(seq 1 999); do echo "  - {name: decoy$i.example, include_subdomains: true}"; done

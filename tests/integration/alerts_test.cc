@@ -9,8 +9,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <string_view>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -96,9 +97,10 @@ class AlertsTest : public DaemonTest {
 int MetricsPort(ChildProcess& child) {
   auto line = child.WaitForLine("http: serving");
   EXPECT_TRUE(line.ok()) << child.output();
-  std::smatch m;
-  if (!line.ok() || !std::regex_search(*line, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"))) return 0;
-  return std::stoi(m[1]);
+  constexpr std::string_view kPrefix = "http://127.0.0.1:";
+  const size_t at = line.ok() ? line->find(kPrefix) : std::string::npos;
+  if (at == std::string::npos) return 0;
+  return std::atoi(line->c_str() + at + kPrefix.size());
 }
 
 // MetricValue returns the value of the series written exactly as `series`, or nullopt.
@@ -294,8 +296,16 @@ std::string ShippedRulesWithStaleAfter(const std::string& dir, int seconds) {
   const size_t at = rules.find("- alert: PinwatchLogNotPolled");
   const size_t end = rules.find("- alert:", at + 1);
   std::string rule = rules.substr(at, end - at);
-  rule = std::regex_replace(rule, std::regex("> 900"), "> " + std::to_string(seconds));
-  rule = std::regex_replace(rule, std::regex("for: [0-9a-z]+"), "for: 0s");
+  const auto replace_all = [&rule](std::string_view from, const std::string& to) {
+    for (size_t i = rule.find(from); i != std::string::npos; i = rule.find(from, i + to.size())) {
+      rule.replace(i, from.size(), to);
+    }
+  };
+  replace_all("> 900", "> " + std::to_string(seconds));
+  // The rule's `for:` duration, whatever it is.
+  if (size_t f = rule.find("for: "); f != std::string::npos) {
+    rule.replace(f, rule.find('\n', f) - f, "for: 0s");
+  }
   rules = rules.substr(0, at) + rule + rules.substr(end);
   const std::string path = dir + "/pinwatch-rules.yml";
   std::ofstream(path) << rules;
