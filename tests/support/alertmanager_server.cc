@@ -1,4 +1,5 @@
 #include "tests/support/alertmanager_server.h"
+#include "tests/support/local_server.h"
 
 #include <rapidjson/document.h>
 #include <signal.h>
@@ -16,9 +17,6 @@ namespace {
 // synchronisation (WaitForLine wakes on the server's write).
 constexpr std::chrono::seconds kStartBound(120);
 
-// kNeverPrinted is a needle no log line contains (Go's loggers never write NUL bytes).
-constexpr std::string_view kNeverPrinted("\0pinwatch-never\0", 16);
-
 std::string FindBinary() {
   if (const char* env = std::getenv("PINWATCH_ALERTMANAGER"); env != nullptr && *env != '\0') return env;
   for (const char* path : {"/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager"}) {
@@ -26,62 +24,6 @@ std::string FindBinary() {
     if (std::filesystem::exists(path, ec)) return path;
   }
   return "";
-}
-
-// Drain reads the child's output until it ends, so that the server never blocks writing its
-// log to a full pipe (Prometheus logs an error for every failed notification, say). With a
-// needle that is never printed WaitForLine returns before its bound only when the output
-// ends, that is when the child has exited.
-void Drain(ChildProcess* child) {
-  constexpr auto kBound = std::chrono::hours(1);
-  for (;;) {
-    const auto begun = std::chrono::steady_clock::now();
-    (void)child->WaitForLine(kNeverPrinted, kBound);
-    if (std::chrono::steady_clock::now() - begun < kBound) return;
-  }
-}
-
-// ListenPort reads the port from `... msg="Listening on" address=127.0.0.1:PORT`; 0 if absent.
-int ListenPort(const std::string& line) {
-  const size_t at = line.find("address=");
-  if (at == std::string::npos) return 0;
-  std::string address = line.substr(at + 8);
-  address = address.substr(0, address.find(' '));
-  if (!address.empty() && address.back() == '"') address.pop_back();
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return 0;
-  return std::atoi(address.c_str() + colon + 1);
-}
-
-Result<std::string> Get(const std::string& base_url, const std::string& path) {
-  httplib::Client client(base_url);
-  client.set_connection_timeout(std::chrono::seconds(10));
-  client.set_read_timeout(std::chrono::seconds(60));
-  auto res = client.Get(path.c_str());
-  if (!res) return UnavailableError("GET " + base_url + path + " failed: " + httplib::to_string(res.error()));
-  if (res->status != 200) {
-    return UnavailableError("GET " + base_url + path + ": HTTP " + std::to_string(res->status) + ": " + res->body);
-  }
-  return res->body;
-}
-
-std::string StringField(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return "";
-  auto it = object.FindMember(name);
-  return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
-
-// StringMap is an object's string-valued members (label and annotation values are strings;
-// anything else is skipped).
-std::map<std::string, std::string> StringMap(const rapidjson::Value& object, const char* name) {
-  std::map<std::string, std::string> out;
-  if (!object.IsObject()) return out;
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsObject()) return out;
-  for (const auto& m : it->value.GetObject()) {
-    if (m.value.IsString()) out[m.name.GetString()] = m.value.GetString();
-  }
-  return out;
 }
 
 // ParseAlerts reads the body of GET /api/v2/alerts.
@@ -93,13 +35,13 @@ Result<std::vector<Alert>> ParseAlerts(const std::string& body) {
   for (const auto& a : doc.GetArray()) {
     if (!a.IsObject()) return MalformedError("GET /api/v2/alerts: an element is not an object: " + body);
     Alert alert;
-    alert.labels = StringMap(a, "labels");
-    alert.annotations = StringMap(a, "annotations");
-    alert.starts_at = StringField(a, "startsAt");
-    alert.ends_at = StringField(a, "endsAt");
-    alert.generator_url = StringField(a, "generatorURL");
-    alert.fingerprint = StringField(a, "fingerprint");
-    if (auto status = a.FindMember("status"); status != a.MemberEnd()) alert.state = StringField(status->value, "state");
+    alert.labels = JsonStringMap(a, "labels");
+    alert.annotations = JsonStringMap(a, "annotations");
+    alert.starts_at = JsonString(a, "startsAt");
+    alert.ends_at = JsonString(a, "endsAt");
+    alert.generator_url = JsonString(a, "generatorURL");
+    alert.fingerprint = JsonString(a, "fingerprint");
+    if (auto status = a.FindMember("status"); status != a.MemberEnd()) alert.state = JsonString(status->value, "state");
     alerts.push_back(std::move(alert));
   }
   return alerts;
@@ -142,7 +84,7 @@ Status AlertmanagerServer::Launch(int port) {
   if (!child.ok()) return child.status();
   // Logged by web.Serve with the bound listener's address, after the configuration loaded.
   auto line = (*child)->WaitForLine("msg=\"Listening on\"", kStartBound);
-  const int bound_port = line.ok() ? ListenPort(*line) : 0;
+  const int bound_port = line.ok() ? ListenPortOf(*line) : 0;
   if (bound_port == 0) {
     (*child)->Signal(SIGKILL);
     (void)(*child)->Wait();
@@ -153,7 +95,7 @@ Status AlertmanagerServer::Launch(int port) {
   }
   port_ = bound_port;
   child_ = std::move(*child);
-  drain_ = std::thread(Drain, child_.get());
+  drain_ = std::thread([child = child_.get()] { child->ReadToEnd(); });
   return OkStatus();
 }
 
@@ -183,7 +125,7 @@ AlertmanagerServer::~AlertmanagerServer() {
   }
 }
 
-Result<std::string> AlertmanagerServer::AlertsJson() const { return Get(url(), "/api/v2/alerts"); }
+Result<std::string> AlertmanagerServer::AlertsJson() const { return HttpGetBody(url(), "/api/v2/alerts"); }
 
 Result<std::vector<Alert>> AlertmanagerServer::Alerts() const {
   auto body = AlertsJson();

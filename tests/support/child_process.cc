@@ -247,6 +247,20 @@ Result<std::string> ChildProcess::WaitForLine(std::string_view needle, std::chro
   }
 }
 
+void ChildProcess::ReadToEnd() {
+  char buf[65536];
+  while (fd_ >= 0) {
+    ssize_t n = read(fd_, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(fd_);
+      fd_ = -1;
+      break;
+    }
+    output_.append(buf, static_cast<size_t>(n));
+  }
+}
+
 void ChildProcess::Signal(int signal) {
   if (pid_ > 0) kill(pid_, signal);
 }

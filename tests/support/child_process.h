@@ -65,6 +65,10 @@ class ChildProcess {
   // broken test, not a synchronisation: poll() wakes on the child's write).
   Result<std::string> WaitForLine(std::string_view needle, std::chrono::seconds timeout = std::chrono::seconds(120));
   void Signal(int signal);
+  // ReadToEnd reads output until the child closes it (it exited), without a bound: the
+  // caller ends the child. A server's drain thread runs it, so the server never blocks
+  // writing its log to a full pipe.
+  void ReadToEnd();
   // Wait reads the remaining output and reaps the child: its exit code as in CommandResult.
   int Wait();
   // output is everything read so far.

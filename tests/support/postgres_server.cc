@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "tests/support/local_server.h"
 #include "tests/support/testdata.h"
 
 extern char** environ;
@@ -38,24 +39,6 @@ std::string FindBindir() {
     }
   }
   return best;
-}
-
-// FreePort asks the kernel for a free loopback port. Another process could take it before
-// the server binds; Start then fails with the server's log saying so.
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
 }
 
 // Run runs argv (as the postgres user if asked) with stdout+stderr to `output_path`, and
@@ -102,7 +85,7 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
           pg->as_postgres_user_, out) != 0) {
     return InternalError("initdb failed: " + ReadFile(out).value_or(""));
   }
-  pg->port_ = FreePort();
+  pg->port_ = FreeLoopbackPort();
   if (pg->port_ == 0) return InternalError("no free loopback port");
   if (Status s = pg->Resume(); !s.ok()) return s;
   return pg;

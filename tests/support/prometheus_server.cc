@@ -1,4 +1,5 @@
 #include "tests/support/prometheus_server.h"
+#include "tests/support/local_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,55 +26,10 @@ constexpr std::chrono::seconds kStartBound(120);
 constexpr std::string_view kListening = "msg=\"Listening on\"";
 constexpr std::string_view kReady = "Server is ready to receive web requests.";
 
-// kNeverPrinted is a needle no log line contains (Go's loggers never write NUL bytes).
-constexpr std::string_view kNeverPrinted("\0pinwatch-never\0", 16);
-
 std::string FindBinary() {
   if (const char* env = std::getenv("PINWATCH_PROMETHEUS"); env != nullptr && *env != '\0') return env;
   std::error_code ec;
   return std::filesystem::exists("/usr/bin/prometheus", ec) ? "/usr/bin/prometheus" : "";
-}
-
-// Drain reads the child's output until it ends, so that Prometheus never blocks writing its
-// log to a full pipe. With a needle that is never printed WaitForLine returns before its
-// bound only when the output ends, that is when the child has exited.
-void Drain(ChildProcess* child) {
-  constexpr auto kBound = std::chrono::hours(1);
-  for (;;) {
-    const auto begun = std::chrono::steady_clock::now();
-    (void)child->WaitForLine(kNeverPrinted, kBound);
-    if (std::chrono::steady_clock::now() - begun < kBound) return;
-  }
-}
-
-// FreePort asks the kernel for a free loopback port. Another process could take it before
-// Prometheus binds; Start then tries another (see there).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
-// ListenPort reads the port from `... msg="Listening on" address=127.0.0.1:PORT`; 0 if absent.
-int ListenPort(const std::string& line) {
-  const size_t at = line.find("address=");
-  if (at == std::string::npos) return 0;
-  std::string address = line.substr(at + 8);
-  address = address.substr(0, address.find(' '));
-  if (!address.empty() && address.back() == '"') address.pop_back();
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return 0;
-  return std::atoi(address.c_str() + colon + 1);
 }
 
 // Quoted is `s` as a single-quoted YAML scalar.
@@ -109,45 +65,14 @@ std::string QueryEscaped(const std::string& s) {
   return out;
 }
 
-Result<std::string> Get(const std::string& base_url, const std::string& path) {
-  httplib::Client client(base_url);
-  client.set_connection_timeout(std::chrono::seconds(10));
-  client.set_read_timeout(std::chrono::seconds(60));
-  auto res = client.Get(path.c_str());
-  if (!res) return UnavailableError("GET " + base_url + path + " failed: " + httplib::to_string(res.error()));
-  if (res->status != 200) {
-    return UnavailableError("GET " + base_url + path + ": HTTP " + std::to_string(res->status) + ": " + res->body);
-  }
-  return res->body;
-}
-
-std::string StringField(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return "";
-  auto it = object.FindMember(name);
-  return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
-
-// StringMap is an object's string-valued members (label and annotation values are strings;
-// anything else is skipped).
-std::map<std::string, std::string> StringMap(const rapidjson::Value& object, const char* name) {
-  std::map<std::string, std::string> out;
-  if (!object.IsObject()) return out;
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsObject()) return out;
-  for (const auto& m : it->value.GetObject()) {
-    if (m.value.IsString()) out[m.name.GetString()] = m.value.GetString();
-  }
-  return out;
-}
-
 // GetData GETs `path` and parses Prometheus's envelope {"status":"success","data":…} into
 // `doc`, returning data's array `member`.
 Result<const rapidjson::Value*> GetData(const std::string& base_url, const std::string& path,
                                         rapidjson::Document& doc, const char* member) {
-  auto body = Get(base_url, path);
+  auto body = HttpGetBody(base_url, path);
   if (!body.ok()) return body.status();
   doc.Parse(body->data(), body->size());
-  if (doc.HasParseError() || !doc.IsObject() || StringField(doc, "status") != "success") {
+  if (doc.HasParseError() || !doc.IsObject() || JsonString(doc, "status") != "success") {
     return MalformedError("GET " + path + ": not a successful Prometheus API answer: " + *body);
   }
   auto data = doc.FindMember("data");
@@ -213,11 +138,11 @@ Result<std::unique_ptr<PrometheusServer>> PrometheusServer::Start(const Promethe
   prom->extra_args_.insert(prom->extra_args_.end(), options.extra_args.begin(), options.extra_args.end());
   // Not port 0, although Prometheus would log the port it got: the port goes into
   // --web.external-url, which Prometheus puts in alerts' generatorURL and targets' globalUrl
-  // (by default "http://HOSTNAME:0/…"). A port taken between FreePort and the bind is
+  // (by default "http://HOSTNAME:0/…"). A port taken between FreeLoopbackPort and the bind is
   // answered with another.
   Status s = OkStatus();
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const int port = FreePort();
+    const int port = FreeLoopbackPort();
     if (port == 0) return InternalError("no free loopback port");
     s = prom->Launch(port);
     if (s.code() != Code::kUnavailable) break;
@@ -239,7 +164,7 @@ Status PrometheusServer::Launch(int port) {
   // logged by different goroutines, so the ready line may already have been read while
   // waiting for the first: look in what was read before waiting for it.
   auto listening = c.WaitForLine(kListening, kStartBound);
-  const int bound_port = listening.ok() ? ListenPort(*listening) : 0;
+  const int bound_port = listening.ok() ? ListenPortOf(*listening) : 0;
   Status failed = OkStatus();
   if (bound_port == 0) {
     failed = listening.ok() ? InternalError("no port in: " + *listening) : listening.status();
@@ -256,7 +181,7 @@ Status PrometheusServer::Launch(int port) {
   }
   port_ = bound_port;
   child_ = std::move(*child);
-  drain_ = std::thread(Drain, child_.get());
+  drain_ = std::thread([child = child_.get()] { child->ReadToEnd(); });
   return OkStatus();
 }
 
@@ -287,7 +212,7 @@ PrometheusServer::~PrometheusServer() {
 }
 
 Result<std::string> PrometheusServer::Query(const std::string& promql) const {
-  return Get(url(), "/api/v1/query?query=" + QueryEscaped(promql));
+  return HttpGetBody(url(), "/api/v1/query?query=" + QueryEscaped(promql));
 }
 
 Result<std::optional<double>> PrometheusServer::QueryScalar(const std::string& promql) const {
@@ -295,7 +220,7 @@ Result<std::optional<double>> PrometheusServer::QueryScalar(const std::string& p
   // "result" is an array for every result type: samples for a vector, [time, "value"] for a scalar.
   auto result = GetData(url(), "/api/v1/query?query=" + QueryEscaped(promql), doc, "result");
   if (!result.ok()) return result.status();
-  const std::string type = StringField(doc["data"], "resultType");
+  const std::string type = JsonString(doc["data"], "resultType");
   const rapidjson::Value& r = **result;
   if (type == "scalar") {
     auto v = SampleValue(r);
@@ -319,11 +244,11 @@ Result<std::vector<RuleAlert>> PrometheusServer::RuleAlerts() const {
   for (const auto& a : (*alerts)->GetArray()) {
     if (!a.IsObject()) return MalformedError("GET /api/v1/alerts: an alert is not an object");
     RuleAlert alert;
-    alert.labels = StringMap(a, "labels");
-    alert.annotations = StringMap(a, "annotations");
-    alert.state = StringField(a, "state");
-    alert.active_at = StringField(a, "activeAt");
-    alert.value = StringField(a, "value");
+    alert.labels = JsonStringMap(a, "labels");
+    alert.annotations = JsonStringMap(a, "annotations");
+    alert.state = JsonString(a, "state");
+    alert.active_at = JsonString(a, "activeAt");
+    alert.value = JsonString(a, "value");
     out.push_back(std::move(alert));
   }
   return out;
@@ -339,7 +264,7 @@ Result<std::vector<std::string>> PrometheusServer::LoadedRuleNames() const {
     if (!g.IsObject() || rules == g.MemberEnd() || !rules->value.IsArray()) {
       return MalformedError("GET /api/v1/rules: a group without a rules array");
     }
-    for (const auto& r : rules->value.GetArray()) names.push_back(StringField(r, "name"));
+    for (const auto& r : rules->value.GetArray()) names.push_back(JsonString(r, "name"));
   }
   return names;
 }
@@ -352,10 +277,10 @@ Result<std::vector<TargetHealth>> PrometheusServer::Targets() const {
   for (const auto& t : (*targets)->GetArray()) {
     if (!t.IsObject()) return MalformedError("GET /api/v1/targets: a target is not an object");
     TargetHealth target;
-    target.scrape_url = StringField(t, "scrapeUrl");
-    target.health = StringField(t, "health");
-    target.last_error = StringField(t, "lastError");
-    target.labels = StringMap(t, "labels");
+    target.scrape_url = JsonString(t, "scrapeUrl");
+    target.health = JsonString(t, "health");
+    target.last_error = JsonString(t, "lastError");
+    target.labels = JsonStringMap(t, "labels");
     out.push_back(std::move(target));
   }
   return out;
