@@ -2,7 +2,6 @@
 #include "tests/support/local_server.h"
 
 #include <rapidjson/document.h>
-#include <signal.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -86,30 +85,19 @@ Status AlertmanagerServer::Launch(int port) {
   auto line = (*child)->WaitForLine("msg=\"Listening on\"", kStartBound);
   const int bound_port = line.ok() ? ListenPortOf(*line) : 0;
   if (bound_port == 0) {
-    (*child)->Signal(SIGKILL);
-    (void)(*child)->Wait();
-    const std::string& out = (*child)->output();
-    const Code code = out.find("address already in use") != std::string::npos ? Code::kUnavailable : Code::kInternal;
-    return Status(code, "alertmanager did not start on 127.0.0.1:" + std::to_string(port) + " (" +
-                            (line.ok() ? "no port in: " + *line : line.status().message()) + "): " + out);
+    return StartFailure(**child, "alertmanager", port,
+                        line.ok() ? InternalError("no port in: " + *line) : line.status());
   }
   port_ = bound_port;
-  child_ = std::move(*child);
-  drain_ = std::thread([child = child_.get()] { child->ReadToEnd(); });
+  process_ = std::make_unique<ServingProcess>(std::move(*child), "alertmanager");
   return OkStatus();
 }
 
 Status AlertmanagerServer::Stop() {
-  if (child_ == nullptr) return OkStatus();
-  child_->Signal(SIGTERM);
-  drain_.join();  // the output ends when the process exits
-  const int code = child_->Wait();
-  const std::string out = child_->output();
-  child_.reset();
-  // 128 + SIGTERM: the signal came before the server installed its handler (just after
-  // start-up); it still ended because we asked it to.
-  if (code != 0 && code != 128 + SIGTERM) return InternalError("alertmanager exited with " + std::to_string(code) + ": " + out);
-  return OkStatus();
+  if (process_ == nullptr) return OkStatus();
+  Status stopped = process_->Stop();
+  process_.reset();
+  return stopped;
 }
 
 Status AlertmanagerServer::Restart() {

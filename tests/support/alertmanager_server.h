@@ -23,11 +23,11 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/status.h"
 #include "tests/support/child_process.h"
+#include "tests/support/local_server.h"
 
 namespace pinwatch::testing {
 
@@ -60,7 +60,7 @@ class AlertmanagerServer {
   int port() const { return port_; }
   // dir is the temporary directory: alertmanager.yml and data/ (--storage.path).
   const std::string& dir() const { return dir_; }
-  bool running() const { return child_ != nullptr; }
+  bool running() const { return process_ != nullptr; }
 
   // Stop sends SIGTERM and waits for the process to exit (Alertmanager writes silences and
   // the notification log, then exits). OK if it is not running; kInternal with the output
@@ -92,10 +92,7 @@ class AlertmanagerServer {
   std::string binary_;
   std::string dir_;
   int port_ = 0;
-  std::unique_ptr<ChildProcess> child_;
-  // drain_ keeps reading the child's output after start-up so a chatty server never blocks
-  // on a full pipe; it ends when the child closes its output (exits).
-  std::thread drain_;
+  std::unique_ptr<ServingProcess> process_;  // null while stopped
 };
 
 }  // namespace pinwatch::testing

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <cstdlib>
 
@@ -65,6 +67,33 @@ std::map<std::string, std::string> JsonStringMap(const rapidjson::Value& object,
     if (m.value.IsString()) out[m.name.GetString()] = m.value.GetString();
   }
   return out;
+}
+
+ServingProcess::ServingProcess(std::unique_ptr<ChildProcess> child, std::string name)
+    : child_(std::move(child)), name_(std::move(name)) {
+  drain_ = std::thread([child = child_.get()] { child->ReadToEnd(); });
+}
+
+ServingProcess::~ServingProcess() { (void)Stop(); }
+
+Status ServingProcess::Stop() {
+  if (child_ == nullptr) return OkStatus();
+  child_->Signal(SIGTERM);
+  drain_.join();  // the output ends when the process exits
+  const int code = child_->Wait();
+  const std::string out = child_->output();
+  child_.reset();
+  if (code != 0 && code != 128 + SIGTERM) return InternalError(name_ + " exited with " + std::to_string(code) + ": " + out);
+  return OkStatus();
+}
+
+Status StartFailure(ChildProcess& child, std::string_view name, int port, const Status& why) {
+  child.Signal(SIGKILL);
+  (void)child.Wait();
+  const std::string& out = child.output();
+  const Code code = out.find("address already in use") != std::string::npos ? Code::kUnavailable : Code::kInternal;
+  return Status(code, std::string(name) + " did not start on 127.0.0.1:" + std::to_string(port) + " (" + why.message() +
+                          "): " + out);
 }
 
 }  // namespace pinwatch::testing

@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <rapidjson/document.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -171,31 +170,17 @@ Status PrometheusServer::Launch(int port) {
   } else if (c.output().find(kReady) == std::string::npos) {
     if (auto ready = c.WaitForLine(kReady, kStartBound); !ready.ok()) failed = ready.status();
   }
-  if (!failed.ok()) {
-    c.Signal(SIGKILL);
-    (void)c.Wait();
-    const std::string& out = c.output();
-    const Code code = out.find("address already in use") != std::string::npos ? Code::kUnavailable : Code::kInternal;
-    return Status(code, "prometheus did not start on 127.0.0.1:" + std::to_string(port) + " (" + failed.message() +
-                            "): " + out);
-  }
+  if (!failed.ok()) return StartFailure(c, "prometheus", port, failed);
   port_ = bound_port;
-  child_ = std::move(*child);
-  drain_ = std::thread([child = child_.get()] { child->ReadToEnd(); });
+  process_ = std::make_unique<ServingProcess>(std::move(*child), "prometheus");
   return OkStatus();
 }
 
 Status PrometheusServer::Stop() {
-  if (child_ == nullptr) return OkStatus();
-  child_->Signal(SIGTERM);
-  drain_.join();  // the output ends when the process exits
-  const int code = child_->Wait();
-  const std::string out = child_->output();
-  child_.reset();
-  // 128 + SIGTERM: the signal came before the server installed its handler (just after
-  // start-up); it still ended because we asked it to.
-  if (code != 0 && code != 128 + SIGTERM) return InternalError("prometheus exited with " + std::to_string(code) + ": " + out);
-  return OkStatus();
+  if (process_ == nullptr) return OkStatus();
+  Status stopped = process_->Stop();
+  process_.reset();
+  return stopped;
 }
 
 Status PrometheusServer::Restart() {

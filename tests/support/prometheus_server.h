@@ -19,11 +19,11 @@
 #include <optional>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/status.h"
 #include "tests/support/child_process.h"
+#include "tests/support/local_server.h"
 
 namespace pinwatch::testing {
 
@@ -86,7 +86,7 @@ class PrometheusServer {
   int port() const { return port_; }
   // dir is the temporary directory: prometheus.yml and data/ (--storage.tsdb.path).
   const std::string& dir() const { return dir_; }
-  bool running() const { return child_ != nullptr; }
+  bool running() const { return process_ != nullptr; }
 
   // Stop sends SIGTERM and waits for Prometheus to exit. OK if it is not running; kInternal
   // with the output if it exited with a nonzero status (it is stopped all the same).
@@ -121,11 +121,7 @@ class PrometheusServer {
   std::string dir_;
   std::vector<std::string> extra_args_;
   int port_ = 0;
-  std::unique_ptr<ChildProcess> child_;
-  // drain_ keeps reading the child's output after start-up so Prometheus never blocks on a
-  // full pipe (it logs every failed notification, e.g. while an Alertmanager is down); it
-  // ends when the child closes its output (exits).
-  std::thread drain_;
+  std::unique_ptr<ServingProcess> process_;  // null while stopped
 };
 
 }  // namespace pinwatch::testing
