@@ -3,7 +3,9 @@
 # starts ctsim (the project's faithful CT log simulator) with planted certificates, and
 # downloads and verifies that log over both CT APIs with ctscan, which reports the entries
 # that concern watched names with their identity facts. Then it makes the log misbehave and
-# shows that the client catches it.
+# shows that the client catches it. Last, the daemon with a throwaway PostgreSQL and a
+# throwaway Alertmanager: findings, the alerts as Alertmanager lists them, an ack that ends
+# one, and the metrics.
 #   scripts/demo.sh            (ENTRIES=100000 scripts/demo.sh for a bigger log)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +16,10 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j "$(nproc)" --target ctsim ctscan pinwatch
 
 work="$(mktemp -d /tmp/pinwatch-demo.XXXXXX)"
-sim_pid=""; sim2_pid=""; pg_started=""
+sim_pid=""; sim2_pid=""; pg_started=""; am_pid=""; run_pid=""
 cleanup() {
+  [ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null && wait "$run_pid" 2>/dev/null || true
+  [ -n "$am_pid" ] && kill "$am_pid" 2>/dev/null && wait "$am_pid" 2>/dev/null || true
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
   [ -n "$sim2_pid" ] && kill "$sim2_pid" 2>/dev/null && wait "$sim2_pid" 2>/dev/null || true
   [ -n "$pg_started" ] && stop_throwaway_postgres "$work/pg"
@@ -71,10 +75,20 @@ set -e
 echo "(ctscan exit status $rc: 3 means misbehaviour was detected, as it should be)"
 [ "$rc" -eq 3 ]
 
-step "The monitor daemon: a throwaway PostgreSQL, a second ctsim log, pinwatch run --once"
+step "The monitor daemon: a throwaway PostgreSQL and Alertmanager, a second ctsim log, pinwatch run --once"
 . scripts/throwaway-postgres.sh
 start_throwaway_postgres "$work/pg"
 pg_started=1
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+am_port=$(free_port)
+printf 'route: {receiver: "null", group_wait: 0s, group_interval: 1s}\nreceivers: [{name: "null"}]\n' > "$work/am.yml"
+prometheus-alertmanager --config.file="$work/am.yml" --storage.path="$work/am" \
+  --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= > "$work/am.log" 2>&1 &
+am_pid=$!
+until grep -q 'Listening on' "$work/am.log" 2>/dev/null; do
+  kill -0 "$am_pid" 2>/dev/null || { cat "$work/am.log"; exit 1; }
+  sleep 0.1
+done
 "$build/sim/ctsim" --entries "${ENTRIES:-20000}" --seed demo-daemon --log-list-out "$work/loglist.json" \
   --facts-out "$work/facts2.json" \
   --plant 100:x509:normal:key-a:www.mybank.test \
@@ -96,14 +110,20 @@ database:
 logs:
   lists: ["$work/loglist.json"]
   start: 0
+  poll_interval_ms: 1000
 watch:
   - name: mybank.test
     include_subdomains: true
     allowed_issuers: ["$issuer_pin"]
     known_keys: ["$key_pin"]
+http:
+  listen: 127.0.0.1:0
+alerts:
+  alertmanager_urls: [http://127.0.0.1:$am_port]
 YAML
 cat "$work/pinwatch.yaml"
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" migrate
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" alerts test
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" run --once
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" status
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" findings
@@ -111,4 +131,29 @@ echo "(known_key for www, unexpected_key for api (precert + final certificate: o
 echo " unexpected_issuer for login: a rogue CA)"
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" findings --json | head -40
 
-step "Done. Alerts and pin-set proposals arrive with the next issues."
+step "The alerts as Alertmanager lists them (amtool alert query)"
+amtool --alertmanager.url="http://127.0.0.1:$am_port" alert query
+echo "(known_key is info: no alert; the test alert ends by itself)"
+
+step "pinwatch run, with /metrics on http.listen; ack the rogue certificate's finding"
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" run > "$work/run.log" 2>&1 &
+run_pid=$!
+until grep -q 'http: serving' "$work/run.log" 2>/dev/null; do
+  kill -0 "$run_pid" 2>/dev/null || { cat "$work/run.log"; exit 1; }
+  sleep 0.1
+done
+metrics_url=$(sed -n 's#.*http: serving \(http://[0-9.:]*/\).*#\1#p' "$work/run.log")metrics
+rogue=$("$build/monitor/pinwatch" --config "$work/pinwatch.yaml" findings --kind unexpected_issuer --json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" ack "$rogue" --note "demo: looked at it"
+until grep -q "accepted finding $rogue .*(resolved)" "$work/run.log" 2>/dev/null; do
+  kill -0 "$run_pid" 2>/dev/null || { cat "$work/run.log"; exit 1; }
+  sleep 0.1
+done
+grep 'alerts:' "$work/run.log"
+amtool --alertmanager.url="http://127.0.0.1:$am_port" alert query
+echo "(the rogue certificate's alert ended with the ack)"
+echo "Some of $metrics_url:"
+curl -s "$metrics_url" | grep -E '^pinwatch_(log_position|log_verified_tree_size|entries_matched_total|findings\{kind="unexpected|alerts_open|alert_sender_active)' | sed 's/^/  /'
+
+step "Done. Pin-set proposals arrive with the next issue."
