@@ -58,7 +58,7 @@ pids+=($!)
 until grep -q 'at tree head 1000' "$work/pinwatch.err" 2>/dev/null; do sleep 0.1; done
 
 python3 - "$sim_url" "$am_port" "$TRIALS" <<'PY'
-import json, statistics, sys, time, urllib.request
+import json, random, statistics, sys, time, urllib.request
 sim, am_port, trials = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def listed(name):
     with urllib.request.urlopen(f"http://127.0.0.1:{am_port}/api/v2/alerts") as r:
@@ -68,7 +68,7 @@ def listed(name):
     return False
 lat = []
 for k in range(trials):
-    time.sleep(1.3)  # a pause between trials, so each starts at a random point of the poll cycle
+    time.sleep(1 + random.random())  # a random pause: each trial starts at a random point of the 1 s poll cycle
     with urllib.request.urlopen(urllib.request.Request(sim + "sim/grow?n=10", data=b"", method="POST")) as r:
         head_ms = json.load(r)["timestamp"]
     name = f"evil{k}.mybank.test"
