@@ -150,42 +150,31 @@ TEST(AlertmanagerServer, TwoRunSideBySide) {
   EXPECT_EQ(in_a->size(), 1u);
 }
 
-TEST(AlertmanagerServer, RestartKeepsPortAndSilencesButNotAlerts) {
+// What pinwatch relies on: a restarted Alertmanager (same port) has forgotten every alert
+// (0.25 keeps them in memory only), so a sender must send again what is open. Silences are
+// snapshotted to --storage.path, but only if SIGTERM comes after Alertmanager installed its
+// handler, which a stop right after start-up may not: this test does not depend on them.
+TEST(AlertmanagerServer, RestartKeepsPortButNotAlerts) {
   auto am = AlertmanagerServer::Start();
   ASSERT_TRUE(am.ok()) << am.status().ToString();
   const int port = (*am)->port();
   const auto now = std::chrono::system_clock::now();
   ASSERT_TRUE(Post((*am)->url(), "/api/v2/alerts", "[" + AlertJson("BeforeRestart", now, now + seconds(3600)) + "]").ok());
-  auto silence = Post((*am)->url(), "/api/v2/silences",
-                      R"({"matchers":[{"name":"alertname","value":"Muted","isRegex":false}],"startsAt":")" +
-                          Rfc3339(now) + R"(","endsAt":")" + Rfc3339(now + seconds(3600)) +
-                          R"(","createdBy":"observability_servers_test","comment":"survives a restart"})");
-  ASSERT_TRUE(silence.ok()) << silence.status().ToString();
-  const std::string key = "\"silenceID\":\"";  // the answer is {"silenceID":"<uuid>"}
-  const size_t at = silence->find(key);
-  ASSERT_NE(at, std::string::npos) << *silence;
-  const std::string id = silence->substr(at + key.size(), silence->find('"', at + key.size()) - at - key.size());
-  ASSERT_FALSE(id.empty());
+  auto before = (*am)->Alerts();
+  ASSERT_TRUE(before.ok() && before->size() == 1u);
 
   ASSERT_TRUE((*am)->Stop().ok());
   EXPECT_FALSE((*am)->running());
   EXPECT_TRUE((*am)->Stop().ok());  // stopping twice is fine
   auto down = (*am)->Alerts();
   EXPECT_EQ(down.status().code(), Code::kUnavailable) << down.status().ToString();
-  EXPECT_TRUE(std::filesystem::exists((*am)->dir() + "/data/silences"));
 
   Status restarted = (*am)->Restart();
   ASSERT_TRUE(restarted.ok()) << restarted.ToString();
   EXPECT_EQ((*am)->port(), port);
-  // Alertmanager 0.25 keeps alerts in memory only: gone until a client sends them again.
   auto alerts = (*am)->Alerts();
   ASSERT_TRUE(alerts.ok()) << alerts.status().ToString();
   EXPECT_TRUE(alerts->empty()) << *(*am)->AlertsJson();
-  // Silences are written to --storage.path on shutdown and read back.
-  auto silences = GetBody((*am)->url(), "/api/v2/silences");
-  ASSERT_TRUE(silences.ok()) << silences.status().ToString();
-  EXPECT_NE(silences->find("survives a restart"), std::string::npos) << *silences;
-  EXPECT_NE(silences->find("\"id\":\"" + id + "\""), std::string::npos) << *silences;
 
   // And it takes alerts again.
   ASSERT_TRUE(Post((*am)->url(), "/api/v2/alerts", "[" + AlertJson("AfterRestart", now, now + seconds(3600)) + "]").ok());
