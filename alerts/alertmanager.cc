@@ -20,16 +20,6 @@ constexpr size_t kMaxEntriesShown = 10;
 // kMaxResponseBytes: Alertmanager answers a POST with a short body.
 constexpr size_t kMaxResponseBytes = 64 << 10;
 
-// Rfc3339Ms writes Unix milliseconds as "YYYY-MM-DDTHH:MM:SS.mmmZ".
-std::string Rfc3339Ms(int64_t ms) {
-  const int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-  std::string text = FormatRfc3339(s);
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms - s * 1000));
-  text.insert(text.size() - 1, frac);
-  return text;
-}
-
 std::string DateOf(const std::optional<int64_t>& unix_s) { return unix_s ? FormatRfc3339(*unix_s) : "unknown"; }
 
 std::string NamesOf(const std::vector<std::string>& names) {
@@ -86,7 +76,7 @@ std::string DescriptionOf(const db::Finding& f) {
     for (size_t i = 0; i < f.entries.size() && i < kMaxEntriesShown; ++i) {
       const db::FindingEntry& e = f.entries[i];
       d += "  " + e.log_description + " #" + std::to_string(e.index) + " (" + e.entry_type + ", " +
-           Rfc3339Ms(static_cast<int64_t>(e.timestamp_ms)) + ", " +
+           FormatRfc3339Ms(static_cast<int64_t>(e.timestamp_ms)) + ", " +
            (e.verified ? "verified" : "NOT YET VERIFIED: no signed root covering it has been checked") + ")\n";
     }
     if (f.entries.size() > kMaxEntriesShown) {
@@ -159,8 +149,8 @@ PostableAlert TestAlertOf(std::string_view watched, std::string_view severity, s
   a.labels["finding_id"] = "test";
   a.annotations["summary"] = "Test alert from pinwatch: is alerting working?";
   a.annotations["description"] = "Sent by `pinwatch alerts test` on replica " + std::string(replica_id) + " at " +
-                                 Rfc3339Ms(now_ms) + " through the path findings take. It ends by itself at " +
-                                 Rfc3339Ms(ends_at_ms) + ".";
+                                 FormatRfc3339Ms(now_ms) + " through the path findings take. It ends by itself at " +
+                                 FormatRfc3339Ms(ends_at_ms) + ".";
   a.starts_at_ms = now_ms;
   a.ends_at_ms = ends_at_ms;
   if (!external_url.empty()) a.generator_url = std::string(external_url) + "/";
@@ -178,9 +168,9 @@ std::string AlertsJson(std::span<const PostableAlert> alerts) {
     w.Key("annotations");
     Map(w, a.annotations);
     w.Key("startsAt");
-    Str(w, Rfc3339Ms(a.starts_at_ms));
+    Str(w, FormatRfc3339Ms(a.starts_at_ms));
     w.Key("endsAt");
-    Str(w, Rfc3339Ms(a.ends_at_ms));
+    Str(w, FormatRfc3339Ms(a.ends_at_ms));
     if (!a.generator_url.empty()) {
       w.Key("generatorURL");
       Str(w, a.generator_url);

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "alerts/process_metrics.h"
+#include "base/time.h"
 #include "ctlog/verifier.h"
 
 namespace pinwatch::alerts {
@@ -327,10 +328,7 @@ LogMetrics::LogMetrics(Metrics& metrics, std::string log_description, std::strin
   impl_->commits_ok = &m.commits.Add(impl_->With({{"outcome", "success"}}));
   impl_->commits_failed = &m.commits.Add(impl_->With({{"outcome", "failure"}}));
   // Staleness counts from when this replica began following the log, not from 1970.
-  const double now_s = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               std::chrono::system_clock::now().time_since_epoch())
-                                               .count()) /
-                       1000;
+  const double now_s = static_cast<double>(UnixNowMs()) / 1000;
   impl_->last_poll->Set(now_s);
   impl_->last_response->Set(now_s);
   // Every kind starts at 0, so increase() sees the first misbehaviour (a counter born at 1
@@ -404,10 +402,7 @@ void LogMetrics::Processed(uint64_t entries, uint64_t matched, uint64_t malforme
 
 void LogMetrics::Fetched(std::string_view endpoint, int64_t status_code, Code transport, double seconds) {
   if (status_code >= 200 && status_code < 300) {
-    impl_->last_response->Set(static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                      std::chrono::system_clock::now().time_since_epoch())
-                                                      .count()) /
-                              1000);
+    impl_->last_response->Set(static_cast<double>(UnixNowMs()) / 1000);
   }
   // outcome: "success" (2xx), "http_error" (another status), or the transport error's code.
   std::string outcome;

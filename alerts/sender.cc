@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "alerts/alertmanager.h"
+#include "base/time.h"
 
 namespace pinwatch::alerts {
 namespace {
@@ -17,10 +18,6 @@ constexpr milliseconds kMaxWait{500};
 // kDatabaseRetry: how often the sender tries a database that is down.
 constexpr milliseconds kDatabaseRetry{1000};
 constexpr milliseconds kFirstBackoff{1000};
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string Seconds(Clock::duration d) {
   char text[32];
@@ -107,7 +104,7 @@ Status AlertSender::Deliver(Target& target) {
     Result<std::vector<db::Finding>> found = findings_->ListFindings(filter);
     if (!found.ok()) return found.status();
 
-    const int64_t now_ms = NowMs();
+    const int64_t now_ms = UnixNowMs();
     std::vector<PostableAlert> batch;
     std::vector<db::Accepted> accepted;
     std::vector<std::string> firsts;  // logged: what this Alertmanager hears for the first time

@@ -1,5 +1,6 @@
 #include "base/time.h"
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <iterator>
@@ -195,6 +196,20 @@ std::string FormatDurationMs(int64_t ms) {
   part(1000, "s");
   part(1, "ms");
   return out;
+}
+
+std::string FormatRfc3339Ms(int64_t unix_ms) {
+  const int64_t s = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;  // floor
+  std::string text = FormatRfc3339(s);
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(unix_ms - s * 1000));
+  text.insert(text.size() - 1, frac);
+  return text;
+}
+
+int64_t UnixNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace pinwatch

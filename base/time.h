@@ -32,6 +32,13 @@ CivilTime CivilTimeOf(int64_t unix_seconds);
 // as is with a sign, which no RFC 3339 parser accepts: such times are not real).
 std::string FormatRfc3339(int64_t unix_seconds);
 
+// FormatRfc3339Ms writes Unix milliseconds as "YYYY-MM-DDTHH:MM:SS.mmmZ" (Alertmanager's
+// startsAt/endsAt, log entry timestamps).
+std::string FormatRfc3339Ms(int64_t unix_ms);
+
+// UnixNowMs is the wall clock in milliseconds since the Unix epoch.
+int64_t UnixNowMs();
+
 // ParseRfc3339Ms converts an RFC 3339 §5.6 date-time to milliseconds since the Unix epoch.
 // Accepted: "YYYY-MM-DDTHH:MM:SS[.F]Z" or with a "+HH:MM"/"-HH:MM" offset; "T"/"Z" may be
 // lower case (RFC 3339 §5.6 NOTE); F is 1-9 digits, truncated to milliseconds; years

@@ -448,8 +448,7 @@ int AlertsCommand(const Args& args) {
               << ")\n";
     return 2;
   }
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now_ms = UnixNowMs();
   const alerts::PostableAlert alert =
       alerts::TestAlertOf(watched.value_or(config.watch.front().name), severity, config.run.replica_id, now_ms,
                           now_ms + 4 * config.alerts.resend_interval_ms, config.alerts.external_url);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "base/encoding.h"
+#include "base/time.h"
 #include "ctlog/scanner.h"
 #include "monitor/entry_findings.h"
 #include "monitor/policy.h"
@@ -18,11 +19,6 @@ db::TreeState TreeStateOf(const ctlog::TreeVerifier& v) {
 }
 
 using SteadyClock = std::chrono::steady_clock;
-
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -120,7 +116,7 @@ Result<std::optional<ctlog::Misbehaviour>> LogWorker::Start(ctlog::LogSource& so
                                                                   .tree_head = answer->head});
   }
   const ctlog::SignedTreeHead& head = answer->head;
-  metrics_.TreeHead(head.tree_size, head.timestamp_ms, NowUnixMs());
+  metrics_.TreeHead(head.tree_size, head.timestamp_ms, UnixNowMs());
   if (config_.logs.start == StartPosition::kEnd) {
     auto range = source.TreeRangeAt(head);
     if (!range.ok()) {
@@ -258,7 +254,7 @@ Result<RoundResult> LogWorker::Round() {
   ctlog::ScanOptions options;
   options.on_tree_head = [&](const ctlog::SignedTreeHead& head) {
     round_head_ = head;
-    metrics_.TreeHead(head.tree_size, head.timestamp_ms, NowUnixMs());
+    metrics_.TreeHead(head.tree_size, head.timestamp_ms, UnixNowMs());
   };
   // Told to stop, commit what is complete: every entry handed to the sink was processed.
   // (When the stop interrupted a transfer, Scan calls this before it rewinds the verifier.)
@@ -336,7 +332,7 @@ FollowResult LogWorker::Follow(FollowMode mode) {
     }
     if (stop_.stopped()) break;
     const Status& s = round.status();
-    metrics_.RoundFailed(s.code(), NowUnixMs());
+    metrics_.RoundFailed(s.code(), UnixNowMs());
     if (database_error_ && IsDatabaseDown(s)) {
       // Not this log's fault: say it once for everyone, and look again soon rather than
       // backing off, so work resumes within a second of the database's return.

@@ -74,3 +74,16 @@ TEST(FormatDurationMs, WritesWhatParseReads) {
 
 }  // namespace
 }  // namespace pinwatch
+
+namespace pinwatch {
+namespace {
+
+TEST(FormatRfc3339Ms, WritesMilliseconds) {
+  EXPECT_EQ(FormatRfc3339Ms(1'700'000'000'000), "2023-11-14T22:13:20.000Z");
+  EXPECT_EQ(FormatRfc3339Ms(1'700'000'000'007), "2023-11-14T22:13:20.007Z");
+  EXPECT_EQ(FormatRfc3339Ms(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(ParseRfc3339Ms(FormatRfc3339Ms(1'735'689'600'123)), 1'735'689'600'123);
+}
+
+}  // namespace
+}  // namespace pinwatch
