@@ -225,12 +225,12 @@ Metrics::Impl::DeliveryChildren& Metrics::Impl::DeliveryChildrenOf(std::string_v
   return it->second;
 }
 
-void Metrics::SetFleetFacts(const FleetFacts& facts) {
+void Metrics::SetFleetFacts(const db::OutboxFacts& facts) {
   std::lock_guard lock(impl_->mu);
   for (db::FindingKind kind : kKinds) {
     for (db::FindingStatus status : kStatuses) {
       uint64_t count = 0;
-      for (const FindingCount& c : facts.findings) {
+      for (const db::OutboxFacts::Count& c : facts.findings) {
         if (c.kind == kind && c.status == status) count += c.count;
       }
       Gauge& g = impl_->findings.Add({{"kind", std::string(db::FindingKindName(kind))},
@@ -240,7 +240,7 @@ void Metrics::SetFleetFacts(const FleetFacts& facts) {
     }
   }
   impl_->alerts_open.Add({}).Set(static_cast<double>(facts.alerts_open));
-  impl_->outbox_pending.Add({}).Set(static_cast<double>(facts.outbox_pending));
+  impl_->outbox_pending.Add({}).Set(static_cast<double>(facts.pending));
   if (facts.oldest_pending_unix_s) {
     impl_->outbox_oldest.Add({}).Set(static_cast<double>(*facts.oldest_pending_unix_s));
   } else if (impl_->outbox_oldest.Has({})) {

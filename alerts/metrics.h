@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "db/alert_store.h"
 #include "db/finding.h"
 
 namespace pinwatch::alerts {
@@ -37,21 +38,6 @@ struct BuildInfo {
 // BuildInfoOfThisBinary is the version and git revision this binary was configured from
 // (alerts/build_info.h.in; "unknown" outside a git checkout).
 BuildInfo BuildInfoOfThisBinary();
-
-// FindingCount is one row of the findings table grouped by kind and status.
-struct FindingCount {
-  db::FindingKind kind = db::FindingKind::kUnexpectedKey;
-  db::FindingStatus status = db::FindingStatus::kOpen;
-  uint64_t count = 0;
-};
-
-// FleetFacts is what the database says about the whole fleet (exported by one replica).
-struct FleetFacts {
-  std::vector<FindingCount> findings;  // missing (kind, status) pairs are exported as 0
-  uint64_t alerts_open = 0;            // outbox alerts not ended (firing in Alertmanager)
-  uint64_t outbox_pending = 0;         // outbox alerts with a send still owed to some Alertmanager
-  std::optional<int64_t> oldest_pending_unix_s;  // when the oldest of those was recorded
-};
 
 // DeliveryOutcome is how one POST to an Alertmanager ended.
 enum class DeliveryOutcome { kSuccess, kHttpError, kUnreachable };
@@ -82,9 +68,10 @@ class Metrics {
   // ended (pinwatch_alert_deliveries_total, pinwatch_alerts_sent_total,
   // pinwatch_alert_delivery_duration_seconds).
   void Delivery(std::string_view alertmanager, DeliveryOutcome outcome, size_t alerts, double seconds);
-  // SetFleetFacts exports the database's findings and outbox; ClearFleetFacts removes them
-  // (this replica stopped being the one that exports them).
-  void SetFleetFacts(const FleetFacts& facts);
+  // SetFleetFacts exports the database's findings (missing kind and status pairs as 0) and
+  // outbox; ClearFleetFacts removes them (this replica stopped being the one that exports
+  // them).
+  void SetFleetFacts(const db::OutboxFacts& facts);
   void ClearFleetFacts();
 
  private:

@@ -155,11 +155,7 @@ void AlertSender::RefreshFacts(bool force) {
     return;
   }
   facts_refreshed_ = now;
-  FleetFacts fleet{.alerts_open = facts->alerts_open,
-                   .outbox_pending = facts->pending,
-                   .oldest_pending_unix_s = facts->oldest_pending_unix_s};
-  for (const auto& c : facts->findings) fleet.findings.push_back({c.kind, c.status, c.count});
-  metrics_.SetFleetFacts(fleet);
+  metrics_.SetFleetFacts(*facts);
 }
 
 milliseconds AlertSender::NextWait() const {

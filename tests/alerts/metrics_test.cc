@@ -140,7 +140,7 @@ TEST(Metrics, FleetFactsFillEveryKindAndStatusAndGoAway) {
   m.SetFleetFacts({.findings = {{db::FindingKind::kUnexpectedIssuer, db::FindingStatus::kOpen, 2},
                                 {db::FindingKind::kKnownKey, db::FindingStatus::kResolved, 5}},
                    .alerts_open = 2,
-                   .outbox_pending = 1,
+                   .pending = 1,
                    .oldest_pending_unix_s = 1'700'000'000});
   std::string text = m.Text();
   EXPECT_EQ(Value(text, "pinwatch_alert_sender_active"), 1);
@@ -152,7 +152,7 @@ TEST(Metrics, FleetFactsFillEveryKindAndStatusAndGoAway) {
   EXPECT_EQ(Value(text, "pinwatch_alert_outbox_pending"), 1);
   EXPECT_EQ(Value(text, "pinwatch_alert_outbox_oldest_pending_timestamp_seconds"), 1'700'000'000);
 
-  m.SetFleetFacts({.outbox_pending = 0});
+  m.SetFleetFacts({.pending = 0});
   EXPECT_EQ(Value(m.Text(), "pinwatch_alert_outbox_oldest_pending_timestamp_seconds"), -1);  // nothing pending
 
   m.SetAlertSenderActive(false);

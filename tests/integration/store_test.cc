@@ -209,6 +209,18 @@ class StoreTest : public ::testing::Test {
     ASSERT_EQ(view->held.size(), logs.size());
   }
 
+  // CommitOneAlert follows a log "A" and commits one certificate whose finding of `kind`
+  // alerts; returns that finding's id (-1 if it could not).
+  int64_t CommitOneAlert(std::unique_ptr<Stores>& store, FindingKind kind) {
+    LogRecord a = MakeLog(1, "A");
+    FollowAndLease(store, {a});
+    FindingRecord finding{.kind = kind, .watched = "example.com", .reason = "r", .alerting = db::Alerting::kOutbox};
+    Status committed = store->log->Commit(
+        "r1", Batch(a, std::nullopt, 10, 10, {MakeEntry(2, kX509, MakeCertificate(1, "certificate"), {finding})}));
+    EXPECT_TRUE(committed.ok()) << committed.ToString();
+    return committed.ok() ? std::stoll(Sql("SELECT finding_id FROM alert_outbox")) : -1;
+  }
+
   static PostgresServer* server_;
   static std::string* start_error_;
   std::string db_;
@@ -1059,16 +1071,11 @@ TEST_F(StoreTest, EachAlertmanagerIsOwedOpenAlertsUntilItAcceptsThem) {
 TEST_F(StoreTest, AckEndsAnAlertOnceForEveryAlertmanagerAndReopenStartsItAgain) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
-  LogRecord a = MakeLog(1, "A");
-  FollowAndLease(store, {a});
-  ASSERT_TRUE(store->log->Commit("r1", Batch(a, std::nullopt, 10, 10,
-                                             {MakeEntry(2, kX509, MakeCertificate(1, "certificate"),
-                                                        {Alerting(FindingKind::kUnexpectedIssuer, "example.com")})}))
-                  .ok());
+  const int64_t id = CommitOneAlert(store, FindingKind::kUnexpectedIssuer);
+  ASSERT_GT(id, 0);
   auto alerts = OpenAlerts(Url());
   ASSERT_NE(alerts, nullptr);
   const std::string am_a = "http://am-a:9093", am_b = "http://am-b:9093";
-  const int64_t id = std::stoll(Sql("SELECT finding_id FROM alert_outbox"));
   ASSERT_TRUE(alerts->RecordAccepted(am_a, {{.finding_id = id}}).ok());
   ASSERT_TRUE(alerts->RecordAccepted(am_b, {{.finding_id = id}}).ok());
 
@@ -1105,15 +1112,10 @@ TEST_F(StoreTest, AckEndsAnAlertOnceForEveryAlertmanagerAndReopenStartsItAgain) 
 TEST_F(StoreTest, AnEndingAcceptedAfterAReopenIsVoid) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
-  LogRecord a = MakeLog(1, "A");
-  FollowAndLease(store, {a});
-  ASSERT_TRUE(store->log->Commit("r1", Batch(a, std::nullopt, 10, 10,
-                                             {MakeEntry(2, kX509, MakeCertificate(1, "certificate"),
-                                                        {Alerting(FindingKind::kUnexpectedKey, "example.com")})}))
-                  .ok());
+  const int64_t id = CommitOneAlert(store, FindingKind::kUnexpectedKey);
+  ASSERT_GT(id, 0);
   auto alerts = OpenAlerts(Url());
   ASSERT_NE(alerts, nullptr);
-  const int64_t id = std::stoll(Sql("SELECT finding_id FROM alert_outbox"));
   ASSERT_TRUE(store->findings->SetFindingStatus(id, FindingStatus::kResolved, "").ok());
   const int64_t ends_at = *alerts->Owed("http://am", 60'000, 100)->at(0).ends_at_ms;
   // The sender posted the ending; before it records that, an operator reopens the finding.

@@ -266,17 +266,7 @@ void ChildProcess::Signal(int signal) {
 }
 
 int ChildProcess::Wait() {
-  char buf[65536];
-  while (fd_ >= 0) {
-    ssize_t n = read(fd_, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      close(fd_);
-      fd_ = -1;
-      break;
-    }
-    output_.append(buf, static_cast<size_t>(n));
-  }
+  ReadToEnd();
   const int code = Reap(pid_).exit_code;
   pid_ = -1;
   return code;
