@@ -4,6 +4,7 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 #include "base/encoding.h"
@@ -13,7 +14,6 @@ namespace pinwatch::sim {
 namespace {
 
 constexpr size_t kLeafKeyPoolSize = 256;
-constexpr int64_t kLeafLifetimeS = 90 * 86400 - 1;
 constexpr int64_t kDaySeconds = 86400;
 
 // SplitMix64: a tiny, well-mixed generator; each entry seeds its own from (seed, index),
@@ -66,6 +66,12 @@ void EncodeLeaf(const ctlog::TimestampedEntryView& entry, Buffer& out) {
 const rapidjson::Value* Member(const rapidjson::Value& obj, const char* name) {
   auto it = obj.FindMember(name);
   return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+// LifetimeError is the message for a lifetime out of 1..kMaxLeafLifetimeS, after `what`.
+std::string LifetimeError(const std::string& what) {
+  return what + " must be a positive integer of seconds, at most " + std::to_string(kMaxLeafLifetimeS) +
+         " (a century)";
 }
 
 Result<PlantType> ParsePlantType(std::string_view s) {
@@ -155,6 +161,13 @@ Result<Plan> ParsePlanJson(std::string_view json, Plan base) {
         if (!type.ok()) return MalformedError(where + ": " + type.status().message());
         plant.type = *type;
       }
+      if (const rapidjson::Value* v = Member(p, "lifetime_s")) {
+        // IsInt64 is false for 1.5 and 1e3 (doubles) and for strings.
+        if (!v->IsInt64() || v->GetInt64() < 1 || v->GetInt64() > kMaxLeafLifetimeS) {
+          return MalformedError(LifetimeError(where + ".lifetime_s"));
+        }
+        plant.lifetime_s = v->GetInt64();
+      }
       plan.plants.push_back(std::move(plant));
     }
   }
@@ -193,6 +206,40 @@ Result<Plant> ParsePlantFlag(std::string_view flag) {
   return plant;
 }
 
+Result<PlantLifetime> ParsePlantLifetimeFlag(std::string_view flag) {
+  const std::string quoted = "\"" + std::string(flag) + "\"";
+  size_t colon = flag.find(':');
+  if (colon == std::string_view::npos) {
+    return MalformedError("--plant-lifetime wants INDEX:SECONDS, got " + quoted);
+  }
+  std::string index(flag.substr(0, colon)), seconds(flag.substr(colon + 1));
+  // strtoull accepts a sign and leading blanks; only digits are allowed here.
+  auto digits = [](const std::string& t) {
+    return !t.empty() && t.size() <= 19 && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!digits(index)) return MalformedError("--plant-lifetime: bad index in " + quoted);
+  if (!digits(seconds)) return MalformedError(LifetimeError("--plant-lifetime: SECONDS in " + quoted));
+  PlantLifetime out{.index = std::strtoull(index.c_str(), nullptr, 10),
+                    .lifetime_s = static_cast<int64_t>(std::strtoull(seconds.c_str(), nullptr, 10))};
+  if (out.lifetime_s < 1 || out.lifetime_s > kMaxLeafLifetimeS) {
+    return MalformedError(LifetimeError("--plant-lifetime: SECONDS in " + quoted));
+  }
+  return out;
+}
+
+Status SetPlantLifetime(Plan& plan, PlantLifetime lifetime) {
+  for (Plant& p : plan.plants) {
+    if (p.index == lifetime.index) {
+      p.lifetime_s = lifetime.lifetime_s;
+      return OkStatus();
+    }
+  }
+  std::string known;
+  for (const Plant& p : plan.plants) known += (known.empty() ? "" : ", ") + std::to_string(p.index);
+  return MalformedError("--plant-lifetime: no plant at index " + std::to_string(lifetime.index) + " (plants are at " +
+                        (known.empty() ? "no index" : known) + ")");
+}
+
 Status ValidatePlan(const Plan& plan) {
   std::map<uint64_t, uint64_t> taken;  // index -> plant's first index
   for (const Plant& p : plan.plants) {
@@ -202,6 +249,10 @@ Status ValidatePlan(const Plan& plan) {
     }
     if (p.issuer != "normal" && p.issuer != "e1" && p.issuer != "e2" && p.issuer != "rogue") {
       return MalformedError("plant issuer must be normal, e1, e2 or rogue, not \"" + p.issuer + "\"");
+    }
+    if (p.lifetime_s < 0 || p.lifetime_s > kMaxLeafLifetimeS) {
+      return MalformedError("lifetime_s of the plant at " + std::to_string(p.index) + " must be 0 (the default) or 1.." +
+                            std::to_string(kMaxLeafLifetimeS) + " seconds, not " + std::to_string(p.lifetime_s));
     }
     uint64_t count = p.type == PlantType::kBoth ? 2 : 1;
     for (uint64_t i = p.index; i < p.index + count; ++i) {
@@ -220,6 +271,22 @@ const CertificateAuthority* Pki::Find(std::string_view id) const {
     if (ca.id == id) return &ca;
   }
   return nullptr;
+}
+
+const CertificateAuthority* Pki::Parent(const CertificateAuthority& ca) const {
+  if (ca.chain_above.empty()) return nullptr;
+  for (const auto& other : cas) {
+    if (other.cert_der == ca.chain_above.front()) return &other;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Pki::ChainSpkiPins(const CertificateAuthority& issuer) const {
+  std::vector<std::string> pins;
+  for (const CertificateAuthority* ca = &issuer; ca != nullptr; ca = Parent(*ca)) {
+    pins.push_back(SpkiPin(ca->key.spki_der()));
+  }
+  return pins;
 }
 
 std::vector<Buffer> Pki::Roots() const {
@@ -346,7 +413,8 @@ void EntryGenerator::GenerateOne(uint64_t index, EntryStore& out, PlantFacts* fa
   LeafSpec spec;
   spec.serial = Bytes(serial, sizeof serial);
   spec.not_before_s = static_cast<int64_t>(base_timestamp_ms / 1000) - 3600;
-  spec.not_after_s = spec.not_before_s + kLeafLifetimeS;
+  spec.not_after_s = spec.not_before_s + (plant != nullptr && plant->lifetime_s > 0 ? plant->lifetime_s
+                                                                                    : kDefaultLeafLifetimeS);
   const CertificateAuthority* issuer = nullptr;
   const EcKey* leaf_key = nullptr;
   std::optional<EcKey> named_key;
@@ -424,6 +492,7 @@ void EntryGenerator::GenerateOne(uint64_t index, EntryStore& out, PlantFacts* fa
     if (facts->indices.empty()) {
       facts->leaf_spki_pin = SpkiPin(spec.spki_der);
       facts->issuer_spki_pin = SpkiPin(issuer->key.spki_der());
+      facts->chain_spki_pins = pki_->ChainSpkiPins(*issuer);
       facts->issuer_subject_cn = issuer->id;
       facts->tbs_sha256_hex = HexOf(ctlog::Sha256Of(bare_tbs));
       facts->serial_hex = HexOf(spec.serial);

@@ -44,7 +44,21 @@ struct Plant {
   std::string key;                 // named leaf key: plants naming the same key share it;
                                    // empty means a key of its own ("plant-<index>")
   PlantType type = PlantType::kX509;
+  // lifetime_s is not_after - not_before of the plant's certificates, in seconds (RFC 5280
+  // §4.1.2.5 counts both ends, so the validity period is one second more); both entries of
+  // a kBoth plant share it. 0 means kDefaultLeafLifetimeS; otherwise 1..kMaxLeafLifetimeS.
+  // not_before is always the entry's timestamp minus an hour, so with an epoch_ms in the
+  // past a short lifetime makes a certificate that has already expired.
+  int64_t lifetime_s = 0;
 };
+
+// kDefaultLeafLifetimeS is every leaf's not_after - not_before unless a plant says otherwise:
+// a 90-day validity period, counted inclusively.
+inline constexpr int64_t kDefaultLeafLifetimeS = 90 * 86400 - 1;
+// kMaxLeafLifetimeS bounds Plant::lifetime_s at a century: far beyond any real leaf (398
+// days), and it keeps not_after within GeneralizedTime's four-digit years for any epoch
+// before 7900.
+inline constexpr int64_t kMaxLeafLifetimeS = int64_t{100} * 365 * 86400;
 
 // Plan says what the log holds. Every entry's CtExtensions carries the static-ct-api
 // leaf_index extension, so that one set of entries (and one tree) serves both RFC 6962
@@ -60,12 +74,25 @@ struct Plan {
 };
 
 // ParsePlanJson reads a plan (fields as in Plan; "plants": [{"index", "names", "issuer",
-// "key", "type": "x509"|"precert"|"both"}]) over the defaults in `base`. kMalformed with
-// the offending field on bad JSON or values.
+// "key", "type": "x509"|"precert"|"both"|"malformed"|"badchain", "lifetime_s"}]) over the
+// defaults in `base`. kMalformed with the offending field on bad JSON or values.
 Result<Plan> ParsePlanJson(std::string_view json, Plan base);
 // ParsePlantFlag reads "INDEX:TYPE:ISSUER:KEY:NAME[,NAME...]" (KEY may be empty).
 Result<Plant> ParsePlantFlag(std::string_view flag);
-// ValidatePlan checks plant indices do not collide and names/issuers are valid.
+
+// PlantLifetime is one --plant-lifetime flag: the plant at `index` gets `lifetime_s`.
+struct PlantLifetime {
+  uint64_t index = 0;
+  int64_t lifetime_s = 0;  // 1..kMaxLeafLifetimeS
+};
+// ParsePlantLifetimeFlag reads "INDEX:SECONDS" (SECONDS in 1..kMaxLeafLifetimeS);
+// kMalformed naming the flag otherwise.
+Result<PlantLifetime> ParsePlantLifetimeFlag(std::string_view flag);
+// SetPlantLifetime sets Plant::lifetime_s of the plant whose index (its first index, as in
+// --plant) is lifetime.index; kMalformed if no plant of `plan` has that index.
+Status SetPlantLifetime(Plan& plan, PlantLifetime lifetime);
+
+// ValidatePlan checks plant indices do not collide and names/issuers/lifetimes are valid.
 Status ValidatePlan(const Plan& plan);
 
 // Pki is the simulated CA hierarchy: root "root" with intermediates "e1" and "e2", and an
@@ -74,6 +101,13 @@ struct Pki {
   std::vector<CertificateAuthority> cas;
   // Find returns the CA with that id ("normal" means "e1"), or nullptr.
   const CertificateAuthority* Find(std::string_view id) const;
+  // Parent returns the CA whose certificate is ca.chain_above[0] (the one that issued
+  // `ca`), or nullptr for a root. Points into `cas`.
+  const CertificateAuthority* Parent(const CertificateAuthority& ca) const;
+  // ChainSpkiPins returns the SpkiPin of `issuer` and of each CA above it, up to and
+  // including the root: the keys of the certificate_chain a leaf from `issuer` is logged
+  // with, in that order.
+  std::vector<std::string> ChainSpkiPins(const CertificateAuthority& issuer) const;
   // Roots returns the DER certificates of the roots (what get-roots serves).
   std::vector<Buffer> Roots() const;
 };
@@ -121,6 +155,9 @@ struct PlantFacts {
   std::vector<std::string> cert_sha256_hex;  // per index: the logged cert / pre_certificate
   std::string leaf_spki_pin;    // "sha256/<base64>"
   std::string issuer_spki_pin;
+  // chain_spki_pins are the pins of the CA certificates in the plant's logged chain: the
+  // issuer first, up to and including the root (for kBadChain, the chain before its cut).
+  std::vector<std::string> chain_spki_pins;
   std::string issuer_subject_cn;
   std::string tbs_sha256_hex;   // of the TBS without poison / SCT list (as in precert leaves)
   std::string serial_hex;

@@ -30,8 +30,8 @@ Contents
   --epoch-ms T             entry i has timestamp T + i*1000 ms (default 1735689600000)
   --plan FILE              JSON plan: {"seed", "entries", "epoch_ms", "unwatched_domains",
                            "plants": [{"index", "names": [...], "issuer": "normal|e1|e2|rogue",
-                           "key": "key-a", "type": "x509|precert|both|malformed|badchain"}]};
-                           flags override it
+                           "key": "key-a", "type": "x509|precert|both|malformed|badchain",
+                           "lifetime_s": 3600}]}; flags override it
   --plant SPEC             add a plant: INDEX:TYPE:ISSUER:KEY:NAME[,NAME...] (repeatable);
                            TYPE x509|precert|both|malformed|badchain ("both" = precert at INDEX
                            and its final certificate with an embedded SCT at INDEX+1; "malformed"
@@ -40,10 +40,19 @@ Contents
                            its data tile answers 500); ISSUER normal|e1|e2|
                            rogue (empty = normal); KEY names a leaf key shared by plants
                            naming it (empty = a key of the plant's own)
+  --plant-lifetime INDEX:SECONDS
+                           the plant at INDEX (from --plan or --plant) gets not_after =
+                           not_before + SECONDS (1..3153600000; default 7775999, 90 days
+                           counted inclusively) for its certificate(s); not_before is the
+                           entry's timestamp - 1 h, so with --epoch-ms in the past a short
+                           lifetime is already expired (repeatable)
   --certs DIR              serve the certificates in DIR (*.pem, *.crt, *.der, sorted by name)
                            instead of generated ones; --entries/--plan are then ignored
   --threads N              generator threads (default: hardware concurrency)
-  --facts-out FILE         write JSON facts about the log and every plant
+  --facts-out FILE         write JSON facts about the log, every plant (names, indices,
+                           SPKI pins of the leaf, its issuer and its whole chain
+                           "chain_spki_sha256" issuer first up to the root, TBS hash, serial,
+                           validity) and every CA ("cas": id -> {"spki_sha256", "parent"})
   --generate-only          generate, print timing and memory, and exit (no server)
 
 Log
@@ -120,6 +129,7 @@ struct Flags {
   Plan plan;
   std::optional<std::string> plan_file;
   std::vector<std::string> plant_flags;
+  std::vector<PlantLifetime> plant_lifetimes;
   std::optional<std::string> seed, certs_dir, key_file, pubkey_out, facts_out, port_file, info_out, faults_json,
       log_list_out;
   enum class LogListApi { kRfc6962, kStaticCt } log_list_api = LogListApi::kRfc6962;
@@ -160,6 +170,11 @@ Flags ParseFlags(int argc, char** argv) {
     else if (a == "--epoch-ms") f.epoch_ms = U64Flag(a, value());
     else if (a == "--plan") f.plan_file = value();
     else if (a == "--plant") f.plant_flags.emplace_back(value());
+    else if (a == "--plant-lifetime") {
+      auto lifetime = ParsePlantLifetimeFlag(value());
+      if (!lifetime.ok()) Die(lifetime.status().ToString());
+      f.plant_lifetimes.push_back(*lifetime);
+    }
     else if (a == "--certs") f.certs_dir = value();
     else if (a == "--threads") f.threads = std::max(1u, u32());
     else if (a == "--facts-out") f.facts_out = value();
@@ -240,7 +255,17 @@ std::string JsonString(std::string_view s) {
   return out + "\"";
 }
 
-std::string FactsJsonText(const SimLog& log, const Plan& plan, const std::vector<PlantFacts>& facts) {
+// JsonStringArray is ["a", "b", ...].
+std::string JsonStringArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t j = 0; j < items.size(); ++j) out += (j ? ", " : "") + JsonString(items[j]);
+  return out + "]";
+}
+
+// FactsJsonText is the --facts-out file. `pki` is the generator's CA hierarchy (empty with
+// --certs): "cas" maps each CA id to its SPKI pin and the id of its issuer (null for a root).
+std::string FactsJsonText(const SimLog& log, const Plan& plan, const std::vector<PlantFacts>& facts,
+                          const Pki& pki) {
   std::string out = "{\n  \"log_id\": " + JsonString(Base64Encode(log.log_id())) +
                     ",\n  \"log_key\": " + JsonString(Base64Encode(log.key().spki_der())) +
                     ",\n  \"seed\": " + JsonString(plan.seed) +
@@ -251,21 +276,25 @@ std::string FactsJsonText(const SimLog& log, const Plan& plan, const std::vector
     out += i ? ",\n    {" : "\n    {";
     out += "\"index\": " + std::to_string(f.plant.index) + ", \"indices\": [";
     for (size_t j = 0; j < f.indices.size(); ++j) out += (j ? ", " : "") + std::to_string(f.indices[j]);
-    out += "], \"entry_types\": [";
-    for (size_t j = 0; j < f.entry_types.size(); ++j) out += (j ? ", " : "") + JsonString(f.entry_types[j]);
-    out += "], \"cert_sha256\": [";
-    for (size_t j = 0; j < f.cert_sha256_hex.size(); ++j) out += (j ? ", " : "") + JsonString(f.cert_sha256_hex[j]);
-    out += "], \"names\": [";
-    for (size_t j = 0; j < f.plant.names.size(); ++j) out += (j ? ", " : "") + JsonString(f.plant.names[j]);
-    out += "], \"type\": " + JsonString(PlantTypeName(f.plant.type)) + ", \"issuer\": " +
+    out += "], \"entry_types\": " + JsonStringArray(f.entry_types) +
+           ", \"cert_sha256\": " + JsonStringArray(f.cert_sha256_hex) + ", \"names\": " + JsonStringArray(f.plant.names);
+    out += ", \"type\": " + JsonString(PlantTypeName(f.plant.type)) + ", \"issuer\": " +
            JsonString(f.issuer_subject_cn) + ", \"key\": " + JsonString(f.plant.key) +
            ", \"leaf_spki_sha256\": " + JsonString(f.leaf_spki_pin) +
            ", \"issuer_spki_sha256\": " + JsonString(f.issuer_spki_pin) +
+           ", \"chain_spki_sha256\": " + JsonStringArray(f.chain_spki_pins) +
            ", \"tbs_sha256\": " + JsonString(f.tbs_sha256_hex) + ", \"serial\": " + JsonString(f.serial_hex) +
            ", \"not_before_unix_s\": " + std::to_string(f.not_before_s) +
            ", \"not_after_unix_s\": " + std::to_string(f.not_after_s) + "}";
   }
-  out += "\n  ]\n}\n";
+  out += "\n  ],\n  \"cas\": {";
+  for (size_t i = 0; i < pki.cas.size(); ++i) {
+    const CertificateAuthority& ca = pki.cas[i];
+    const CertificateAuthority* parent = pki.Parent(ca);
+    out += (i ? ",\n    " : "\n    ") + JsonString(ca.id) + ": {\"spki_sha256\": " +
+           JsonString(SpkiPin(ca.key.spki_der())) + ", \"parent\": " + (parent ? JsonString(parent->id) : "null") + "}";
+  }
+  out += pki.cas.empty() ? "}\n}\n" : "\n  }\n}\n";
   return out;
 }
 
@@ -320,6 +349,10 @@ int main(int argc, char** argv) {
     if (!plant.ok()) Die(plant.status().ToString());
     plan.plants.push_back(std::move(*plant));
   }
+  // Lifetimes apply once every plant (from --plan and --plant) is known.
+  for (const PlantLifetime& lifetime : flags.plant_lifetimes) {
+    if (Status s = SetPlantLifetime(plan, lifetime); !s.ok()) Die(s.ToString());
+  }
   if (flags.faults_json) {
     auto faults = ParseFaultsJson(*flags.faults_json);
     if (!faults.ok()) Die(faults.status().ToString());
@@ -360,7 +393,10 @@ int main(int argc, char** argv) {
             << Base64Encode(sth.root_hash) << ", log_id " << Base64Encode((*log)->log_id()) << "\n";
 
   if (flags.pubkey_out) WriteFile(*flags.pubkey_out, key->PublicKeyPem());
-  if (flags.facts_out) WriteFile(*flags.facts_out, FactsJsonText(**log, plan, facts));
+  if (flags.facts_out) {
+    const Pki no_pki;  // --certs: the certificates' CAs are not ctsim's
+    WriteFile(*flags.facts_out, FactsJsonText(**log, plan, facts, generator ? generator->pki() : no_pki));
+  }
   if (flags.generate_only) return 0;
 
   auto server = SimServer::Start(**log, flags.server);

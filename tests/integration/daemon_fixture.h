@@ -34,6 +34,7 @@ struct Plant {
   std::string leaf_pin, issuer_pin, tbs_hex;
   std::vector<std::string> cert_sha256;
   int64_t not_before = 0, not_after = 0;
+  std::vector<std::string> chain_pins;  // "chain_spki_sha256": issuer first, up to the root
 };
 
 inline std::map<uint64_t, Plant> PlantsOf(const SimProcess& sim) {
@@ -52,6 +53,7 @@ inline std::map<uint64_t, Plant> PlantsOf(const SimProcess& sim) {
     for (const auto& c : p["cert_sha256"].GetArray()) plant.cert_sha256.push_back(c.GetString());
     plant.not_before = p["not_before_unix_s"].GetInt64();
     plant.not_after = p["not_after_unix_s"].GetInt64();
+    for (const auto& c : p["chain_spki_sha256"].GetArray()) plant.chain_pins.push_back(c.GetString());
     out[p["index"].GetUint64()] = plant;
   }
   return out;

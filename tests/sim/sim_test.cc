@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <memory>
 
 #include <gtest/gtest.h>
@@ -364,6 +366,128 @@ TEST(PlanTest, ParsesJsonAndFlagsAndRejectsBadPlans) {
   overlap.plants = {Plant{.index = 4, .names = {"a"}, .issuer = "normal", .key = "", .type = PlantType::kBoth},
                     Plant{.index = 5, .names = {"b"}, .issuer = "normal", .key = "", .type = PlantType::kX509}};
   EXPECT_EQ(ValidatePlan(overlap).code(), Code::kMalformed);
+}
+
+// UnixSecondsOf converts an ASN1_TIME (UTCTime or GeneralizedTime, "Z") to Unix seconds.
+int64_t UnixSecondsOf(const ASN1_TIME* t) {
+  struct tm tm {};
+  EXPECT_EQ(ASN1_TIME_to_tm(t, &tm), 1);
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+TEST(PlanTest, PlantLifetimeFromJsonAndFlagAndBadOnesRefusedNamingTheField) {
+  auto plan = ParsePlanJson(R"({"plants":[{"index":1,"names":["x.test"],"lifetime_s":3600},
+                                           {"index":2,"names":["y.test"]}]})", Plan{});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->plants[0].lifetime_s, 3600);
+  EXPECT_EQ(plan->plants[1].lifetime_s, 0);  // the default
+  // 0, negative, fractional, string, beyond a century: each refused, naming the field.
+  for (const char* bad : {"0", "-5", "1.5", "\"3600\"", "3153600001", "true"}) {
+    SCOPED_TRACE(bad);
+    auto refused = ParsePlanJson(std::string(R"({"plants":[{"index":1,"names":["x.test"],"lifetime_s":)") + bad + "}]}",
+                                 Plan{});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), Code::kMalformed);
+    EXPECT_NE(refused.status().message().find("plants[0].lifetime_s must be a positive integer"), std::string::npos)
+        << refused.status().message();
+  }
+
+  auto flag = ParsePlantLifetimeFlag("7:86400");
+  ASSERT_TRUE(flag.ok()) << flag.status().ToString();
+  EXPECT_EQ(flag->index, 7u);
+  EXPECT_EQ(flag->lifetime_s, 86400);
+  for (const char* bad : {"7:0", "7:-5", "7:abc", "7:", "7:+5", "7:1.5", "7:3153600001", "7:99999999999999999999"}) {
+    SCOPED_TRACE(bad);
+    auto refused = ParsePlantLifetimeFlag(bad);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("--plant-lifetime: SECONDS in"), std::string::npos)
+        << refused.status().message();
+  }
+  for (const char* bad : {"7", "x:5", ":5", "-7:5"}) {
+    SCOPED_TRACE(bad);
+    auto refused = ParsePlantLifetimeFlag(bad);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("--plant-lifetime"), std::string::npos) << refused.status().message();
+  }
+
+  // The flag applies to a plant by its (first) index; any other index is refused.
+  EXPECT_TRUE(SetPlantLifetime(*plan, PlantLifetime{.index = 2, .lifetime_s = 60}).ok());
+  EXPECT_EQ(plan->plants[1].lifetime_s, 60);
+  Status unknown = SetPlantLifetime(*plan, PlantLifetime{.index = 4, .lifetime_s = 60});
+  EXPECT_EQ(unknown.code(), Code::kMalformed);
+  EXPECT_NE(unknown.message().find("no plant at index 4 (plants are at 1, 2)"), std::string::npos)
+      << unknown.message();
+
+  // A plan built in code is checked too.
+  Plan negative;
+  negative.plants = {Plant{.index = 1, .names = {"a"}, .lifetime_s = -1}};
+  EXPECT_EQ(ValidatePlan(negative).code(), Code::kMalformed);
+}
+
+TEST(EntryGeneratorTest, PlantLifetimeIsTheValidityOfItsCertificatesAndFacts) {
+  Plan plan = TestPlan();
+  plan.plants[0].lifetime_s = 3600;   // x509 at 3
+  plan.plants[2].lifetime_s = 86400;  // both at 20, 21: precert and final certificate share it
+  EntryGenerator g = MakeGenerator(plan);
+  EntryStore store;
+  ASSERT_TRUE(g.Generate(0, 30, store).ok());
+  std::vector<PlantFacts> facts = g.Facts();
+  ASSERT_EQ(facts.size(), 3u);
+  const std::vector<int64_t> want_lifetime_s = {3600, kDefaultLeafLifetimeS, 86400};
+  for (size_t p = 0; p < facts.size(); ++p) {
+    const PlantFacts& f = facts[p];
+    EXPECT_EQ(f.not_before_s, static_cast<int64_t>((plan.epoch_ms + f.plant.index * 1000) / 1000) - 3600);
+    EXPECT_EQ(f.not_after_s - f.not_before_s, want_lifetime_s[p]) << "plant at " << f.plant.index;
+    for (uint64_t index : f.indices) {
+      SCOPED_TRACE("entry " + std::to_string(index));
+      Buffer extra;
+      store.AppendExtraData(index, extra);
+      ParsedEntry e = SplitEntry(store.LeafInput(index), extra);
+      X509Ptr cert = ParseCert(e.entry_type == 1 ? Bytes(e.pre_certificate) : Bytes(e.cert));
+      ASSERT_TRUE(cert);
+      EXPECT_EQ(UnixSecondsOf(X509_get0_notBefore(cert.get())), f.not_before_s);
+      EXPECT_EQ(UnixSecondsOf(X509_get0_notAfter(cert.get())), f.not_after_s);
+    }
+  }
+  // Unplanted entries keep the default.
+  Buffer extra;
+  store.AppendExtraData(0, extra);
+  ParsedEntry e = SplitEntry(store.LeafInput(0), extra);
+  X509Ptr cert = ParseCert(e.entry_type == 1 ? Bytes(e.pre_certificate) : Bytes(e.cert));
+  ASSERT_TRUE(cert);
+  EXPECT_EQ(UnixSecondsOf(X509_get0_notAfter(cert.get())) - UnixSecondsOf(X509_get0_notBefore(cert.get())),
+            kDefaultLeafLifetimeS);
+}
+
+TEST(EntryGeneratorTest, ChainPinsAreTheLoggedChainIssuerFirstUpToTheRoot) {
+  EntryGenerator g = MakeGenerator();
+  EntryStore store;
+  ASSERT_TRUE(g.Generate(0, 30, store).ok());
+  const Pki& pki = g.pki();
+  auto pin = [&](std::string_view id) { return SpkiPin(pki.Find(id)->key.spki_der()); };
+  // The hierarchy: e1 and e2 under "root", rogue under its own "rogue-root".
+  EXPECT_EQ(pki.Parent(*pki.Find("e1"))->id, "root");
+  EXPECT_EQ(pki.Parent(*pki.Find("e2"))->id, "root");
+  EXPECT_EQ(pki.Parent(*pki.Find("rogue"))->id, "rogue-root");
+  EXPECT_EQ(pki.Parent(*pki.Find("root")), nullptr);
+  EXPECT_EQ(pki.Parent(*pki.Find("rogue-root")), nullptr);
+  std::vector<PlantFacts> facts = g.Facts();
+  ASSERT_EQ(facts.size(), 3u);
+  EXPECT_EQ(facts[0].chain_spki_pins, (std::vector<std::string>{pin("e1"), pin("root")}));  // "normal"
+  EXPECT_EQ(facts[1].chain_spki_pins, (std::vector<std::string>{pin("rogue"), pin("rogue-root")}));
+  EXPECT_EQ(facts[2].chain_spki_pins, (std::vector<std::string>{pin("e2"), pin("root")}));
+  for (const PlantFacts& f : facts) {
+    EXPECT_EQ(f.chain_spki_pins.front(), f.issuer_spki_pin);
+    for (uint64_t index : f.indices) {
+      SCOPED_TRACE("entry " + std::to_string(index));
+      Buffer extra;
+      store.AppendExtraData(index, extra);
+      ParsedEntry e = SplitEntry(store.LeafInput(index), extra);
+      std::vector<std::string> logged;
+      for (const Buffer& c : e.chain) logged.push_back(SpkiPin(SpkiOf(ParseCert(c).get())));
+      EXPECT_EQ(logged, f.chain_spki_pins);
+    }
+  }
 }
 
 class CertsDirTest : public pinwatch::testing::TestdataTest {};
@@ -915,6 +1039,125 @@ TEST(CtsimProcessTest, SigtermEndsAnEndlessHostileBodyInFlight) {
   close(fd);
   EXPECT_EQ(sim.process->Wait(), 0) << sim.process->output();
   EXPECT_NE(sim.process->output().find("stopped by signal"), std::string::npos);
+}
+
+// ---- ctsim, the binary: plant lifetimes and the facts file ----
+
+// ScratchDir is a fresh directory under the temp directory, removed at scope exit.
+struct ScratchDir {
+  explicit ScratchDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(getpid()))) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
+// RunCtsim runs ctsim --generate-only on 16 entries with `args` to completion.
+pinwatch::testing::CommandResult RunCtsim(std::vector<std::string> args) {
+  args.insert(args.begin(), {CtsimPath(), "--generate-only", "--entries", "16", "--threads", "1"});
+  auto r = pinwatch::testing::RunCommand(args);
+  EXPECT_TRUE(r.ok()) << r.status().ToString() << " (is ctsim built?)";
+  return r.ok() ? *r : pinwatch::testing::CommandResult{};
+}
+
+TEST(CtsimProcessTest, FactsCarryPlantLifetimesChainPinsAndTheCas) {
+  ScratchDir dir("ctsim-facts");
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+  // Entries two days old: a plant living an hour has expired, one living 90 days has not.
+  const int64_t epoch_s = now_s - 2 * 86400;
+  {
+    std::ofstream(dir.path / "plan.json")
+        << R"({"plants": [{"index": 2, "names": ["short.test"], "issuer": "e1", "lifetime_s": 3600},
+                         {"index": 5, "names": ["both.test"], "issuer": "e2", "type": "both",
+                          "lifetime_s": 7200}]})";
+  }
+  pinwatch::testing::CommandResult r = RunCtsim({"--epoch-ms", std::to_string(epoch_s * 1000), "--plan",
+                                       (dir.path / "plan.json").string(), "--plant", "8:x509:rogue::rogue.test",
+                                       "--plant", "9:x509:normal::long.test", "--plant-lifetime", "8:60",
+                                       "--plant-lifetime", "5:600",  // flags override the plan
+                                       "--facts-out", (dir.path / "facts.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(dir.path / "facts.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  rapidjson::Document facts;
+  facts.Parse(text.c_str());
+  ASSERT_TRUE(facts.IsObject()) << text;
+
+  // "cas": every CA with its pin and parent: e1 and e2 under "root", rogue under "rogue-root".
+  const rapidjson::Value& cas = facts["cas"];
+  ASSERT_TRUE(cas.IsObject()) << text;
+  EXPECT_EQ(cas.MemberCount(), 5u);
+  auto parent = [&](const char* id) -> std::string {
+    const rapidjson::Value& p = cas[id]["parent"];
+    return p.IsNull() ? "null" : p.GetString();
+  };
+  EXPECT_EQ(parent("root"), "null");
+  EXPECT_EQ(parent("e1"), "root");
+  EXPECT_EQ(parent("e2"), "root");
+  EXPECT_EQ(parent("rogue-root"), "null");
+  EXPECT_EQ(parent("rogue"), "rogue-root");
+  auto ca_pin = [&](const std::string& id) -> std::string { return cas[id.c_str()]["spki_sha256"].GetString(); };
+  for (const char* id : {"root", "e1", "e2", "rogue-root", "rogue"}) {
+    EXPECT_TRUE(ParsePin(ca_pin(id)).has_value()) << id << ": " << ca_pin(id);
+  }
+
+  std::map<uint64_t, const rapidjson::Value*> plants;
+  for (const auto& p : facts["plants"].GetArray()) plants[p["index"].GetUint64()] = &p;
+  ASSERT_EQ(plants.size(), 4u);
+  const std::map<uint64_t, std::pair<int64_t, std::string>> want = {
+      {2, {3600, "e1"}}, {5, {600, "e2"}}, {8, {60, "rogue"}}, {9, {kDefaultLeafLifetimeS, "e1"}}};
+  for (const auto& [index, lifetime_and_issuer] : want) {
+    SCOPED_TRACE("plant at " + std::to_string(index));
+    const rapidjson::Value& p = *plants.at(index);
+    const int64_t not_before = p["not_before_unix_s"].GetInt64(), not_after = p["not_after_unix_s"].GetInt64();
+    EXPECT_EQ(not_before, epoch_s + static_cast<int64_t>(index) - 3600);
+    EXPECT_EQ(not_after - not_before, lifetime_and_issuer.first);
+    // Expired now unless it has the default lifetime.
+    EXPECT_EQ(not_after < now_s, lifetime_and_issuer.first != kDefaultLeafLifetimeS);
+    // chain_spki_sha256: the issuer's pin, then its root's, as "cas" has them.
+    const std::string& issuer = lifetime_and_issuer.second;
+    std::vector<std::string> chain;
+    for (const auto& c : p["chain_spki_sha256"].GetArray()) chain.push_back(c.GetString());
+    EXPECT_EQ(chain, (std::vector<std::string>{ca_pin(issuer), ca_pin(parent(issuer.c_str()))}));
+    EXPECT_EQ(chain.front(), p["issuer_spki_sha256"].GetString());
+  }
+}
+
+TEST(CtsimProcessTest, BadPlantLifetimesAreRefusedWithAMessage) {
+  ScratchDir dir("ctsim-bad-lifetime");
+  const std::vector<std::string> plant = {"--plant", "3:x509:e1::a.test"};
+  struct Case {
+    std::vector<std::string> args;
+    std::string want_error;
+  };
+  const std::vector<Case> cases = {
+      {{"--plant-lifetime", "3:0"}, "--plant-lifetime: SECONDS in \"3:0\" must be a positive integer"},
+      {{"--plant-lifetime", "3:-60"}, "--plant-lifetime: SECONDS in \"3:-60\" must be a positive integer"},
+      {{"--plant-lifetime", "3:soon"}, "--plant-lifetime: SECONDS in \"3:soon\" must be a positive integer"},
+      {{"--plant-lifetime", "3"}, "--plant-lifetime wants INDEX:SECONDS"},
+      {{"--plant-lifetime", "4:60"}, "--plant-lifetime: no plant at index 4 (plants are at 3)"},
+      {{"--plant-lifetime"}, "--plant-lifetime needs a value"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = plant;
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    pinwatch::testing::CommandResult r = RunCtsim(args);
+    EXPECT_EQ(r.exit_code, 2) << c.args.back();
+    EXPECT_NE(r.err.find(c.want_error), std::string::npos) << c.args.back() << ": " << r.err;
+  }
+  // In a plan file the field is named.
+  {
+    std::ofstream(dir.path / "plan.json") << R"({"plants": [{"index": 3, "names": ["a.test"], "lifetime_s": -1}]})";
+  }
+  pinwatch::testing::CommandResult r = RunCtsim({"--plan", (dir.path / "plan.json").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("plants[0].lifetime_s must be a positive integer"), std::string::npos) << r.err;
 }
 
 // ---- static-ct-api over the same entries ----
