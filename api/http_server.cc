@@ -9,6 +9,10 @@
 #include <optional>
 #include <thread>
 
+#include "base/encoding.h"
+#include "base/file.h"
+#include "base/sha256.h"
+
 namespace pinwatch::api {
 namespace {
 
@@ -18,11 +22,15 @@ constexpr size_t kMaxRequestBodyBytes = 64 << 10;
 // kIoTimeoutS bounds a client that sends or reads too slowly (one server thread each).
 constexpr time_t kIoTimeoutS = 10;
 
+// kMaxPublishedBytes: a pin-set document is a few hundred bytes; nothing larger is served.
+constexpr size_t kMaxPublishedBytes = 1 << 20;
+
 constexpr char kIndex[] =
     "pinwatch\n\n"
     "/metrics  Prometheus metrics\n"
     "/healthz  liveness: 200 while the process serves\n"
-    "/readyz   readiness: 200 when the database is reachable at this pinwatch's schema version\n";
+    "/readyz   readiness: 200 when the database is reachable at this pinwatch's schema version\n"
+    "/v1/pinsets/NAME.json, NAME.json.sig   published pin-sets (with publish configured)\n";
 
 }  // namespace
 
@@ -84,6 +92,29 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     }
   });
   s.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kIndex, "text/plain"); });
+  if (!options.pinsets_directory.empty()) {
+    // The name pattern is the configuration's pin-set name rule: nothing else reaches the
+    // file system.
+    s.Get(R"(/v1/pinsets/([a-z0-9][a-z0-9_-]{0,62})\.json(\.sig)?)",
+          [dir = options.pinsets_directory](const httplib::Request& req, httplib::Response& res) {
+            const std::string file = req.matches[1].str() + ".json" + req.matches[2].str();
+            Result<std::string> body = ReadFile(dir + "/" + file, "published pin-set", kMaxPublishedBytes);
+            if (!body.ok() || body->size() > kMaxPublishedBytes) {
+              res.status = 404;
+              res.set_content("no published pin-set " + file + "\n", "text/plain");
+              return;
+            }
+            const Hash digest = Sha256Of(Bytes(reinterpret_cast<const uint8_t*>(body->data()), body->size()));
+            const std::string etag = "\"" + HexEncode(Bytes(digest.data(), 16)) + "\"";
+            res.set_header("ETag", etag);
+            res.set_header("Cache-Control", "no-cache");
+            if (req.get_header_value("If-None-Match") == etag) {
+              res.status = 304;
+              return;
+            }
+            res.set_content(*body, req.matches[2].length() > 0 ? "text/plain" : "application/json");
+          });
+  }
   // Every other method on a known path is 405, anything else 404 (httplib's default).
   for (const char* path : {"/metrics", "/healthz", "/readyz", "/"}) {
     const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {

@@ -4,6 +4,9 @@
 //   GET /healthz   200 while the process serves at all (liveness)
 //   GET /readyz    200 when Probes::ready says so (the database is reachable and at this
 //                  pinwatch's schema version), else 503 with the reason (readiness)
+//   GET /v1/pinsets/NAME.json[.sig]   the published pin-sets (publish.directory), with an
+//                  ETag (If-None-Match gives 304) and Cache-Control: no-cache, so apps
+//                  revalidate cheaply and see a new version at once
 // and the operator API, the web page and the report intake are to join it (issues 17, 20).
 // It knows nothing of the daemon or the metrics library: what it serves comes as functions.
 #pragma once
@@ -30,6 +33,8 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";  // an address to bind (IPv4, IPv6 without brackets, or a name)
   int port = 0;                    // 0: a free port (see HttpServer::port)
   int64_t ready_cache_ms = 1000;
+  // Where the published pin-sets are (publish.directory); empty: /v1/pinsets/ is not served.
+  std::string pinsets_directory;
 };
 
 class HttpServer {

@@ -10,6 +10,7 @@ std::string_view CodeName(Code code) {
     case Code::kAborted: return "aborted";
     case Code::kInDoubt: return "in_doubt";
     case Code::kFailedPrecondition: return "failed_precondition";
+    case Code::kNotFound: return "not_found";
     case Code::kMisbehaviour: return "misbehaviour";
     case Code::kInternal: return "internal";
   }

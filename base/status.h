@@ -18,6 +18,7 @@ enum class Code {
   kAborted,             // retry the whole transaction
   kInDoubt,             // a commit may or may not have happened: re-read before going on
   kFailedPrecondition,  // fatal for that log until someone acts (wrong key, missing state)
+  kNotFound,            // what was asked for does not exist (an operator's id or name)
   kMisbehaviour,        // a log broke its promises (bad signature, root mismatch): evidence attached
   kInternal,            // our own bug or an unexpected library failure
 };
@@ -44,6 +45,7 @@ inline Status OkStatus() { return Status(); }
 inline Status MalformedError(std::string m) { return {Code::kMalformed, std::move(m)}; }
 inline Status UnavailableError(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 inline Status FailedPreconditionError(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
+inline Status NotFoundError(std::string m) { return {Code::kNotFound, std::move(m)}; }
 inline Status MisbehaviourError(std::string m) { return {Code::kMisbehaviour, std::move(m)}; }
 inline Status InternalError(std::string m) { return {Code::kInternal, std::move(m)}; }
 

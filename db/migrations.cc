@@ -165,6 +165,88 @@ CREATE TABLE singleton_leases (
 );
 )sql";
 
+// Version 4: pin-sets (issue 16). Versions are immutable rows; proposals carry their
+// evidence (certificates) and decisions; every decision and adoption is in audit_log.
+// certificates gains the keys of the log's chain above each certificate (empty for rows
+// stored before this version), which pin-sets that pin CA keys are checked against.
+constexpr const char kPinsets[] = R"sql(
+ALTER TABLE certificates ADD COLUMN chain_spki_sha256 bytea NOT NULL DEFAULT ''
+  CHECK (octet_length(chain_spki_sha256) % 32 = 0);
+CREATE INDEX certificates_issuer_spki ON certificates (issuer_spki_sha256);
+
+CREATE TABLE pinset_versions (
+  pinset             text NOT NULL,
+  version            integer NOT NULL CHECK (version >= 1),
+  pins               bytea NOT NULL CHECK (octet_length(pins) % 32 = 0 AND octet_length(pins) > 0),
+  names              jsonb NOT NULL,
+  include_subdomains boolean NOT NULL,
+  expiry_days        integer NOT NULL CHECK (expiry_days BETWEEN 1 AND 365),
+  origin             text NOT NULL CHECK (origin IN ('config', 'adopt', 'proposal')),
+  proposal_id        bigint,
+  created_at         timestamptz NOT NULL DEFAULT now(),
+  -- The signed document, stored once by the first replica that publishes the version.
+  document           text,
+  signature          text,
+  published_at       timestamptz,
+  PRIMARY KEY (pinset, version),
+  CHECK ((document IS NULL) = (signature IS NULL) AND (document IS NULL) = (published_at IS NULL))
+);
+
+CREATE TABLE operators (
+  name          text PRIMARY KEY,
+  role          text NOT NULL CHECK (role IN ('approver', 'viewer')),
+  token_sha256  bytea NOT NULL UNIQUE CHECK (octet_length(token_sha256) = 32),
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  removed_at    timestamptz
+);
+
+CREATE TABLE proposals (
+  id               bigserial PRIMARY KEY,
+  pinset           text NOT NULL,
+  action           text NOT NULL CHECK (action IN ('add', 'remove')),
+  pin              bytea NOT NULL CHECK (octet_length(pin) = 32),
+  key_role         text NOT NULL CHECK (key_role IN ('leaf', 'ca')),
+  reason           text NOT NULL,
+  status           text NOT NULL DEFAULT 'pending'
+                   CHECK (status IN ('pending', 'approved', 'rejected', 'applied', 'superseded')),
+  base_version     integer NOT NULL,
+  applied_version  integer,
+  status_note      text,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  decided_at       timestamptz
+);
+-- One pending proposal per pin-set and pin.
+CREATE UNIQUE INDEX proposals_one_pending ON proposals (pinset, pin) WHERE status = 'pending';
+
+CREATE TABLE proposal_evidence (
+  proposal_id     bigint NOT NULL REFERENCES proposals (id),
+  certificate_id  bigint NOT NULL REFERENCES certificates (id),
+  added_at        timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (proposal_id, certificate_id)
+);
+
+CREATE TABLE proposal_decisions (
+  proposal_id  bigint NOT NULL REFERENCES proposals (id),
+  operator     text NOT NULL,
+  approve      boolean NOT NULL,
+  reason       text NOT NULL,
+  decided_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (proposal_id, operator)
+);
+
+CREATE TABLE audit_log (
+  id           bigserial PRIMARY KEY,
+  at           timestamptz NOT NULL DEFAULT now(),
+  operator     text NOT NULL,
+  action       text NOT NULL,
+  pinset       text,
+  proposal_id  bigint,
+  version      integer,
+  reason       text NOT NULL DEFAULT '',
+  detail       jsonb NOT NULL DEFAULT '{}'
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -172,6 +254,7 @@ const std::vector<Migration>& Migrations() {
       {1, "initial_schema", kInitialSchema},
       {2, "replica_log_entries", kReplicaLogEntries},
       {3, "alert_outbox", kAlertOutbox},
+      {4, "pinsets", kPinsets},
   };
   return migrations;
 }

@@ -41,11 +41,20 @@ std::optional<ctlog::Hash> OptionalHashOf(const pqxx::field& f) {
   return *h;
 }
 
-pqxx::binarystring RangeBlob(const ctlog::CompactRange& range) {
+pqxx::binarystring HashesBlob(const std::vector<ctlog::Hash>& hashes) {
   std::string blob;
-  for (const ctlog::Hash& h : range.hashes()) blob.append(reinterpret_cast<const char*>(h.data()), h.size());
+  for (const ctlog::Hash& h : hashes) blob.append(reinterpret_cast<const char*>(h.data()), h.size());
   return pqxx::binarystring(blob);
 }
+
+std::vector<ctlog::Hash> HashesOf(const pqxx::field& f) {
+  pqxx::binarystring b(f);
+  std::vector<ctlog::Hash> out(b.size() / 32);
+  for (size_t i = 0; i < out.size(); ++i) std::copy(b.data() + 32 * i, b.data() + 32 * (i + 1), out[i].begin());
+  return out;
+}
+
+pqxx::binarystring RangeBlob(const ctlog::CompactRange& range) { return HashesBlob(range.hashes()); }
 
 Result<ctlog::CompactRange> RangeOf(uint64_t end, const pqxx::field& f, std::string_view column) {
   pqxx::binarystring b(f);
@@ -143,11 +152,14 @@ void WriteMatch(pqxx::work& tx, const ctlog::LogId& log_id, uint64_t verified_si
       R"sql(
       INSERT INTO certificates (tbs_sha256, parsed, parse_error, dns_names, ip_addresses, subject, issuer, serial,
                                 not_before, not_after, spki_sha256, issuer_spki_sha256, key_type, key_bits,
-                                ec_curve, der_kind, der)
+                                ec_curve, der_kind, der, chain_spki_sha256)
       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, to_timestamp($9::float8), to_timestamp($10::float8),
-              decode($11, 'hex'), decode($12, 'hex'), $13, $14, $15, $16, $17)
+              decode($11, 'hex'), decode($12, 'hex'), $13, $14, $15, $16, $17, $19)
       ON CONFLICT (tbs_sha256) DO UPDATE
-        SET der = CASE WHEN array_position($18::text[], excluded.der_kind) >
+        SET chain_spki_sha256 = CASE WHEN octet_length(excluded.chain_spki_sha256) >
+                                          octet_length(certificates.chain_spki_sha256)
+                                     THEN excluded.chain_spki_sha256 ELSE certificates.chain_spki_sha256 END,
+            der = CASE WHEN array_position($18::text[], excluded.der_kind) >
                             array_position($18::text[], certificates.der_kind)
                        THEN excluded.der ELSE certificates.der END,
             der_kind = CASE WHEN array_position($18::text[], excluded.der_kind) >
@@ -160,7 +172,7 @@ void WriteMatch(pqxx::work& tx, const ctlog::LogId& log_id, uint64_t verified_si
       c.ec_curve, c.der_kind, Bin(c.der),
       // A later, better copy replaces the stored DER: the final certificate over the
       // precertificate over a bare TBS over raw bytes (lowest first).
-      std::string("{raw,tbs,precertificate,certificate}"));
+      std::string("{raw,tbs,precertificate,certificate}"), HashesBlob(c.chain_spki_sha256));
   const int64_t certificate_id = row[0].as<int64_t>();
   tx.exec_params(
       R"sql(
@@ -256,6 +268,7 @@ CertificateRecord CertificateOf(const pqxx::row& r, int first) {
   c.ec_curve = TextOr(r[first + 14]);
   c.der_kind = r[first + 15].as<std::string>();
   c.der = BytesOf(r[first + 16]);
+  c.chain_spki_sha256 = HashesOf(r[first + 17]);
   return c;
 }
 

@@ -32,6 +32,9 @@ std::vector<uint8_t> BytesOf(const pqxx::field& f);
 Result<ctlog::Hash> HashOf(const pqxx::field& f, std::string_view column);
 std::optional<ctlog::Hash> OptionalHashOf(const pqxx::field& f);
 pqxx::binarystring RangeBlob(const ctlog::CompactRange& range);
+// HashesBlob / HashesOf: a list of 32-byte hashes as one bytea, back to back.
+pqxx::binarystring HashesBlob(const std::vector<ctlog::Hash>& hashes);
+std::vector<ctlog::Hash> HashesOf(const pqxx::field& f);
 Result<ctlog::CompactRange> RangeOf(uint64_t end, const pqxx::field& f, std::string_view column);
 std::string JsonArray(const std::vector<std::string>& items);
 std::vector<std::string> JsonArrayOf(const pqxx::field& f);
@@ -82,7 +85,7 @@ void NotifyAlerts(pqxx::work& tx);
 inline constexpr const char kCertificateColumns[] =
     "c.tbs_sha256, c.parsed, c.parse_error, c.dns_names::text, c.ip_addresses::text, c.subject, c.issuer, "
     "c.serial, extract(epoch FROM c.not_before)::bigint, extract(epoch FROM c.not_after)::bigint, c.spki_sha256, "
-    "c.issuer_spki_sha256, c.key_type, c.key_bits, c.ec_curve, c.der_kind, c.der";
+    "c.issuer_spki_sha256, c.key_type, c.key_bits, c.ec_curve, c.der_kind, c.der, c.chain_spki_sha256";
 CertificateRecord CertificateOf(const pqxx::row& r, int first);
 
 }  // namespace pinwatch::db::pg

@@ -9,6 +9,7 @@
 #include "db/alert_store.h"
 #include "db/finding_store.h"
 #include "db/log_state_store.h"
+#include "db/pin_store.h"
 #include "db/migrations.h"
 
 namespace pinwatch::db {
@@ -19,6 +20,7 @@ namespace pinwatch::db {
 Result<std::unique_ptr<LogStateStore>> ConnectLogStateStore(const std::string& url);
 Result<std::unique_ptr<FindingStore>> ConnectFindingStore(const std::string& url);
 Result<std::unique_ptr<AlertStore>> ConnectAlertStore(const std::string& url);
+Result<std::unique_ptr<PinStore>> ConnectPinStore(const std::string& url);
 
 // MigrateSchema applies the migrations the database is missing (db/migrations.h);
 // CheckSchema is OK only at SchemaVersion() and otherwise says which way to go;

@@ -41,6 +41,9 @@ struct CertificateRecord {
   std::string subject, issuer, serial;  // RFC 2253 UTF-8 names, serial as OpenSSL prints it
   std::optional<int64_t> not_before_unix_s, not_after_unix_s;
   std::optional<ctlog::Hash> spki_sha256, issuer_spki_sha256;
+  // SPKI SHA-256 of the CA certificates the log's chain holds above it, issuer first, as far
+  // as they resolved (pin-sets that pin intermediates or roots are checked against them).
+  std::vector<ctlog::Hash> chain_spki_sha256;
   std::string key_type;
   int key_bits = 0;
   std::string ec_curve;

@@ -24,6 +24,7 @@
 
 #include "base/encoding.h"
 #include "base/file.h"
+#include "base/pin.h"
 #include "base/time.h"
 #include "x509/hostname.h"
 #include "watch/watchlist.h"
@@ -257,7 +258,11 @@ class Reader {
   std::string_view source_;
 };
 
-constexpr std::array<std::string_view, 6> kTopKeys = {"database", "logs", "watch", "run", "http", "alerts"};
+constexpr std::array<std::string_view, 8> kTopKeys = {"database", "logs", "watch", "run", "http", "alerts",
+                                                     "pinsets", "publish"};
+constexpr std::array<std::string_view, 8> kPinsetKeys = {"name", "names", "include_subdomains", "pins", "min_pins",
+                                                        "approvals_required", "expiry_days", "remove_grace_days"};
+constexpr std::array<std::string_view, 2> kPublishKeys = {"signing_key", "directory"};
 constexpr std::array<std::string_view, 1> kHttpKeys = {"listen"};
 constexpr std::array<std::string_view, 5> kAlertsKeys = {"alertmanager_urls", "resend_interval", "timeout",
                                                          "external_url", "send_severities"};
@@ -267,8 +272,8 @@ constexpr std::array<std::string_view, 9> kLogsKeys = {"lists", "states", "start
                                                       "request_timeout_ms", "low_speed_bytes_per_s",
                                                       "low_speed_time_ms"};
 constexpr std::array<std::string_view, 4> kWatchKeys = {"name", "include_subdomains", "allowed_issuers", "known_keys"};
-constexpr std::array<std::string_view, 6> kRunKeys = {"replica_id", "lease_seconds", "commit_every_entries",
-                                                      "commit_interval_ms", "match_threads", "progress_interval_s"};
+constexpr std::array<std::string_view, 7> kRunKeys = {"replica_id", "lease_seconds", "commit_every_entries",
+                                                      "commit_interval_ms", "match_threads", "progress_interval_s", "pinset_interval_s"};
 constexpr std::array<ctlog::LogState, 6> kAllStates = {ctlog::LogState::kPending, ctlog::LogState::kQualified,
                                                         ctlog::LogState::kUsable, ctlog::LogState::kReadOnly,
                                                         ctlog::LogState::kRetired, ctlog::LogState::kRejected};
@@ -462,6 +467,7 @@ Result<RunConfig> ReadRun(const Reader& r, const YAML::Node& node, const YAML::M
       {"commit_interval_ms", kMaxDurationMs, &run.commit_interval_ms, nullptr},
       {"match_threads", kMaxThreads, nullptr, &run.match_threads},
       {"progress_interval_s", kMaxDurationS, &run.progress_interval_s, nullptr},
+      {"pinset_interval_s", 3600, &run.pinset_interval_s, nullptr},
   };
   for (const IntKey& k : keys) {
     const Reader::Field* f = fields->Find(k.key);
@@ -565,6 +571,144 @@ Result<AlertsConfig> ReadAlerts(const Reader& r, const YAML::Node& node, const Y
   return alerts;
 }
 
+// kPinsetName is what a pin-set name may be: it is also a file name and a URL path part.
+bool IsPinsetName(std::string_view name) {
+  if (name.empty() || name.size() > 63) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '-' && c != '_'))) return false;
+  }
+  return true;
+}
+
+// CoveredByWatch says whether the canonical DNS name `name` is a watch entry or under an
+// include_subdomains one: a pin-set can only be kept right for names whose certificates
+// pinwatch sees.
+bool CoveredByWatch(const std::string& name, const std::unordered_map<std::string, bool>& watched) {
+  if (auto it = watched.find(name); it != watched.end()) return true;
+  for (size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) {
+    auto it = watched.find(name.substr(dot + 1));
+    if (it != watched.end() && it->second) return true;
+  }
+  return false;
+}
+
+// ReadPinsets reads `pinsets` (absent: none). Every name must be covered by `watch`.
+Result<std::vector<pins::PinsetPolicy>> ReadPinsets(const Reader& r, const Reader::Field& field,
+                                                   const std::vector<WatchConfig>& watch) {
+  Result<std::vector<YAML::Node>> items = r.ReadList(field, "pin-sets (maps with a name)");
+  if (!items.ok()) return items.status();
+  std::unordered_map<std::string, bool> watched;  // canonical watch name -> include_subdomains
+  for (const WatchConfig& w : watch) {
+    if (Result<std::string> n = x509::NormalizeWatchName(w.name); n.ok()) {
+      watched[*n] = watched[*n] || w.include_subdomains;
+    }
+  }
+  std::vector<pins::PinsetPolicy> out;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const YAML::Node& item = (*items)[i];
+    const std::string path = field.path + "[" + std::to_string(i) + "]";
+    if (item.IsNull()) return r.Error(field.mark(), path, "expected a map with keys " + Joined(kPinsetKeys) + ", got " + Describe(item));
+    Result<Reader::Fields> fields = r.ReadMap(item, field.mark(), path, kPinsetKeys);
+    if (!fields.ok()) return fields.status();
+    pins::PinsetPolicy p;
+    const Reader::Field* name = fields->Find("name");
+    if (!name) return r.Error(fields->mark, fields->PathOf("name"), "required");
+    Result<std::string> text = r.ReadString(name->value, name->mark(), name->path, "a pin-set name");
+    if (!text.ok()) return text.status();
+    if (!IsPinsetName(*text)) {
+      return r.Error(name->mark(), name->path, "expected a pin-set name of lowercase letters, digits, '-' and '_' (at most 63, starting with a letter or digit), got " + Quote(*text));
+    }
+    for (const pins::PinsetPolicy& before : out) {
+      if (before.name == *text) return r.Error(name->mark(), name->path, "expected each pin-set name once, got " + Quote(*text) + " again");
+    }
+    p.name = *std::move(text);
+    if (const Reader::Field* f = fields->Find("include_subdomains")) {
+      Result<bool> v = r.ReadBool(*f);
+      if (!v.ok()) return v.status();
+      p.include_subdomains = *v;
+    }
+    const Reader::Field* names = fields->Find("names");
+    if (!names) return r.Error(fields->mark, fields->PathOf("names"), "required (the DNS names the pin-set covers)");
+    Result<std::vector<YAML::Node>> name_items = r.ReadList(*names, "DNS names");
+    if (!name_items.ok()) return name_items.status();
+    if (name_items->empty()) return r.Error(names->mark(), names->path, "expected at least one DNS name, got an empty list");
+    for (size_t j = 0; j < name_items->size(); ++j) {
+      const YAML::Node& n = (*name_items)[j];
+      const std::string npath = names->path + "[" + std::to_string(j) + "]";
+      Result<std::string> dns = r.ReadString(n, n.IsNull() ? names->mark() : n.Mark(), npath, "a DNS name");
+      if (!dns.ok()) return dns.status();
+      Result<std::string> canonical = x509::ParseIpAddressLiteral(*dns) ? Result<std::string>(MalformedError("an IP address cannot be pinned by name"))
+                                                                        : x509::NormalizeWatchName(*dns);
+      if (!canonical.ok()) return r.Error(n.Mark(), npath, "expected a DNS name, got " + Quote(*dns) + " (" + canonical.status().message() + ")");
+      if (!CoveredByWatch(*canonical, watched) ||
+          (p.include_subdomains && !CoveredByWatch("x." + *canonical, watched))) {
+        return r.Error(n.Mark(), npath, Quote(*dns) + " is not covered by a watch entry" +
+                                            (p.include_subdomains ? " (with its subdomains)" : "") +
+                                            ": pinwatch would not see its certificates");
+      }
+      if (std::find(p.names.begin(), p.names.end(), *canonical) != p.names.end()) {
+        return r.Error(n.Mark(), npath, "expected each name once, got " + Quote(*dns) + " again");
+      }
+      p.names.push_back(*std::move(canonical));
+    }
+    const Reader::Field* pin_field = fields->Find("pins");
+    if (!pin_field) return r.Error(fields->mark, fields->PathOf("pins"), "required (version 1 of the pin-set)");
+    Result<std::vector<ctlog::Hash>> pin_list = r.ReadPins(*pin_field);
+    if (!pin_list.ok()) return pin_list.status();
+    for (size_t j = 0; j < pin_list->size(); ++j) {
+      if (std::find(p.pins.begin(), p.pins.end(), (*pin_list)[j]) != p.pins.end()) {
+        return r.Error(pin_field->mark(), pin_field->path + "[" + std::to_string(j) + "]", "expected each pin once, got " + PinText((*pin_list)[j]) + " again");
+      }
+      p.pins.push_back((*pin_list)[j]);
+    }
+    struct IntKey {
+      std::string_view key;
+      int64_t min, max;
+      int64_t* out;
+    };
+    const IntKey keys[] = {
+        {"min_pins", 1, 100, &p.min_pins},
+        {"approvals_required", 1, 10, &p.approvals_required},
+        {"expiry_days", 1, 365, &p.expiry_days},
+        {"remove_grace_days", 0, 365, &p.remove_grace_days},
+    };
+    for (const IntKey& k : keys) {
+      if (const Reader::Field* f = fields->Find(k.key)) {
+        Result<int64_t> v = r.ReadInt(*f, k.min, k.max);
+        if (!v.ok()) return v.status();
+        *k.out = *v;
+      }
+    }
+    if (static_cast<int64_t>(p.pins.size()) < p.min_pins) {
+      return r.Error(pin_field->mark(), pin_field->path,
+                     "expected at least min_pins (" + std::to_string(p.min_pins) + ") pins, one of them a backup, got " +
+                         std::to_string(p.pins.size()));
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// ReadPublish reads `publish`: both keys are required when it is there.
+Result<pins::PublishConfig> ReadPublish(const Reader& r, const Reader::Field& field) {
+  Result<Reader::Fields> fields = r.ReadMap(field.value, field.mark(), "publish", kPublishKeys);
+  if (!fields.ok()) return fields.status();
+  pins::PublishConfig publish;
+  const Reader::Field* key = fields->Find("signing_key");
+  if (!key) return r.Error(fields->mark, "publish.signing_key", "required (an ECDSA P-256 private key, PEM; `pinwatch keygen --out FILE` makes one)");
+  Result<std::string> key_path = r.ReadString(key->value, key->mark(), key->path, "a file path");
+  if (!key_path.ok()) return key_path.status();
+  const Reader::Field* dir = fields->Find("directory");
+  if (!dir) return r.Error(fields->mark, "publish.directory", "required (where <name>.json and .json.sig are written)");
+  Result<std::string> dir_path = r.ReadString(dir->value, dir->mark(), dir->path, "a directory path");
+  if (!dir_path.ok()) return dir_path.status();
+  publish.signing_key = *std::move(key_path);
+  publish.directory = *std::move(dir_path);
+  return publish;
+}
+
 // DocumentStarts records where each YAML document starts and ignores everything else.
 struct DocumentStarts final : YAML::EventHandler {
   std::vector<YAML::Mark> marks;
@@ -636,6 +780,16 @@ Result<Config> ParseDocument(const Reader& r, const YAML::Node& root, std::strin
   Result<AlertsConfig> alerts_config = alerts ? ReadAlerts(r, alerts->value, alerts->mark()) : AlertsConfig{};
   if (!alerts_config.ok()) return alerts_config.status();
   config.alerts = *std::move(alerts_config);
+  if (const Reader::Field* f = top->Find("pinsets")) {
+    Result<std::vector<pins::PinsetPolicy>> pinsets = ReadPinsets(r, *f, config.watch);
+    if (!pinsets.ok()) return pinsets.status();
+    config.pinsets = *std::move(pinsets);
+  }
+  if (const Reader::Field* f = top->Find("publish")) {
+    Result<pins::PublishConfig> publish = ReadPublish(r, *f);
+    if (!publish.ok()) return publish.status();
+    config.publish = *std::move(publish);
+  }
   // Port 0 is only known once bound: the daemon fills the URL in then.
   if (config.alerts.external_url.empty() && !config.http.listen.empty() && config.http.port != 0) {
     const bool any_host = config.http.listen.starts_with(':');

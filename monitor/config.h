@@ -26,6 +26,18 @@
 //     timeout: 10s
 //     external_url: http://pinwatch.example.internal:9464
 //     send_severities: [critical, warning]
+//   pinsets:                        # pin-sets apps enforce (pins/pinset.h)
+//     - name: api
+//       names: [api.example.com]    # each covered by a watch entry
+//       include_subdomains: false
+//       pins: ["sha256/BASE64", ...]
+//       min_pins: 2
+//       approvals_required: 1
+//       expiry_days: 60
+//       remove_grace_days: 7
+//   publish:
+//     signing_key: /etc/pinwatch/pinset-signing-key.pem
+//     directory: /var/lib/pinwatch/published
 // Environment overrides (containers): PINWATCH_DATABASE_URL replaces database.url,
 // PINWATCH_REPLICA_ID replaces run.replica_id.
 #pragma once
@@ -42,6 +54,7 @@
 #include "db/finding.h"
 #include "base/pin.h"
 #include "ctlog/sha256.h"
+#include "pins/pinset.h"
 
 namespace pinwatch::monitor {
 
@@ -102,6 +115,9 @@ struct RunConfig {
   uint64_t match_threads = 2;
   // Backfill progress lines (entries/s, ETA) at most this often (default 10).
   int64_t progress_interval_s = 10;
+  // The pin-set job (proposals, publication) looks at what was committed this often
+  // (default 5).
+  int64_t pinset_interval_s = 5;
 };
 
 // HttpConfig is `http`: pinwatch's one HTTP listener (api/http_server.h).
@@ -143,6 +159,8 @@ struct Config {
   RunConfig run;
   HttpConfig http;
   AlertsConfig alerts;
+  std::vector<pins::PinsetPolicy> pinsets;
+  pins::PublishConfig publish;
 };
 
 // GetEnv looks up an environment variable; nullopt when unset. Tests pass their own.

@@ -20,6 +20,10 @@ db::CertificateRecord CertificateRecordOf(const x509::CertIdentity& id, const ct
   c.not_after_unix_s = id.not_after_unix_s;
   c.spki_sha256 = id.spki_sha256;
   c.issuer_spki_sha256 = id.issuer_spki_sha256;
+  for (const x509::ChainLink& link : id.chain) {
+    if (!link.spki_sha256) break;  // what follows an unresolved link is not known to chain
+    c.chain_spki_sha256.push_back(*link.spki_sha256);
+  }
   c.key_type = std::string(x509::KeyTypeName(id.key_type));
   c.key_bits = id.key_bits;
   c.ec_curve = id.ec_curve;

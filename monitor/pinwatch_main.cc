@@ -25,8 +25,11 @@
 #include "base/time.h"
 #include "db/postgres.h"
 #include "net/http.h"
+#include "monitor/cli.h"
 #include "monitor/config.h"
+#include "monitor/pins_cli.h"
 #include "monitor/daemon.h"
+#include "monitor/pin_keeper.h"
 #include "monitor/report.h"
 
 namespace {
@@ -50,11 +53,21 @@ Commands
   reopen ID [--note TEXT]    mark a finding open again (alerts again)
   alerts test [--watched NAME] [--severity S]
                      send a test alert to every Alertmanager and say what each answered
+  pinset show|export|adopt NAME ...   a pin-set's versions, its exports for apps, or make
+                     the configuration's pins its next version
+  pinset verify FILE --public-key PEM   check a published pin-set and its signature
+  proposals [--json] [--status S[,S]]   pin-set changes proposed from CT, with safety checks
+  proposals approve|reject ID --operator NAME --reason TEXT
+  proposals check ID the safety checks of a pending proposal
+  operator add NAME [--role approver|viewer] | list | remove NAME
+  audit [--json]     every pin-set decision
+  keygen --out FILE  make a pin-set signing key (ECDSA P-256)
   help [COMMAND]     this text, or a command's
 
 Environment: PINWATCH_DATABASE_URL overrides database.url, PINWATCH_REPLICA_ID run.replica_id.
-Exit codes: 0 ok; 1 a log failed (run --once), a finding was not found or an Alertmanager
-did not accept the test alert; 2 bad usage or
+Exit codes: 0 ok; 1 a log failed (run --once), a finding was not found, an Alertmanager
+did not accept the test alert, or a pin-set decision was refused (a failing safety check,
+a proposal already decided) or a signature did not verify; 2 bad usage or
 configuration, database unreachable or at the wrong schema version; 3 a log misbehaved
 (run --once).
 )";
@@ -111,17 +124,6 @@ by itself after 4 x alerts.resend_interval. Exit 0 if every Alertmanager accepte
 one did not, 2 if none is configured.
 )";
 
-struct Args {
-  std::optional<std::string> config;
-  std::string command;
-  std::vector<std::string> rest;
-};
-
-[[noreturn]] void UsageError(const std::string& message) {
-  std::cerr << "pinwatch: " << message << "\n(see pinwatch --help)\n";
-  std::exit(2);
-}
-
 const char* UsageOf(const std::string& command) {
   if (command == "run") return kRunUsage;
   if (command == "findings") return kFindingsUsage;
@@ -129,6 +131,11 @@ const char* UsageOf(const std::string& command) {
   if (command == "migrate") return kMigrateUsage;
   if (command == "ack" || command == "resolve" || command == "reopen") return kFindingStatusUsage;
   if (command == "alerts") return kAlertsUsage;
+  if (command == "pinset") return kPinsetUsage;
+  if (command == "proposals") return kProposalsUsage;
+  if (command == "operator") return kOperatorUsage;
+  if (command == "audit") return kAuditUsage;
+  if (command == "keygen") return kKeygenUsage;
   return kUsage;
 }
 
@@ -151,65 +158,6 @@ Args ParseArgs(int argc, char** argv) {
     }
   }
   return a;
-}
-
-// ParseCount returns the number written in `text`: decimal digits only (no sign, space or
-// prefix), at most INT64_MAX (what PostgreSQL's bigint holds); nullopt otherwise, also on
-// overflow (strtoll would clamp it to INT64_MAX instead, issue 13).
-std::optional<int64_t> ParseCount(const std::string& text) {
-  if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-// The daemon's log lines: UTC time, then the line; one writer at a time.
-void LogToStderr(const std::string& line) {
-  static std::mutex mu;
-  std::time_t now = std::time(nullptr);
-  std::string stamp = FormatRfc3339(static_cast<int64_t>(now));
-  std::lock_guard lock(mu);
-  std::cerr << stamp << " pinwatch: " << line << std::endl;
-}
-
-Config LoadConfigOrDie(const Args& args) {
-  if (!args.config) UsageError("--config FILE is required");
-  auto config = LoadConfigFile(*args.config);
-  if (!config.ok()) {
-    std::cerr << "pinwatch: " << config.status().message() << "\n";
-    std::exit(2);
-  }
-  // yaml-cpp's node tree, about 2 KB per watch name, is freed by now, but M_TRIM_THRESHOLD
-  // (main) keeps freed heap in the process: give it back once, or `run` with 100,000 names
-  // would hold some 200 MB it no longer uses for as long as it runs (issue 13).
-  malloc_trim(0);
-  return std::move(*config);
-}
-
-// OrDie: the CLI's edge. A store call that cannot even start (no database, another schema
-// version) ends the command with its message and exit code 2.
-[[noreturn]] void DieWith(const Status& s) {
-  std::cerr << "pinwatch: " << s.message() << "\n";
-  std::exit(2);
-}
-
-void CheckSchemaOrDie(const Config& config) {
-  if (Status s = db::CheckSchema(config.database_url); !s.ok()) DieWith(s);
 }
 
 std::unique_ptr<db::LogStateStore> LogStateStoreOrDie(const Config& config) {
@@ -283,7 +231,9 @@ int Run(const Args& args) {
   if (!config.http.listen.empty()) {
     api::Probes probes{.metrics_text = [&metrics] { return metrics.Text(); },
                        .ready = [&config] { return db::CheckSchema(config.database_url); }};
-    auto server = api::HttpServer::Start({.host = config.http.host, .port = config.http.port}, std::move(probes));
+    auto server = api::HttpServer::Start(
+        {.host = config.http.host, .port = config.http.port, .pinsets_directory = config.publish.directory},
+        std::move(probes));
     if (!server.ok()) {
       std::cerr << "pinwatch: " << server.status().message() << "\n";
       stop.Stop();
@@ -298,6 +248,24 @@ int Run(const Args& args) {
     }
     LogToStderr("http: serving http://" + host + ":" + std::to_string(http->port()) + "/ (/metrics, /healthz, /readyz)");
   }
+  // The pin-set job: first versions now (a bad signing key stops `run` here), then passes
+  // beside the workers.
+  std::unique_ptr<PinKeeper> keeper;
+  if (!config.pinsets.empty()) {
+    auto started = PinKeeper::Start(config, LogToStderr);
+    if (!started.ok()) {
+      std::cerr << "pinwatch: " << started.status().message() << "\n";
+      stop.Stop();
+      pthread_kill(waiter.native_handle(), SIGTERM);
+      waiter.join();
+      return 2;
+    }
+    keeper = std::move(*started);
+  }
+  std::thread keeping;
+  if (keeper && mode == FollowMode::kForever) {
+    keeping = std::thread([&] { keeper->Run(stop, config.run.pinset_interval_s * 1000); });
+  }
   // The sender runs on its own thread beside the workers.
   alerts::AlertSender sender(SenderOptionsOf(config), std::move(*alert_store), std::move(*sender_findings), metrics,
                              LogToStderr, stop);
@@ -309,10 +277,13 @@ int Run(const Args& args) {
     // What this run found is told before it exits; what cannot be is sent by the next run.
     if (Status s = sender.SendOnce(); !s.ok()) LogToStderr(s.message() + "; the next run sends what is left");
   }
-  if (sending.joinable()) {
-    stop.Stop();
-    sending.join();
+  if (mode == FollowMode::kOnce && summary.ok() && keeper) {
+    // Proposals from what this run committed, and the current versions published.
+    if (Status s = keeper->Pass(); !s.ok()) LogToStderr("pin-sets: " + s.message() + "; the next run tries again");
   }
+  if (sending.joinable() || keeping.joinable()) stop.Stop();
+  if (sending.joinable()) sending.join();
+  if (keeping.joinable()) keeping.join();
   http.reset();  // stops serving before the metrics it reads go away
   // Wake the signal thread if it is still waiting, then collect it.
   if (!stop.stopped()) {
@@ -498,5 +469,10 @@ int main(int argc, char** argv) {
   if (args.command == "resolve") return SetStatus(args, db::FindingStatus::kResolved);
   if (args.command == "reopen") return SetStatus(args, db::FindingStatus::kOpen);
   if (args.command == "alerts") return AlertsCommand(args);
+  if (args.command == "pinset") return PinsetCommand(args);
+  if (args.command == "proposals") return ProposalsCommand(args);
+  if (args.command == "operator") return OperatorCommand(args);
+  if (args.command == "audit") return AuditCommand(args);
+  if (args.command == "keygen") return KeygenCommand(args);
   UsageError("unknown command " + args.command);
 }

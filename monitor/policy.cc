@@ -15,7 +15,18 @@ Verdict Judge(const WatchRule& watch, const x509::CertIdentity& identity) {
             "issuer key unknown (no resolvable issuer in the log's chain), so it cannot be shown to be allowed for " +
                 watch.name};
   }
-  if (watch.allowed_issuers && !contains(*watch.allowed_issuers, *identity.issuer_spki_sha256)) {
+  // A key above the issuer in the log's chain counts too: allowing a CA's root (or its
+  // intermediate above the issuing one) allows the intermediates it issues from, so a CA
+  // that moves to a new intermediate is an expected change, not an alert. The chain is the
+  // one the log checked up to its accepted roots.
+  const auto allowed_above = [&] {
+    for (const x509::ChainLink& link : identity.chain) {
+      if (!link.spki_sha256) return false;
+      if (contains(*watch.allowed_issuers, *link.spki_sha256)) return true;
+    }
+    return false;
+  };
+  if (watch.allowed_issuers && !contains(*watch.allowed_issuers, *identity.issuer_spki_sha256) && !allowed_above()) {
     return {FindingKind::kUnexpectedIssuer, "issuer key " + PinText(*identity.issuer_spki_sha256) + " (" +
                                                 identity.issuer_utf8 + ") is not in allowed_issuers of " +
                                                 watch.name};

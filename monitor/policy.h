@@ -33,8 +33,10 @@ struct Verdict {
 };
 
 // Judge classifies a parsed certificate against a watch rule it concerns:
-//  - the issuer's SPKI hash unknown (an x509 entry without a resolvable chain), or not in
-//    allowed_issuers when that list is configured -> unexpected_issuer. An unknown issuer is
+//  - the issuer's SPKI hash unknown (an x509 entry without a resolvable chain), or, when
+//    allowed_issuers is configured, neither it nor a key above it in the log's chain (an
+//    allowed root or upper intermediate allows what it issued) is in the list
+//    -> unexpected_issuer. An unknown issuer is
 //    treated as unexpected because it cannot be shown to be allowed;
 //  - else the leaf SPKI in known_keys -> known_key, otherwise unexpected_key.
 // Pure and thread-safe.

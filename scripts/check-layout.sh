@@ -58,7 +58,7 @@ forbid() {
 # not include the pattern.
 only_in() {
   local pattern=$1 what=$2 allowed=$3 home=$4
-  for folder in base net ctlog x509 watch db monitor alerts api sim; do
+  for folder in base net ctlog x509 watch db monitor alerts pins api sim; do
     while IFS= read -r line; do
       [ -n "$line" ] || continue
       local file=${line%%:*}
@@ -93,6 +93,10 @@ project_includes_only ctlog base net ctlog
 # neither reaches into the daemon.
 forbid alerts '"monitor/' "the daemon (monitor/): alerts/ meets the workers only in the database"
 forbid api '"monitor/' "the daemon (monitor/): api/ meets the workers only in the database"
+# pins/ (proposals, checks, publication, exports) works from what the database holds:
+# the store's interface, the watch list's matching rules and the vocabulary, nothing more.
+project_includes_only pins base db watch x509 ctlog pins
+forbid pins "<pqxx|<libpq" "libpqxx (db/ implements the store)"
 # base/ is vocabulary: it depends on no other folder.
 project_includes_only base base
 # One home each.

@@ -218,9 +218,27 @@ std::vector<BadCase> BadCases() {
   const std::string url_safe = "sha256/-__7__v_-__7__v_-__7__v_-__7__v_-__7__v_-_8=";
   return {
       {"top level is a list", "- a\n- b\n",
-       "c.yaml:1: expected a map with keys database, logs, watch, run, http, alerts, got a list"},
+       "c.yaml:1: expected a map with keys database, logs, watch, run, http, alerts, pinsets, publish, got a list"},
       {"unknown top-level key", std::string(kDb) + kWatch + "wtach: []\n",
-       "c.yaml:3: wtach: unknown key, expected one of: database, logs, watch, run, http, alerts"},
+       "c.yaml:3: wtach: unknown key, expected one of: database, logs, watch, run, http, alerts, pinsets, publish"},
+      {"pin-set name not covered by a watch entry", std::string(kDb) + kWatch + "pinsets:\n  - name: api\n    names: [api.example.org]\n    pins: [" + kPinEmpty + ", " + kPinCount + "]\n",
+       "c.yaml:5: pinsets[0].names[0]: \"api.example.org\" is not covered by a watch entry: pinwatch would not see its certificates"},
+      {"pin-set subdomains not covered", std::string(kDb) + kWatch + "pinsets:\n  - name: api\n    names: [example.com]\n    include_subdomains: true\n    pins: [" + kPinEmpty + ", " + kPinCount + "]\n",
+       "c.yaml:5: pinsets[0].names[0]: \"example.com\" is not covered by a watch entry (with its subdomains): pinwatch would not see its certificates"},
+      {"pin-set with fewer pins than min_pins", std::string(kDb) + kWatch + "pinsets:\n  - name: api\n    names: [example.com]\n    pins: [" + kPinEmpty + "]\n",
+       "c.yaml:6: pinsets[0].pins: expected at least min_pins (2) pins, one of them a backup, got 1"},
+      {"pin-set pin twice", std::string(kDb) + kWatch + "pinsets:\n  - name: api\n    names: [example.com]\n    pins: [" + kPinEmpty + ", " + kPinEmpty + "]\n",
+       "c.yaml:6: pinsets[0].pins[1]: expected each pin once, got " + std::string(kPinEmpty) + " again"},
+      {"pin-set name with a slash", std::string(kDb) + kWatch + "pinsets:\n  - name: ../api\n    names: [example.com]\n    pins: [" + kPinEmpty + ", " + kPinCount + "]\n",
+       "c.yaml:4: pinsets[0].name: expected a pin-set name of lowercase letters, digits, '-' and '_' (at most 63, starting with a letter or digit), got \"../api\""},
+      {"pin-set expiry over a year", std::string(kDb) + kWatch + "pinsets:\n  - name: api\n    names: [example.com]\n    pins: [" + kPinEmpty + ", " + kPinCount + "]\n    expiry_days: 400\n",
+       "c.yaml:7: pinsets[0].expiry_days: expected a positive integer up to 365, got \"400\""},
+      {"pin-set without pins", std::string(kDb) + kWatch + "pinsets:\n  - name: api\n    names: [example.com]\n",
+       "c.yaml:4: pinsets[0].pins: required (version 1 of the pin-set)"},
+      {"pin-set name twice", std::string(kDb) + kWatch + "pinsets:\n  - {name: api, names: [example.com], pins: [" + kPinEmpty + ", " + kPinCount + "]}\n  - {name: api, names: [example.com], pins: [" + kPinEmpty + ", " + kPinCount + "]}\n",
+       "c.yaml:5: pinsets[1].name: expected each pin-set name once, got \"api\" again"},
+      {"publish without signing key", std::string(kDb) + kWatch + "publish:\n  directory: /tmp/p\n",
+       "c.yaml:4: publish.signing_key: required (an ECDSA P-256 private key, PEM; `pinwatch keygen --out FILE` makes one)"},
       {"unknown http key", std::string(kDb) + kWatch + "http:\n  port: 9464\n",
        "c.yaml:4: http.port: unknown key, expected one of: listen"},
       {"listen without port", std::string(kDb) + kWatch + "http: {listen: 127.0.0.1}\n",
@@ -265,7 +283,7 @@ std::vector<BadCase> BadCases() {
        "allowed_issuers, known_keys"},
       {"unknown run key", std::string(kDb) + kWatch + "run:\n  threads: 4\n",
        "c.yaml:4: run.threads: unknown key, expected one of: replica_id, lease_seconds, commit_every_entries, "
-       "commit_interval_ms, match_threads, progress_interval_s"},
+       "commit_interval_ms, match_threads, progress_interval_s, pinset_interval_s"},
       {"key written twice", "database:\n  url: a\n  url: b\n" + std::string(kWatch),
        "c.yaml:3: database.url: key written twice (first on line 2)"},
       {"watch is a map", std::string(kDb) + "watch:\n  name: a.example\n",
@@ -414,6 +432,38 @@ TEST(ConfigTest, HttpAndAlertsSections) {
   Result<Config> port0 = ParseConfig(std::string(kDb) + kWatch + "http: {listen: '127.0.0.1:0'}\n", "c.yaml", Env());
   ASSERT_TRUE(port0.ok());
   EXPECT_EQ(port0->alerts.external_url, "");  // the daemon fills it in once bound
+}
+
+TEST(ConfigTest, PinsetsAndPublish) {
+  Result<Config> config = ParseConfig(std::string(kDb) +
+                                          "watch:\n  - {name: Example.COM, include_subdomains: true}\n"
+                                          "pinsets:\n  - name: api\n    names: [API.example.com, www.example.com]\n"
+                                          "    include_subdomains: true\n    pins: [" +
+                                          kPinEmpty + ", " + kPinCount +
+                                          "]\n    min_pins: 2\n    approvals_required: 2\n    expiry_days: 30\n"
+                                          "    remove_grace_days: 0\n  - {name: root_2, names: [example.com], pins: [" +
+                                          kPinEmpty + ", " + kPinCount +
+                                          "]}\npublish: {signing_key: /k.pem, directory: /var/lib/pinwatch/published}\n",
+                                      "c.yaml", Env());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_EQ(config->pinsets.size(), 2u);
+  const pins::PinsetPolicy& api = config->pinsets[0];
+  EXPECT_EQ(api.name, "api");
+  EXPECT_EQ(api.names, (std::vector<std::string>{"api.example.com", "www.example.com"}));  // as matched
+  EXPECT_TRUE(api.include_subdomains);
+  ASSERT_EQ(api.pins.size(), 2u);
+  EXPECT_EQ(PinText(api.pins[1]), kPinCount);
+  EXPECT_EQ(api.approvals_required, 2);
+  EXPECT_EQ(api.expiry_days, 30);
+  EXPECT_EQ(api.remove_grace_days, 0);
+  const pins::PinsetPolicy& defaults = config->pinsets[1];
+  EXPECT_EQ(defaults.min_pins, 2);
+  EXPECT_EQ(defaults.approvals_required, 1);
+  EXPECT_EQ(defaults.expiry_days, 60);
+  EXPECT_EQ(defaults.remove_grace_days, 7);
+  EXPECT_FALSE(defaults.include_subdomains);
+  EXPECT_EQ(config->publish.signing_key, "/k.pem");
+  EXPECT_EQ(config->publish.directory, "/var/lib/pinwatch/published");
 }
 
 TEST(ConfigTest, BadConfigsNameKeyPathAndLine) {

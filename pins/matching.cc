@@ -1,0 +1,36 @@
+#include "pins/matching.h"
+
+#include <algorithm>
+#include <string_view>
+
+namespace pinwatch::pins {
+
+Result<PinsetNames> PinsetNames::Create(const std::vector<std::string>& names, bool include_subdomains) {
+  std::vector<watch::WatchEntry> entries;
+  for (const std::string& n : names) {
+    entries.push_back({n, include_subdomains ? watch::WatchScope::kIncludeSubdomains : watch::WatchScope::kExactName});
+  }
+  Result<watch::WatchList> list = watch::WatchList::Create(entries);
+  if (!list.ok()) return list.status();
+  return PinsetNames(*std::move(list));
+}
+
+bool PinsetNames::Concerns(const std::vector<std::string>& certificate_names) const {
+  return std::any_of(certificate_names.begin(), certificate_names.end(),
+                     [&](const std::string& n) { return list_.MatchName(n).has_value(); });
+}
+
+bool PinnedBy(const db::CertificateFacts& c, const std::vector<Hash>& pins) {
+  const auto pinned = [&](const Hash& h) { return std::find(pins.begin(), pins.end(), h) != pins.end(); };
+  if (c.spki && pinned(*c.spki)) return true;
+  if (c.issuer_spki && pinned(*c.issuer_spki)) return true;
+  return std::any_of(c.chain_spki.begin(), c.chain_spki.end(), pinned);
+}
+
+bool IsValidAt(const db::CertificateFacts& c, int64_t now_s) {
+  return c.not_before_unix_s <= now_s && now_s <= c.not_after_unix_s;
+}
+
+bool IsAllowed(const db::CertificateFacts& c) { return c.parsed && c.spki && !c.unexpected_issuer && !c.malformed; }
+
+}  // namespace pinwatch::pins
