@@ -28,19 +28,25 @@ ProposalPlan PlanProposals(const PinsetPolicy& policy, const db::PinsetVersion& 
   const std::vector<Hash>& pins = current.pins;
   const auto pinned = [&](const Hash& h) { return std::find(pins.begin(), pins.end(), h) != pins.end(); };
 
-  // A set pins CA keys when one of its pins is a CA key in some stored chain: it then
-  // follows CAs to new intermediates instead of every new leaf key.
-  std::set<Hash> ca_keys;
-  for (const db::CertificateFacts& c : certs) {
-    if (c.issuer_spki) ca_keys.insert(*c.issuer_spki);
-    ca_keys.insert(c.chain_spki.begin(), c.chain_spki.end());
-  }
-  const bool pins_ca = std::any_of(pins.begin(), pins.end(), [&](const Hash& p) { return ca_keys.count(p) > 0; });
-
   std::vector<const db::CertificateFacts*> relevant;
   for (const db::CertificateFacts& c : certs) {
     if (c.parsed && names->Concerns(c.dns_names)) relevant.push_back(&c);
   }
+  // A set pins CA keys when one of its pins is a CA key in the chain of an allowed
+  // certificate for its names: it then follows the CA to new intermediates instead of
+  // every new leaf key. Keys an unexpected issuer used (its own, its certificates') are
+  // never proposed, even when an allowed certificate shares one.
+  std::set<Hash> ca_keys, rogue_keys;
+  for (const db::CertificateFacts* c : relevant) {
+    if (c->unexpected_issuer) {
+      if (c->spki) rogue_keys.insert(*c->spki);
+      if (c->issuer_spki) rogue_keys.insert(*c->issuer_spki);
+      continue;
+    }
+    if (c->issuer_spki) ca_keys.insert(*c->issuer_spki);
+    ca_keys.insert(c->chain_spki.begin(), c->chain_spki.end());
+  }
+  const bool pins_ca = std::any_of(pins.begin(), pins.end(), [&](const Hash& p) { return ca_keys.count(p) > 0; });
 
   // Adds: keys of live, verified certificates from allowed issuers that no pin covers.
   struct Add {
@@ -53,6 +59,7 @@ ProposalPlan PlanProposals(const PinsetPolicy& policy, const db::PinsetVersion& 
     if (!IsAllowed(*c) || !c->verified || c->not_after_unix_s < now_s || PinnedBy(*c, pins)) continue;
     const bool by_ca = pins_ca && c->issuer_spki.has_value();
     const Hash key = by_ca ? *c->issuer_spki : *c->spki;
+    if (rogue_keys.count(key)) continue;
     auto [it, inserted] = adds.try_emplace(key, Add{by_ca ? db::KeyRole::kCa : db::KeyRole::kLeaf, {}, c});
     it->second.ids.push_back(c->certificate_id);
   }
