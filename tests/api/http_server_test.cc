@@ -1,10 +1,14 @@
-// The listener over real loopback sockets: its three routes, readiness that fails and
-// recovers, methods it refuses, and a port already taken.
+// The listener over real loopback sockets: its routes, readiness that fails and recovers,
+// methods it refuses, a port already taken, and the published pin-sets.
 #include "api/http_server.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <stdlib.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "net/http.h"
@@ -86,6 +90,73 @@ TEST(HttpServer, APortInUseIsAClearError) {
   EXPECT_EQ(second.status().code(), Code::kUnavailable);
   EXPECT_EQ(second.status().message(), "http.listen 127.0.0.1:" + std::to_string(first.server->port()) +
                                            ": cannot bind (address in use, or no such address)");
+}
+
+}  // namespace
+}  // namespace pinwatch::api
+
+namespace pinwatch::api {
+namespace {
+
+// The published pin-sets, read back with a plain HTTP client that sees the headers.
+TEST(HttpServer, ServesPublishedPinsetsWithETagsAndNothingElseFromTheDirectory) {
+  char tmpl[] = "/tmp/pinwatch-api-test.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string document = R"({"name":"api","version":2})";
+  std::ofstream(dir + "/api.json") << document;
+  std::ofstream(dir + "/api.json.sig") << "c2lnbmF0dXJl\n";
+  std::ofstream(dir + "/secret.pem") << "not for the web";
+  std::filesystem::create_directory(dir + "/sub");
+  std::ofstream(dir + "/sub/x.json") << "{}";
+  auto server = HttpServer::Start({.host = "127.0.0.1", .port = 0, .pinsets_directory = dir}, {});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  httplib::Client client("127.0.0.1", (*server)->port());
+
+  auto got = client.Get("/v1/pinsets/api.json");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->body, document);
+  EXPECT_EQ(got->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(got->get_header_value("Cache-Control"), "no-cache");
+  const std::string etag = got->get_header_value("ETag");
+  ASSERT_EQ(etag.size(), 34u) << etag;  // a quoted 128-bit hex digest
+
+  auto same = client.Get("/v1/pinsets/api.json", {{"If-None-Match", etag}});
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->status, 304);
+  EXPECT_TRUE(same->body.empty());
+  // A new version is a new ETag: the client gets the new document, not a 304.
+  std::ofstream(dir + "/api.json", std::ios::trunc) << R"({"name":"api","version":3})";
+  auto changed = client.Get("/v1/pinsets/api.json", {{"If-None-Match", etag}});
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->status, 200);
+  EXPECT_NE(changed->get_header_value("ETag"), etag);
+
+  auto sig = client.Get("/v1/pinsets/api.json.sig");
+  ASSERT_TRUE(sig);
+  EXPECT_EQ(sig->status, 200);
+  EXPECT_EQ(sig->body, "c2lnbmF0dXJl\n");
+
+  // Only names a pin-set can have reach the file system.
+  for (const char* path : {"/v1/pinsets/missing.json", "/v1/pinsets/secret.pem", "/v1/pinsets/../secret.pem",
+                           "/v1/pinsets/%2e%2e%2fsecret.pem", "/v1/pinsets/sub/x.json", "/v1/pinsets/API.json",
+                           "/v1/pinsets/.json"}) {
+    auto refused = client.Get(path);
+    ASSERT_TRUE(refused) << path;
+    EXPECT_EQ(refused->status, 404) << path;
+    EXPECT_EQ(refused->body.find("not for the web"), std::string::npos) << path;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(HttpServer, WithoutAPublishDirectoryNoPinsetsAreServed) {
+  auto server = HttpServer::Start({.host = "127.0.0.1", .port = 0}, {});
+  ASSERT_TRUE(server.ok());
+  httplib::Client client("127.0.0.1", (*server)->port());
+  auto got = client.Get("/v1/pinsets/api.json");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 404);
 }
 
 }  // namespace
