@@ -23,8 +23,8 @@
 #include "pins/export.h"
 #include "pins/matching.h"
 #include "pins/publisher.h"
-#include "pins/report.h"
 #include "pins/signing.h"
+#include "report/pinsets.h"
 
 namespace pinwatch::monitor {
 
@@ -215,7 +215,7 @@ int PinsetCommand(const Args& args) {
       std::cerr << "pinwatch: pin-set " << name << " has no version in the database yet (`pinwatch run` makes version 1)\n";
       return 1;
     }
-    std::cout << (f.switches.count("--json") ? pins::PinsetJson(versions) : pins::PinsetText(versions));
+    std::cout << (f.switches.count("--json") ? report::PinsetJson(versions) : report::PinsetText(versions));
     return 0;
   }
   if (sub == "export") {
@@ -256,11 +256,11 @@ namespace {
 
 // ViewsOf adds what is computed at display time: the checks of pending proposals, for the
 // pin-set as it is now.
-std::vector<pins::ProposalView> ViewsOf(const Config& config, db::PinStore& store, std::vector<db::Proposal> proposals) {
-  std::vector<pins::ProposalView> out;
+std::vector<report::ProposalView> ViewsOf(const Config& config, db::PinStore& store, std::vector<db::Proposal> proposals) {
+  std::vector<report::ProposalView> out;
   std::optional<std::vector<db::CertificateFacts>> certs;
   for (db::Proposal& p : proposals) {
-    pins::ProposalView v{.proposal = std::move(p)};
+    report::ProposalView v{.proposal = std::move(p)};
     const pins::PinsetPolicy* policy = nullptr;
     for (const pins::PinsetPolicy& candidate : config.pinsets) {
       if (candidate.name == v.proposal.pinset) policy = &candidate;
@@ -362,8 +362,8 @@ int ProposalsCommand(const Args& args) {
     if (!f.words.empty()) UsageError("proposals: unexpected " + f.words[0]);
     Config config = LoadConfigOrDie(args);
     auto store = PinStoreOrDie(config);
-    std::vector<pins::ProposalView> views = ViewsOf(config, *store, OrDie(store->ListProposals(filter)));
-    std::cout << (f.switches.count("--json") ? pins::ProposalsJson(views) : pins::ProposalsText(views));
+    std::vector<report::ProposalView> views = ViewsOf(config, *store, OrDie(store->ListProposals(filter)));
+    std::cout << (f.switches.count("--json") ? report::ProposalsJson(views) : report::ProposalsText(views));
     return 0;
   }
   if (sub == "check") {
@@ -372,7 +372,7 @@ int ProposalsCommand(const Args& args) {
     if (!id || *id <= 0) UsageError("proposals check: ID must be a proposal number");
     Config config = LoadConfigOrDie(args);
     auto store = PinStoreOrDie(config);
-    std::vector<pins::ProposalView> views = ViewsOf(config, *store, {ProposalOrDie(*store, *id)});
+    std::vector<report::ProposalView> views = ViewsOf(config, *store, {ProposalOrDie(*store, *id)});
     if (views.front().proposal.status != db::ProposalStatus::kPending) {
       std::cerr << "pinwatch: proposal " << *id << " is " << db::ProposalStatusName(views.front().proposal.status)
                 << ": checks are computed for pending proposals\n";
@@ -453,7 +453,7 @@ int AuditCommand(const Args& args) {
   Config config = LoadConfigOrDie(args);
   auto store = PinStoreOrDie(config);
   std::vector<db::AuditEntry> entries = OrDie(store->ListAudit(limit));
-  std::cout << (f.switches.count("--json") ? pins::AuditJson(entries) : pins::AuditText(entries));
+  std::cout << (f.switches.count("--json") ? report::AuditJson(entries) : report::AuditText(entries));
   return 0;
 }
 

@@ -28,9 +28,9 @@
 #include "monitor/cli.h"
 #include "monitor/config.h"
 #include "monitor/pins_cli.h"
+#include "report/findings.h"
 #include "monitor/daemon.h"
 #include "monitor/pin_keeper.h"
-#include "monitor/report.h"
 
 namespace {
 
@@ -318,7 +318,7 @@ int ShowStatus(const Args& args) {
     std::cerr << "pinwatch: " << logs.status().message() << "\n";
     return 2;
   }
-  std::cout << (json ? StatusJson(*logs) : StatusText(*logs));
+  std::cout << (json ? report::StatusJson(*logs) : report::StatusText(*logs));
   return 0;
 }
 
@@ -363,7 +363,7 @@ int Findings(const Args& args) {
     std::cerr << "pinwatch: " << findings.status().message() << "\n";
     return 2;
   }
-  std::cout << (json ? FindingsJson(*findings) : FindingsText(*findings));
+  std::cout << (json ? report::FindingsJson(*findings) : report::FindingsText(*findings));
   return 0;
 }
 

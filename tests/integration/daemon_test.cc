@@ -11,7 +11,6 @@
 #include <set>
 
 #include "base/time.h"
-#include "monitor/report.h"
 #include "tests/integration/daemon_fixture.h"
 
 namespace pinwatch {

@@ -1,4 +1,4 @@
-#include "monitor/report.h"
+#include "report/findings.h"
 
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
@@ -8,35 +8,11 @@
 #include "base/encoding.h"
 #include "base/pin.h"
 #include "base/time.h"
+#include "report/json_writer.h"
 
-namespace pinwatch::monitor {
+namespace pinwatch::report {
 
 namespace {
-
-using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
-
-void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-
-void StrOrNull(Writer& w, const std::string& s) {
-  if (s.empty()) w.Null();
-  else Str(w, s);
-}
-
-void PinOrNull(Writer& w, const std::optional<ctlog::Hash>& h) {
-  if (h) Str(w, PinText(*h));
-  else w.Null();
-}
-
-void TimeOrNull(Writer& w, const std::optional<int64_t>& t) {
-  if (t) Str(w, FormatRfc3339(*t));
-  else w.Null();
-}
-
-void Strings(Writer& w, const std::vector<std::string>& items) {
-  w.StartArray();
-  for (const std::string& s : items) Str(w, s);
-  w.EndArray();
-}
 
 // Lag is how many entries of the latest tree head seen are not committed yet.
 std::optional<uint64_t> Lag(const db::LogStatus& s) {
@@ -100,24 +76,7 @@ std::string FindingsJson(const std::vector<db::Finding>& findings) {
     w.Key("status_changed_at");
     Str(w, f.status_changed_at);
     w.Key("entries");
-    w.StartArray();
-    for (const db::FindingEntry& e : f.entries) {
-      w.StartObject();
-      w.Key("log_id");
-      Str(w, Base64Encode(e.log_id));
-      w.Key("log");
-      Str(w, e.log_description);
-      w.Key("index");
-      w.Uint64(e.index);
-      w.Key("entry_type");
-      Str(w, e.entry_type);
-      w.Key("timestamp");
-      Str(w, FormatRfc3339(static_cast<int64_t>(e.timestamp_ms / 1000)));
-      w.Key("verified");
-      w.Bool(e.verified);
-      w.EndObject();
-    }
-    w.EndArray();
+    Entries(w, f.entries);
     if (f.log_id) {
       w.Key("log_id");
       Str(w, Base64Encode(*f.log_id));
@@ -227,4 +186,4 @@ std::string StatusText(const std::vector<db::LogStatus>& logs) {
   return out;
 }
 
-}  // namespace pinwatch::monitor
+}  // namespace pinwatch::report

@@ -10,7 +10,7 @@
 #include "db/finding_store.h"
 #include "db/log_state_store.h"
 
-namespace pinwatch::monitor {
+namespace pinwatch::report {
 
 // FindingsJson returns a JSON array, one object per finding:
 //   id, kind, severity, status, status_note, reason, watched, names (DNS names),
@@ -30,4 +30,4 @@ std::string StatusJson(const std::vector<db::LogStatus>& logs);
 std::string StatusText(const std::vector<db::LogStatus>& logs);
 
 
-}  // namespace pinwatch::monitor
+}  // namespace pinwatch::report

@@ -3,20 +3,20 @@
 // interface (README "Pin-sets"): add fields, never rename or drop them.
 #pragma once
 
-#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "db/pin_store.h"
 #include "pins/checks.h"
 
-namespace pinwatch::pins {
+namespace pinwatch::report {
 
 // ProposalView is a proposal with what is computed when it is shown: its safety checks
 // (pending proposals: for the set as it is now) and its pin-set's approvals_required.
 struct ProposalView {
   db::Proposal proposal;
-  std::vector<Check> checks;
+  std::vector<pins::Check> checks;
   int64_t approvals_required = 1;
 };
 
@@ -46,4 +46,4 @@ std::string AuditText(const std::vector<db::AuditEntry>& entries);
 // LeadTimeSeconds is first_certificate - first_precert in seconds, when both are known.
 std::optional<int64_t> LeadTimeSeconds(const db::Proposal& p);
 
-}  // namespace pinwatch::pins
+}  // namespace pinwatch::report

@@ -1,38 +1,16 @@
-#include "pins/report.h"
-
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
+#include "report/pinsets.h"
 
 #include "base/encoding.h"
 #include "base/pin.h"
 #include "base/time.h"
+#include "report/json_writer.h"
 
-namespace pinwatch::pins {
+namespace pinwatch::report {
 namespace {
 
-using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
-
-void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-void StrOrNull(Writer& w, const std::string& s) {
-  if (s.empty()) w.Null();
-  else Str(w, s);
-}
-void PinOrNull(Writer& w, const std::optional<Hash>& h) {
-  if (h) Str(w, PinText(*h));
-  else w.Null();
-}
-void IntOrNull(Writer& w, const std::optional<int64_t>& v) {
-  if (v) w.Int64(*v);
-  else w.Null();
-}
 void MsTimeOrNull(Writer& w, const std::optional<int64_t>& ms) {
   if (ms) Str(w, FormatRfc3339Ms(*ms));
   else w.Null();
-}
-void Strings(Writer& w, const std::vector<std::string>& items) {
-  w.StartArray();
-  for (const std::string& s : items) Str(w, s);
-  w.EndArray();
 }
 
 int64_t Approvals(const db::Proposal& p) {
@@ -97,7 +75,7 @@ std::string ProposalsJson(const std::vector<ProposalView>& proposals) {
     w.EndArray();
     w.Key("checks");
     w.StartArray();
-    for (const Check& c : v.checks) {
+    for (const pins::Check& c : v.checks) {
       w.StartObject();
       w.Key("name");
       Str(w, c.name);
@@ -109,7 +87,7 @@ std::string ProposalsJson(const std::vector<ProposalView>& proposals) {
     }
     w.EndArray();
     w.Key("checks_pass");
-    w.Bool(AllPass(v.checks));
+    w.Bool(pins::AllPass(v.checks));
     w.Key("lead_time_s");
     IntOrNull(w, LeadTimeSeconds(p));
     w.Key("first_precertificate_at");
@@ -138,11 +116,9 @@ std::string ProposalsJson(const std::vector<ProposalView>& proposals) {
       w.Key("serial");
       Str(w, c.serial);
       w.Key("not_before");
-      if (c.not_before_unix_s) Str(w, FormatRfc3339(*c.not_before_unix_s));
-      else w.Null();
+      TimeOrNull(w, c.not_before_unix_s);
       w.Key("not_after");
-      if (c.not_after_unix_s) Str(w, FormatRfc3339(*c.not_after_unix_s));
-      else w.Null();
+      TimeOrNull(w, c.not_after_unix_s);
       w.Key("spki_sha256");
       PinOrNull(w, c.spki_sha256);
       w.Key("issuer_spki_sha256");
@@ -150,24 +126,7 @@ std::string ProposalsJson(const std::vector<ProposalView>& proposals) {
       w.Key("tbs_sha256");
       Str(w, HexEncode(c.tbs_sha256));
       w.Key("entries");
-      w.StartArray();
-      for (const db::FindingEntry& entry : e.entries) {
-        w.StartObject();
-        w.Key("log_id");
-        Str(w, Base64Encode(entry.log_id));
-        w.Key("log");
-        Str(w, entry.log_description);
-        w.Key("index");
-        w.Uint64(entry.index);
-        w.Key("entry_type");
-        Str(w, entry.entry_type);
-        w.Key("timestamp");
-        Str(w, FormatRfc3339Ms(static_cast<int64_t>(entry.timestamp_ms)));
-        w.Key("verified");
-        w.Bool(entry.verified);
-        w.EndObject();
-      }
-      w.EndArray();
+      Entries(w, e.entries);
       w.Key("finding_ids");
       w.StartArray();
       for (int64_t id : e.finding_ids) w.Int64(id);
@@ -195,7 +154,7 @@ std::string ProposalsText(const std::vector<ProposalView>& proposals) {
     } else if (p.first_precert_ms) {
       out += "  precertificate logged " + FormatRfc3339Ms(*p.first_precert_ms) + "; no final certificate seen yet\n";
     }
-    for (const Check& c : v.checks) out += std::string("  check ") + (c.ok ? "ok    " : "FAILED") + " " + c.name + ": " + c.detail + "\n";
+    for (const pins::Check& c : v.checks) out += std::string("  check ") + (c.ok ? "ok    " : "FAILED") + " " + c.name + ": " + c.detail + "\n";
     for (const db::Decision& d : p.decisions) {
       out += "  " + std::string(d.approve ? "approved" : "rejected") + " by " + d.operator_name + " at " + d.decided_at +
              (d.reason.empty() ? "" : ": " + d.reason) + "\n";
@@ -316,4 +275,4 @@ std::string AuditText(const std::vector<db::AuditEntry>& entries) {
   return out;
 }
 
-}  // namespace pinwatch::pins
+}  // namespace pinwatch::report
