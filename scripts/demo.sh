@@ -4,8 +4,9 @@
 # downloads and verifies that log over both CT APIs with ctscan, which reports the entries
 # that concern watched names with their identity facts. Then it makes the log misbehave and
 # shows that the client catches it. Last, the daemon with a throwaway PostgreSQL and a
-# throwaway Alertmanager: findings, the alerts as Alertmanager lists them, an ack that ends
-# one, and the metrics.
+# throwaway Alertmanager: findings, the alerts as Alertmanager lists them, the pin-set
+# proposal for the new key with its safety checks and lead time, its approval and the
+# signed, published pin-set, an ack that ends an alert, and the metrics.
 #   scripts/demo.sh            (ENTRIES=100000 scripts/demo.sh for a bigger log)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,9 +90,11 @@ until grep -q 'Listening on' "$work/am.log" 2>/dev/null; do
   kill -0 "$am_pid" 2>/dev/null || { cat "$work/am.log"; exit 1; }
   sleep 0.1
 done
+# Ten days old, so its certificates are valid today (pin-sets care about what is served now).
 "$build/sim/ctsim" --entries "${ENTRIES:-20000}" --seed demo-daemon --log-list-out "$work/loglist.json" \
-  --facts-out "$work/facts2.json" \
+  --facts-out "$work/facts2.json" --epoch-ms "$(( ($(date +%s) - 10 * 86400) * 1000 ))" \
   --plant 100:x509:normal:key-a:www.mybank.test \
+  --plant 150:x509:normal:key-a:api.mybank.test \
   --plant 2000:both:e1:key-b:api.mybank.test \
   --plant 5000:precert:rogue:key-c:login.mybank.test \
   > "$work/ctsim2.out" 2> "$work/ctsim2.err" &
@@ -120,20 +123,52 @@ http:
   listen: 127.0.0.1:0
 alerts:
   alertmanager_urls: [http://127.0.0.1:$am_port]
+pinsets:
+  - name: api                 # what the mobile app pins for api.mybank.test: our key and a backup
+    names: [api.mybank.test]
+    pins: ["$key_pin", "sha256/YmFja3VwIGtleSBrZXB0IG9mZmxpbmUsIDMyIGJ5dGU="]
+    min_pins: 2
+    approvals_required: 1
+publish:
+  signing_key: $work/signing.pem
+  directory: $work/published
 YAML
+"$build/monitor/pinwatch" keygen --out "$work/signing.pem" > "$work/signing.pub.pem"
 cat "$work/pinwatch.yaml"
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" migrate
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" alerts test
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" run --once
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" status
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" findings
-echo "(known_key for www, unexpected_key for api (precert + final certificate: one finding, two entries),"
+echo "(known_key for www and api (today's key), unexpected_key for api's renewal with a new key"
+echo " (precert + final certificate: one finding, two entries),"
 echo " unexpected_issuer for login: a rogue CA)"
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" findings --json | head -40
 
 step "The alerts as Alertmanager lists them (amtool alert query)"
 amtool --alertmanager.url="http://127.0.0.1:$am_port" alert query
 echo "(known_key is info: no alert; the test alert ends by itself)"
+
+step "Pin-sets: the new key of api.mybank.test is proposed before its certificate is served"
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" proposals
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" proposals --json |
+  python3 -c 'import json,sys
+for p in json.load(sys.stdin):
+    print("proposal %d: %s %s to pin-set %s, lead time %ss, checks %s" % (p["id"], p["action"], p["pin"], p["pinset"],
+          p["lead_time_s"], "pass" if p["checks_pass"] else "FAIL"))'
+proposal=$("$build/monitor/pinwatch" --config "$work/pinwatch.yaml" proposals --json --status pending |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+echo "(the rogue CA's key is never proposed; to approve: pinwatch --config FILE proposals approve $proposal --operator NAME --reason TEXT)"
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" operator add demo-operator >/dev/null
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" proposals approve "$proposal" --operator demo-operator \
+  --reason "demo: the ACME renewal's new key"
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" pinset show api
+echo "The published, signed pin-set ($work/published/api.json):"
+cat "$work/published/api.json"; echo
+openssl dgst -sha256 -verify "$work/signing.pub.pem" -signature <(base64 -d "$work/published/api.json.sig") \
+  "$work/published/api.json"
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" pinset export api --format okhttp
+"$build/monitor/pinwatch" --config "$work/pinwatch.yaml" audit
 
 step "pinwatch run, with /metrics on http.listen; ack the rogue certificate's finding"
 "$build/monitor/pinwatch" --config "$work/pinwatch.yaml" run > "$work/run.log" 2>&1 &
@@ -156,4 +191,8 @@ echo "(the rogue certificate's alert ended with the ack)"
 echo "Some of $metrics_url:"
 curl -s "$metrics_url" | grep -E '^pinwatch_(log_position|log_verified_tree_size|entries_matched_total|findings\{kind="unexpected|alerts_open|alert_sender_active)' | sed 's/^/  /'
 
-step "Done. Pin-set proposals arrive with the next issue."
+pinset_url=$(sed -n 's#.*http: serving \(http://[0-9.:]*/\).*#\1#p' "$work/run.log")v1/pinsets/api.json
+echo "Apps fetch $pinset_url (and .sig):"
+curl -s -D - -o /dev/null "$pinset_url" | grep -iE '^(HTTP|etag|cache-control)' | sed 's/^/  /'
+
+step "Done. The operator API and web page arrive with the next issue."

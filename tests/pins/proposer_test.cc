@@ -16,6 +16,7 @@
 #include "base/pin.h"
 #include "base/sha256.h"
 #include "db/pin_store.h"
+#include "tests/pins/cert_facts.h"
 #include "pins/checks.h"
 #include "pins/matching.h"
 #include "pins/pinset.h"
@@ -35,6 +36,12 @@ void PrintTo(const NewProposal& p, std::ostream* os) {
 namespace pinwatch::pins {
 namespace {
 
+using testing::Cert;
+using testing::CertSpec;
+using testing::kDay;
+using testing::kNow;
+using testing::Key;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -42,13 +49,7 @@ using ::testing::Pair;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 
-constexpr int64_t kNow = 1'750'000'000;  // 2025-06-15T15:06:40Z
-constexpr int64_t kDay = 86'400;
 constexpr int64_t kVersion = 3;
-
-Hash Key(std::string_view label) {
-  return Sha256Of(Bytes(reinterpret_cast<const uint8_t*>(label.data()), label.size()));
-}
 
 std::vector<Hash> Keys(std::initializer_list<std::string_view> labels) {
   std::vector<Hash> out;
@@ -57,39 +58,6 @@ std::vector<Hash> Keys(std::initializer_list<std::string_view> labels) {
   return out;
 }
 
-// CertSpec describes one stored certificate; Cert() turns it into CertificateFacts.
-struct CertSpec {
-  int64_t id = 1;
-  std::vector<std::string> names = {"api.example.com"};
-  std::string leaf = "leaf";      // "" for no key
-  std::string issuer = "ca1";     // "" for no issuer key
-  std::string root = "root";      // chain_spki is {issuer, root}, without the empty ones
-  int64_t not_before_days = -30;  // relative to kNow
-  int64_t not_after_days = 60;    // relative to kNow
-  bool verified = true;
-  bool unexpected_issuer = false;
-  bool malformed = false;
-  bool parsed = true;
-};
-
-db::CertificateFacts Cert(const CertSpec& s) {
-  db::CertificateFacts c;
-  c.certificate_id = s.id;
-  c.parsed = s.parsed;
-  c.dns_names = s.names;
-  if (!s.leaf.empty()) c.spki = Key(s.leaf);
-  if (!s.issuer.empty()) {
-    c.issuer_spki = Key(s.issuer);
-    c.chain_spki.push_back(Key(s.issuer));
-  }
-  if (!s.root.empty()) c.chain_spki.push_back(Key(s.root));
-  c.not_before_unix_s = kNow + s.not_before_days * kDay;
-  c.not_after_unix_s = kNow + s.not_after_days * kDay;
-  c.verified = s.verified;
-  c.unexpected_issuer = s.unexpected_issuer;
-  c.malformed = s.malformed;
-  return c;
-}
 
 PinsetPolicy Policy() {
   return PinsetPolicy{.name = "app", .names = {"api.example.com"}, .min_pins = 2, .remove_grace_days = 7};
