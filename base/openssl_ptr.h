@@ -4,9 +4,11 @@
 #pragma once
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include <memory>
+#include <string>
 
 namespace pinwatch {
 
@@ -23,5 +25,16 @@ using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter<FreeFn>>;
 using BioPtr = OpenSslPtr<BIO, BIO_free_all>;
 using EvpPkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
 using EvpMdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+
+// OpenSslError returns and clears the oldest queued OpenSSL error, for messages. The queue
+// is thread-local; clearing it keeps one failure from showing up in the next message.
+inline std::string OpenSslError() {
+  unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "no OpenSSL error queued";
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof buf);
+  return buf;
+}
 
 }  // namespace pinwatch

@@ -12,21 +12,6 @@
 #include "base/pem.h"
 
 namespace pinwatch::ctlog {
-namespace {
-
-
-// OpenSslError returns and clears the oldest queued OpenSSL error, for messages. The
-// queue is thread-local, so clearing it keeps one failure from leaking into the next.
-std::string OpenSslError() {
-  unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no OpenSSL error queued";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof buf);
-  return buf;
-}
-
-}  // namespace
 
 void LogKey::PkeyDeleter::operator()(evp_pkey_st* pkey) const { EVP_PKEY_free(pkey); }
 

@@ -19,6 +19,7 @@
 #include "base/sha256.h"
 #include "base/time.h"
 #include "db/postgres.h"
+#include "net/tls_probe.h"
 #include "pins/checks.h"
 #include "pins/export.h"
 #include "pins/matching.h"
@@ -44,7 +45,7 @@ pinwatch pinset verify FILE --public-key PEM [--signature SIGFILE]
 const char kProposalsUsage[] = R"(pinwatch --config FILE proposals [--json] [--status S[,S]] [--pinset NAME]
 pinwatch --config FILE proposals approve ID --operator NAME --reason TEXT
 pinwatch --config FILE proposals reject ID --operator NAME --reason TEXT
-pinwatch --config FILE proposals check ID
+pinwatch --config FILE proposals check ID [--live [--connect-to NAME:PORT:HOST:PORT]...]
 
   (list)   proposals with their safety checks (computed now for pending ones), evidence
            and lead time; --status pending, approved, rejected, applied, superseded
@@ -52,7 +53,14 @@ pinwatch --config FILE proposals check ID
            reaches the pin-set's approvals_required makes the next version, published at
            once when `publish` is configured
   reject   ends the proposal
-  check    the safety checks alone; exit 1 if one fails
+  check    the safety checks alone; exit 1 if one fails. --live also connects over TLS
+           (SNI = the name, port 443, the chain's trust not verified) to each name of the
+           pin-set and prints per name the address, the served leaf's pin and whether the
+           set now and after the change accepts what is served (a pin on any certificate
+           sent); exit 1 as well if a name cannot be reached or the set after the change
+           would not accept it. --connect-to (repeatable, as curl's) sends connections for
+           NAME:PORT to HOST:PORT instead; an empty field matches any NAME or PORT, or
+           keeps the HOST or PORT
 )";
 
 const char kOperatorUsage[] = R"(pinwatch --config FILE operator add NAME [--role approver|viewer]
@@ -84,14 +92,19 @@ struct Flags {
   std::vector<std::string> words;
   std::map<std::string, std::string> values;
   std::set<std::string> switches;
+  std::map<std::string, std::vector<std::string>> repeated;  // options that may be given again, in order
 };
 
 Flags ParseFlags(const std::vector<std::string>& rest, size_t from, const std::string& command,
-                 const std::set<std::string>& with_value, const std::set<std::string>& switches) {
+                 const std::set<std::string>& with_value, const std::set<std::string>& switches,
+                 const std::set<std::string>& repeatable = {}) {
   Flags f;
   for (size_t i = from; i < rest.size(); ++i) {
     const std::string& a = rest[i];
-    if (with_value.count(a)) {
+    if (repeatable.count(a)) {
+      if (i + 1 >= rest.size()) UsageError(command + ": " + a + " needs a value");
+      f.repeated[a].push_back(rest[++i]);
+    } else if (with_value.count(a)) {
       if (i + 1 >= rest.size()) UsageError(command + ": " + a + " needs a value");
       if (f.values.count(a)) UsageError(command + ": " + a + " given twice");
       f.values[a] = rest[++i];
@@ -343,13 +356,103 @@ int Decide(const Args& args, const Flags& f, bool approve) {
   return 0;
 }
 
+// kLiveCheckTimeoutMs bounds each name's connection and TLS handshake: a name that has not
+// answered in 10 s is reported as unreachable rather than holding the check.
+constexpr int64_t kLiveCheckTimeoutMs = 10'000;
+constexpr int kHttpsPort = 443;
+
+// ConnectTo is one --connect-to NAME:PORT:HOST:PORT, as curl's: connections for NAME:PORT
+// go to HOST:PORT instead. An empty NAME or PORT matches any; an empty HOST or PORT keeps
+// the original. HOST may be a bracketed IPv6 literal ("[::1]").
+struct ConnectTo {
+  std::string name;                 // "" matches any name
+  std::optional<int> port;          // nullopt matches any port
+  std::string host;                 // "" keeps the name
+  std::optional<int> to_port;       // nullopt keeps the port
+};
+
+std::optional<int> PortOf(const std::string& text) {
+  std::optional<int64_t> n = ParseCount(text);
+  if (!n || *n < 1 || *n > 65535) return std::nullopt;
+  return static_cast<int>(*n);
+}
+
+ConnectTo ParseConnectToOrDie(const std::string& text) {
+  const std::string usage = "proposals check: --connect-to wants NAME:PORT:HOST:PORT, not " + text;
+  const size_t first = text.find(':');
+  const size_t second = first == std::string::npos ? first : text.find(':', first + 1);
+  const size_t last = text.rfind(':');
+  if (second == std::string::npos || last == second) UsageError(usage);
+  const auto port_or_empty = [&](const std::string& field) -> std::optional<int> {
+    if (field.empty()) return std::nullopt;
+    std::optional<int> port = PortOf(field);
+    if (!port) UsageError(usage + " (a port is 1-65535)");
+    return port;
+  };
+  ConnectTo c{.name = text.substr(0, first),
+              .port = port_or_empty(text.substr(first + 1, second - first - 1)),
+              .host = text.substr(second + 1, last - second - 1),
+              .to_port = port_or_empty(text.substr(last + 1))};
+  if (c.host.size() >= 2 && c.host.front() == '[' && c.host.back() == ']') {
+    c.host = c.host.substr(1, c.host.size() - 2);
+  } else if (c.host.find_first_of("[]:") != std::string::npos) {
+    UsageError(usage + " (write an IPv6 HOST in brackets)");
+  }
+  return c;
+}
+
+// Accepts says whether a pin-set accepts a served chain: a pin on any certificate sent
+// passes, as apps check pins.
+bool Accepts(const std::vector<Hash>& pins, const net::ServedChain& served) {
+  return std::any_of(served.spki_sha256.begin(), served.spki_sha256.end(), [&](const Hash& h) {
+    return std::find(pins.begin(), pins.end(), h) != pins.end();
+  });
+}
+
+// LiveCheck connects to each of the pin-set's names (through the first matching
+// --connect-to) and prints one line per name; true if every name answered and the set after
+// the change accepts what it serves.
+bool LiveCheck(const std::vector<std::string>& names, const std::vector<ConnectTo>& connect_to,
+               const std::vector<Hash>& before, const std::vector<Hash>& after) {
+  bool all_pass = true;
+  for (const std::string& name : names) {
+    std::string host = name;
+    int port = kHttpsPort;
+    for (const ConnectTo& c : connect_to) {
+      if ((c.name.empty() || c.name == name) && (!c.port || *c.port == kHttpsPort)) {
+        if (!c.host.empty()) host = c.host;
+        if (c.to_port) port = *c.to_port;
+        break;
+      }
+    }
+    Result<net::ServedChain> served = net::ProbeTls(name, host, port, kLiveCheckTimeoutMs);
+    if (!served.ok()) {
+      std::cout << "FAILED live " << name << ": " << served.status().message() << "\n";
+      all_pass = false;
+      continue;
+    }
+    const bool now = Accepts(before, *served), later = Accepts(after, *served);
+    const size_t sent = served->spki_sha256.size();
+    std::cout << (later ? "ok     live " : "FAILED live ") << name << ": " << served->address << " serves leaf "
+              << PinText(served->spki_sha256.front()) << " (" << sent << (sent == 1 ? " certificate" : " certificates")
+              << "); pin-set now: " << (now ? "accepts" : "rejects")
+              << ", after the change: " << (later ? "accepts" : "rejects") << "\n";
+    all_pass = all_pass && later;
+  }
+  return all_pass;
+}
+
 }  // namespace
 
 int ProposalsCommand(const Args& args) {
   const bool has_sub = !args.rest.empty() && !args.rest[0].starts_with("--");
   const std::string sub = has_sub ? args.rest[0] : "list";
+  // --live and --connect-to are the check's alone.
+  const bool check = sub == "check";
   const Flags f = ParseFlags(args.rest, has_sub ? 1 : 0, "proposals " + sub,
-                             {"--status", "--pinset", "--operator", "--reason"}, {"--json"});
+                             {"--status", "--pinset", "--operator", "--reason"},
+                             check ? std::set<std::string>{"--json", "--live"} : std::set<std::string>{"--json"},
+                             check ? std::set<std::string>{"--connect-to"} : std::set<std::string>{});
   if (sub == "approve") return Decide(args, f, true);
   if (sub == "reject") return Decide(args, f, false);
   if (sub == "list") {
@@ -367,21 +470,35 @@ int ProposalsCommand(const Args& args) {
     return 0;
   }
   if (sub == "check") {
-    if (f.words.size() != 1) UsageError("proposals check ID");
+    if (f.words.size() != 1) UsageError("proposals check ID [--live [--connect-to NAME:PORT:HOST:PORT]...]");
     std::optional<int64_t> id = ParseCount(f.words[0]);
     if (!id || *id <= 0) UsageError("proposals check: ID must be a proposal number");
+    const bool live = f.switches.count("--live") > 0;
+    std::vector<ConnectTo> connect_to;
+    if (auto it = f.repeated.find("--connect-to"); it != f.repeated.end()) {
+      if (!live) UsageError("proposals check: --connect-to is for --live");
+      for (const std::string& text : it->second) connect_to.push_back(ParseConnectToOrDie(text));
+    }
     Config config = LoadConfigOrDie(args);
     auto store = PinStoreOrDie(config);
     std::vector<report::ProposalView> views = ViewsOf(config, *store, {ProposalOrDie(*store, *id)});
-    if (views.front().proposal.status != db::ProposalStatus::kPending) {
-      std::cerr << "pinwatch: proposal " << *id << " is " << db::ProposalStatusName(views.front().proposal.status)
+    const db::Proposal& proposal = views.front().proposal;
+    if (proposal.status != db::ProposalStatus::kPending) {
+      std::cerr << "pinwatch: proposal " << *id << " is " << db::ProposalStatusName(proposal.status)
                 << ": checks are computed for pending proposals\n";
       return 1;
     }
     for (const pins::Check& c : views.front().checks) {
       std::cout << (c.ok ? "ok     " : "FAILED ") << c.name << ": " << c.detail << "\n";
     }
-    return pins::AllPass(views.front().checks) ? 0 : 1;
+    bool pass = pins::AllPass(views.front().checks);
+    if (live) {
+      // The names of the version in force: those are what apps pin today.
+      const db::PinsetVersion current = OrDie(store->CurrentVersion(proposal.pinset));
+      const std::vector<Hash> after = pins::PinsAfter(current.pins, proposal.action, proposal.pin);
+      pass = LiveCheck(current.names, connect_to, current.pins, after) && pass;
+    }
+    return pass ? 0 : 1;
   }
   UsageError("proposals: unknown subcommand " + sub + " (approve, reject, check, or options to list)");
 }

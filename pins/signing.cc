@@ -27,17 +27,6 @@ using EcdsaSigPtr = OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
 // anything near the cap is not a key.
 constexpr size_t kMaxSigningKeyFileBytes = size_t{64} << 10;
 
-// OpenSslError returns and clears the oldest queued OpenSSL error, for messages. The queue
-// is thread-local; clearing it keeps one failure from showing up in the next message.
-std::string OpenSslError() {
-  unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no OpenSSL error queued";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof buf);
-  return buf;
-}
-
 // NotP256 returns nullopt for an EC key on P-256, or what the key is instead.
 std::optional<std::string> NotP256(EVP_PKEY* pkey) {
   if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC) {

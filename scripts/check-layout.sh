@@ -85,7 +85,7 @@ for folder in x509 watch; do
   forbid "$folder" "$HTTP_SERVER" "an HTTP server"
   forbid "$folder" "$PROMETHEUS" "prometheus-cpp"
 done
-# net/ is HTTP transport; ctlog/ is the log protocols: nothing of watch lists,
+# net/ is network transport (HTTP, the TLS probe); ctlog/ is the log protocols: nothing of watch lists,
 # certificates' meaning or storage.
 project_includes_only net base net
 project_includes_only ctlog base net ctlog
