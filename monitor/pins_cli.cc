@@ -177,6 +177,19 @@ db::PinsetVersion VersionOrDie(db::PinStore& store, const std::string& name, con
   std::exit(1);
 }
 
+// PublishNow signs and writes the pin-set's new version from the CLI. The version is made
+// whatever happens here: when this host cannot publish (no key access, another directory),
+// the daemon's next pass does, so that is a warning, not a failure.
+void PublishNow(const Config& config, db::PinStore& store, const std::string& name) {
+  auto publisher = pins::Publisher::Create(config.publish, {name}, store, nullptr);
+  Status s = publisher.ok() ? publisher->Pass(UnixNowMs() / 1000) : publisher.status();
+  if (!s.ok()) {
+    std::cerr << "pinwatch: not published from here (" << s.message() << "); `run` publishes it at its next pass\n";
+    return;
+  }
+  std::cout << "published " << config.publish.directory << "/" << name << ".json and .json.sig\n";
+}
+
 int PinsetVerify(const Flags& f) {
   if (f.words.size() != 1) UsageError("pinset verify FILE --public-key PEM");
   const std::string& file = f.words[0];
@@ -255,10 +268,7 @@ int PinsetCommand(const Args& args) {
     std::cout << "pin-set " << name << " version " << adopted->version << " holds the configuration's "
               << adopted->pins.size() << " pins\n";
     if (!config.publish.signing_key.empty()) {
-      auto publisher = pins::Publisher::Create(config.publish, {name}, *store, nullptr);
-      if (!publisher.ok()) DieWith(publisher.status());
-      if (Status s = publisher->Pass(UnixNowMs() / 1000); !s.ok()) DieWith(s);
-      std::cout << "published " << config.publish.directory << "/" << name << ".json\n";
+      PublishNow(config, *store, name);
     }
     return 0;
   }
@@ -349,10 +359,7 @@ int Decide(const Args& args, const Flags& f, bool approve) {
     std::cout << "not published: the configuration has no `publish` section\n";
     return 0;
   }
-  auto publisher = pins::Publisher::Create(config.publish, {policy.name}, *store, nullptr);
-  if (!publisher.ok()) DieWith(publisher.status());
-  if (Status s = publisher->Pass(UnixNowMs() / 1000); !s.ok()) DieWith(s);
-  std::cout << "published " << config.publish.directory << "/" << policy.name << ".json and .json.sig\n";
+  PublishNow(config, *store, policy.name);
   return 0;
 }
 
