@@ -398,6 +398,9 @@ class PgPinStore final : public PinStore {
       const std::string status = p[0][0].as<std::string>();
       const std::string pinset = p[0][1].as<std::string>();
       if (status != "pending") return FailedPreconditionError("proposal " + std::to_string(id) + " is already " + status);
+      if (next.pinset != pinset) {
+        return InternalError("proposal " + std::to_string(id) + " is for pin-set " + pinset + ", not " + next.pinset);
+      }
       pqxx::result op = tx.exec_params("SELECT role, removed_at IS NOT NULL FROM operators WHERE name = $1",
                                        decision.operator_name);
       if (op.empty()) return FailedPreconditionError("no operator " + decision.operator_name + " (`pinwatch operator add`)");
@@ -421,9 +424,14 @@ class PgPinStore final : public PinStore {
         out.status = ProposalStatus::kRejected;
         return out;
       }
-      out.approvals =
-          tx.exec_params1("SELECT count(*) FROM proposal_decisions WHERE proposal_id = $1 AND approve", id)[0]
-              .as<int64_t>();
+      // Approvals count while their operator is still in office: one removed since (a token
+      // revoked, perhaps because it leaked) no longer counts, nor does a name's earlier holder.
+      out.approvals = tx.exec_params1(
+                            R"sql(SELECT count(*) FROM proposal_decisions d JOIN operators o ON o.name = d.operator
+                                   WHERE d.proposal_id = $1 AND d.approve AND o.removed_at IS NULL
+                                     AND d.decided_at >= o.created_at)sql",
+                            id)[0]
+                          .as<int64_t>();
       std::optional<int64_t> version;
       if (out.approvals >= approvals_required) {
         LockPinset(tx, pinset);

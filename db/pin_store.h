@@ -186,7 +186,8 @@ class PinStore {
   // Decide records one operator's decision on a pending proposal, in one transaction:
   // a rejection ends it; the approval that reaches `approvals_required` distinct approvers
   // makes `next` the pin-set's next version (`next` is the change applied to version
-  // `expected_version`, which must still be current) and ends it approved. Errors:
+  // `expected_version`, which must still be current) and ends it approved. Approvals count
+  // only while their operator is in office: removing an operator withdraws its approvals. Errors:
   // kNotFound (no such proposal), kFailedPrecondition (not pending: already decided; the
   // operator unknown, removed or a viewer; this operator already approved; the pin-set
   // moved on from expected_version). Every decision is in the audit log.
