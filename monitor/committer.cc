@@ -24,11 +24,20 @@ Committer::~Committer() {
   }
   changed_.notify_all();
   thread_.join();
+  // A Submit let go above still holds mu_ on its way out: wait for it before mu_ goes.
+  std::unique_lock lock(mu_);
+  changed_.wait(lock, [&] { return blocked_submits_ == 0; });
 }
 
 void Committer::Enqueue(Task task) {
   std::unique_lock lock(mu_);
-  changed_.wait(lock, [&] { return queue_.size() < max_queued_ || closing_; });
+  if (queue_.size() >= max_queued_ && !closing_) {
+    ++blocked_submits_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return queue_.size() < max_queued_ || closing_; });
+    --blocked_submits_;
+    changed_.notify_all();
+  }
   if (closing_) return;
   queue_.push_back(std::move(task));
   max_queued_seen_ = std::max(max_queued_seen_, queue_.size());
@@ -70,6 +79,11 @@ Status Committer::Flush() {
 uint64_t Committer::entries_committed() const {
   std::lock_guard lock(mu_);
   return entries_committed_;
+}
+
+void Committer::WaitUntilSubmitsBlocked(size_t n) const {
+  std::unique_lock lock(mu_);
+  changed_.wait(lock, [&] { return blocked_submits_ >= n; });
 }
 
 size_t Committer::max_queued_seen() const {

@@ -69,6 +69,9 @@ class Committer {
   uint64_t entries_committed() const;
   // max_queued_seen is the most tasks that ever waited at once (tests check the bound).
   size_t max_queued_seen() const;
+  // WaitUntilSubmitsBlocked returns once `n` Submit/Post calls wait for room in the queue
+  // (tests use it to stop the committer while one waits, in that order).
+  void WaitUntilSubmitsBlocked(size_t n) const;
 
  private:
   using Task = std::function<void(db::LogStateStore&)>;
@@ -82,13 +85,14 @@ class Committer {
   const CommitObserver on_commit_;
 
   mutable std::mutex mu_;
-  std::condition_variable changed_;
+  mutable std::condition_variable changed_;
   std::deque<Task> queue_;
   bool busy_ = false;     // a task is running
   bool closing_ = false;
   Status error_;          // the first commit error since the last Flush
   uint64_t entries_committed_ = 0;
   size_t max_queued_seen_ = 0;
+  size_t blocked_submits_ = 0;  // calls waiting in Enqueue for room
   std::thread thread_;
 };
 

@@ -139,7 +139,8 @@ TEST_F(PinsetTest, RotationIsProposedCheckedApprovedTwiceSignedAndPublished) {
   EXPECT_GE((*add)["checks"].Size(), 5u);
   // The rogue CA's certificate: a critical finding, and no proposal for its key or its CA's.
   bool rogue_finding = false;
-  for (const auto& f : FindingsJson(config).GetArray()) {
+  const rapidjson::Document findings = FindingsJson(config);  // named: a temporary would die before the loop
+  for (const auto& f : findings.GetArray()) {
     rogue_finding |= std::string(f["kind"].GetString()) == "unexpected_issuer" && rogue == f["spki_sha256"].GetString();
   }
   EXPECT_TRUE(rogue_finding);
@@ -206,7 +207,8 @@ TEST_F(PinsetTest, RotationIsProposedCheckedApprovedTwiceSignedAndPublished) {
 
   // The audit log names both approvers and the version they made.
   bool alice = false, bob = false;
-  for (const auto& e : Json(config, {"audit", "--json"}).GetArray()) {
+  const rapidjson::Document audit = Json(config, {"audit", "--json"});
+  for (const auto& e : audit.GetArray()) {
     if (std::string(e["action"].GetString()) != "approve") continue;
     alice |= std::string(e["operator"].GetString()) == "alice";
     bob |= std::string(e["operator"].GetString()) == "bob" && e["version"].IsInt64() && e["version"].GetInt64() == 2;
@@ -265,7 +267,8 @@ TEST_F(PinsetTest, RotationIsProposedCheckedApprovedTwiceSignedAndPublished) {
   ASSERT_EQ(Pinwatch(config, {"proposals", "reject", cdn_id, "--operator", "alice", "--reason", "not yet"}).exit_code, 0);
   ASSERT_EQ(Pinwatch(config, {"run", "--once"}).exit_code, 0);
   size_t cdn_proposals = 0;
-  for (const auto& p : Json(config, {"proposals", "--json"}).GetArray()) cdn_proposals += p["pinset"] == "cdn";
+  const rapidjson::Document all = Json(config, {"proposals", "--json"});
+  for (const auto& p : all.GetArray()) cdn_proposals += p["pinset"] == "cdn";
   EXPECT_EQ(cdn_proposals, 1u);
 
   // Exports parse as their formats (tests/pins checks each in depth); here: the pins are the
@@ -306,7 +309,8 @@ TEST_F(PinsetTest, ConfigPinsThatDifferAreReportedAndAdoptedNotApplied) {
   EXPECT_EQ(PinsOf(api["versions"][1]), (std::set<std::string>{a, other}));
   EXPECT_EQ(Pinwatch(v2, {"pinset", "adopt", "api", "--operator", "carol"}).exit_code, 1);  // nothing to adopt
   bool audited = false;
-  for (const auto& e : Json(v2, {"audit", "--json"}).GetArray()) {
+  const rapidjson::Document audit = Json(v2, {"audit", "--json"});
+  for (const auto& e : audit.GetArray()) {
     audited |= std::string(e["action"].GetString()) == "adopt" && std::string(e["operator"].GetString()) == "carol";
   }
   EXPECT_TRUE(audited);

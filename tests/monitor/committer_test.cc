@@ -256,7 +256,11 @@ TEST(Committer, DestructorDropsQueuedBatchesAndDoesNotHang) {
   ASSERT_TRUE(committer->Submit(Batch(0, 1)).ok());
   blocked.wait();
   ASSERT_TRUE(committer->Submit(Batch(1, 2)).ok());  // fills the queue
-  std::future<Status> waiting = std::async(std::launch::async, [&] { return committer->Submit(Batch(2, 3)); });
+  Committer* raw = committer.get();
+  std::future<Status> waiting = std::async(std::launch::async, [raw] { return raw->Submit(Batch(2, 3)); });
+  // Destroy only once that Submit waits for room: the other order would call Submit on a
+  // committer already gone (seen once under ASan when the destroying thread ran first).
+  committer->WaitUntilSubmitsBlocked(1);
   std::future<void> destroyed = std::async(std::launch::async, [&] { committer.reset(); });
 
   // The waiting Submit can only return once the destructor has started (the queue stays full
