@@ -154,6 +154,7 @@ TEST_F(PinsetTest, RotationIsProposedCheckedApprovedTwiceSignedAndPublished) {
   const rapidjson::Value* cdn = ProposalOf(proposals, "cdn", "add", e2);
   ASSERT_NE(cdn, nullptr);
   EXPECT_STREQ((*cdn)["role"].GetString(), "ca");
+  const std::string cdn_id = std::to_string((*cdn)["id"].GetInt64());  // `proposals` is read again below
   // www pins both live keys: its third key would leave no backup, and approval is refused.
   const rapidjson::Value* www = ProposalOf(proposals, "www", "add", plants.at(2200).leaf_pin);
   ASSERT_NE(www, nullptr);
@@ -263,7 +264,6 @@ TEST_F(PinsetTest, RotationIsProposedCheckedApprovedTwiceSignedAndPublished) {
   EXPECT_STREQ((*ProposalOf(proposals, "api", "remove", old))["status"].GetString(), "superseded");
 
   // Rejecting ends a proposal, and it is not made again without new evidence.
-  const std::string cdn_id = std::to_string((*cdn)["id"].GetInt64());
   ASSERT_EQ(Pinwatch(config, {"proposals", "reject", cdn_id, "--operator", "alice", "--reason", "not yet"}).exit_code, 0);
   ASSERT_EQ(Pinwatch(config, {"run", "--once"}).exit_code, 0);
   size_t cdn_proposals = 0;
