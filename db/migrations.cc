@@ -173,6 +173,8 @@ constexpr const char kPinsets[] = R"sql(
 ALTER TABLE certificates ADD COLUMN chain_spki_sha256 bytea NOT NULL DEFAULT ''
   CHECK (octet_length(chain_spki_sha256) % 32 = 0);
 CREATE INDEX certificates_issuer_spki ON certificates (issuer_spki_sha256);
+-- What the policy said of each certificate, read by the pin-set job at every pass.
+CREATE INDEX findings_certificate ON findings (certificate_id);
 
 CREATE TABLE pinset_versions (
   pinset             text NOT NULL,

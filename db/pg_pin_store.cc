@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <map>
 #include <pqxx/result>
 #include <pqxx/transaction>
 
@@ -204,18 +205,25 @@ class PgPinStore final : public PinStore {
     return db_->Guarded("read certificate facts", [&]() -> Result<std::vector<CertificateFacts>> {
       pqxx::read_transaction tx(db_->pq());
       std::vector<CertificateFacts> out;
+      // One pass over each table (grouped), not a subquery per certificate: the job runs
+      // this every few seconds over every stored certificate.
       for (const pqxx::row& r : tx.exec(R"sql(
+          WITH e AS (SELECT certificate_id, bool_or(verified) AS verified,
+                            min(timestamp_ms) FILTER (WHERE entry_type = 'precert') AS first_precert,
+                            min(timestamp_ms) FILTER (WHERE entry_type = 'x509') AS first_x509
+                       FROM certificate_entries GROUP BY certificate_id),
+               f AS (SELECT certificate_id, bool_or(kind = 'unexpected_issuer') AS unexpected_issuer,
+                            bool_or(kind = 'malformed') AS malformed
+                       FROM findings WHERE certificate_id IS NOT NULL GROUP BY certificate_id)
           SELECT c.id, c.parsed, c.dns_names::text, c.spki_sha256, c.issuer_spki_sha256, c.chain_spki_sha256,
                  coalesce(extract(epoch FROM c.not_before)::bigint, 0),
                  coalesce(extract(epoch FROM c.not_after)::bigint, 0),
-                 EXISTS (SELECT 1 FROM certificate_entries e WHERE e.certificate_id = c.id AND e.verified),
-                 EXISTS (SELECT 1 FROM findings f WHERE f.certificate_id = c.id AND f.kind = 'unexpected_issuer'),
-                 EXISTS (SELECT 1 FROM findings f WHERE f.certificate_id = c.id AND f.kind = 'malformed'),
-                 (SELECT min(timestamp_ms) FROM certificate_entries e
-                   WHERE e.certificate_id = c.id AND e.entry_type = 'precert'),
-                 (SELECT min(timestamp_ms) FROM certificate_entries e
-                   WHERE e.certificate_id = c.id AND e.entry_type = 'x509')
-            FROM certificates c ORDER BY c.id)sql")) {
+                 coalesce(e.verified, false), coalesce(f.unexpected_issuer, false), coalesce(f.malformed, false),
+                 e.first_precert, e.first_x509
+            FROM certificates c
+            LEFT JOIN e ON e.certificate_id = c.id
+            LEFT JOIN f ON f.certificate_id = c.id
+           ORDER BY c.id)sql")) {
         CertificateFacts c;
         c.certificate_id = r[0].as<int64_t>();
         c.parsed = r[1].as<bool>();
@@ -317,12 +325,17 @@ class PgPinStore final : public PinStore {
                R"sql(SELECT p.id, p.pinset, p.action, p.pin, p.key_role, p.reason, p.status, p.base_version,
                             p.applied_version, to_char(p.created_at AT TIME ZONE 'UTC', $1),
                             coalesce(to_char(p.decided_at AT TIME ZONE 'UTC', $1), ''),
-                            (SELECT min(e.timestamp_ms) FROM certificate_entries e JOIN certificates c ON c.id = e.certificate_id
-                              WHERE e.entry_type = 'precert'
-                                AND (CASE WHEN p.key_role = 'leaf' THEN c.spki_sha256 ELSE c.issuer_spki_sha256 END) = p.pin),
-                            (SELECT min(e.timestamp_ms) FROM certificate_entries e JOIN certificates c ON c.id = e.certificate_id
-                              WHERE e.entry_type = 'x509'
-                                AND (CASE WHEN p.key_role = 'leaf' THEN c.spki_sha256 ELSE c.issuer_spki_sha256 END) = p.pin)
+                            -- Each by an index: the key's certificates, then their entries.
+                            CASE WHEN p.key_role = 'leaf'
+                                 THEN (SELECT min(e.timestamp_ms) FROM certificates c JOIN certificate_entries e ON e.certificate_id = c.id
+                                        WHERE c.spki_sha256 = p.pin AND e.entry_type = 'precert')
+                                 ELSE (SELECT min(e.timestamp_ms) FROM certificates c JOIN certificate_entries e ON e.certificate_id = c.id
+                                        WHERE c.issuer_spki_sha256 = p.pin AND e.entry_type = 'precert') END,
+                            CASE WHEN p.key_role = 'leaf'
+                                 THEN (SELECT min(e.timestamp_ms) FROM certificates c JOIN certificate_entries e ON e.certificate_id = c.id
+                                        WHERE c.spki_sha256 = p.pin AND e.entry_type = 'x509')
+                                 ELSE (SELECT min(e.timestamp_ms) FROM certificates c JOIN certificate_entries e ON e.certificate_id = c.id
+                                        WHERE c.issuer_spki_sha256 = p.pin AND e.entry_type = 'x509') END
                        FROM proposals p
                       WHERE ($2::text[] IS NULL OR p.status = ANY($2::text[]))
                         AND ($3::bigint[] IS NULL OR p.id = ANY($3::bigint[]))
@@ -345,14 +358,29 @@ class PgPinStore final : public PinStore {
         if (!r[12].is_null()) p.first_certificate_ms = r[12].as<int64_t>();
         out.push_back(std::move(p));
       }
+      // Decisions and evidence ids of every listed proposal in one query each: the proposer
+      // lists every pending proposal at every pass.
+      std::map<int64_t, Proposal*> by_id;
+      std::vector<int64_t> ids;
       for (Proposal& p : out) {
-        for (const pqxx::row& r : tx.exec_params(
-                 "SELECT operator, approve, reason, to_char(decided_at AT TIME ZONE 'UTC', $1) "
-                 "FROM proposal_decisions WHERE proposal_id = $2 ORDER BY decided_at, operator",
-                 std::string(pg::kRfc3339), p.id)) {
-          p.decisions.push_back({.operator_name = r[0].as<std::string>(), .approve = r[1].as<bool>(),
-                                 .reason = r[2].as<std::string>(), .decided_at = r[3].as<std::string>()});
-        }
+        by_id[p.id] = &p;
+        ids.push_back(p.id);
+      }
+      for (const pqxx::row& r : tx.exec_params(
+               "SELECT proposal_id, operator, approve, reason, to_char(decided_at AT TIME ZONE 'UTC', $1) "
+               "FROM proposal_decisions WHERE proposal_id = ANY($2::bigint[]) ORDER BY proposal_id, decided_at, operator",
+               std::string(pg::kRfc3339), IdArray(ids))) {
+        by_id.at(r[0].as<int64_t>())->decisions.push_back(
+            {.operator_name = r[1].as<std::string>(), .approve = r[2].as<bool>(), .reason = r[3].as<std::string>(),
+             .decided_at = r[4].as<std::string>()});
+      }
+      for (const pqxx::row& r : tx.exec_params(
+               "SELECT proposal_id, certificate_id FROM proposal_evidence WHERE proposal_id = ANY($1::bigint[]) "
+               "ORDER BY proposal_id, certificate_id",
+               IdArray(ids))) {
+        by_id.at(r[0].as<int64_t>())->evidence_ids.push_back(r[1].as<int64_t>());
+      }
+      for (Proposal& p : out) {
         if (!filter.with_evidence) continue;
         for (const pqxx::row& r : tx.exec_params(
                  std::string("SELECT c.id, ") + pg::kCertificateColumns +

@@ -113,7 +113,8 @@ struct Proposal {
   // pinned key (leaf role): lead time = first_certificate - first_precert, when both known.
   std::optional<int64_t> first_precert_ms, first_certificate_ms;
   std::vector<Decision> decisions;
-  std::vector<ProposalEvidence> evidence;
+  std::vector<int64_t> evidence_ids;       // the certificates behind it, by id (always filled)
+  std::vector<ProposalEvidence> evidence;  // their facts and entries (ProposalFilter::with_evidence)
 };
 
 struct ProposalFilter {

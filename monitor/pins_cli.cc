@@ -282,6 +282,7 @@ namespace {
 std::vector<report::ProposalView> ViewsOf(const Config& config, db::PinStore& store, std::vector<db::Proposal> proposals) {
   std::vector<report::ProposalView> out;
   std::optional<std::vector<db::CertificateFacts>> certs;
+  std::map<std::string, db::PinsetVersion> current_of;  // read once per pin-set
   for (db::Proposal& p : proposals) {
     report::ProposalView v{.proposal = std::move(p)};
     const pins::PinsetPolicy* policy = nullptr;
@@ -291,7 +292,9 @@ std::vector<report::ProposalView> ViewsOf(const Config& config, db::PinStore& st
     if (policy) v.approvals_required = policy->approvals_required;
     if (policy && v.proposal.status == db::ProposalStatus::kPending) {
       if (!certs) certs = OrDie(store.Certificates());
-      const db::PinsetVersion current = OrDie(store.CurrentVersion(policy->name));
+      auto it = current_of.find(policy->name);
+      if (it == current_of.end()) it = current_of.emplace(policy->name, OrDie(store.CurrentVersion(policy->name))).first;
+      const db::PinsetVersion& current = it->second;
       auto names = pins::PinsetNames::Create(current.names, current.include_subdomains);
       if (names.ok()) {
         v.checks = pins::SafetyChecks(*policy, *names, current.pins,

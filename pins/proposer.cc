@@ -135,6 +135,14 @@ Result<PassSummary> Proposer::Pass(int64_t now_s) {
       ++summary.superseded;
     }
     for (const db::NewProposal& p : plan.proposals) {
+      // A pending proposal that already holds every certificate: nothing to write.
+      const bool known = std::any_of(pending->begin(), pending->end(), [&](const db::Proposal& q) {
+        return q.action == p.action && q.pin == p.pin &&
+               std::all_of(p.certificate_ids.begin(), p.certificate_ids.end(), [&](int64_t id) {
+                 return std::binary_search(q.evidence_ids.begin(), q.evidence_ids.end(), id);
+               });
+      });
+      if (known) continue;
       auto made = store_.Propose(p);
       if (!made.ok()) return made.status();
       if (!*made) continue;
