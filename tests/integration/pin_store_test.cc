@@ -21,6 +21,7 @@
 #include "base/sha256.h"
 #include "db/pin_store.h"
 #include "db/postgres.h"
+#include "tests/integration/postgres_suite.h"
 #include "tests/support/postgres_server.h"
 
 namespace pinwatch::db {
@@ -83,29 +84,11 @@ constexpr int kRaceRounds = 6;
 
 // --- the fixture: one server for the suite, one database per test ---
 
-class PinStoreTest : public ::testing::Test {
+class PinStoreTest : public testing::PostgresSuite<PinStoreTest> {
  protected:
-  static void SetUpTestSuite() {
-    auto pg = PostgresServer::Start();
-    if (pg.ok()) {
-      server_ = std::move(*pg).release();
-    } else {
-      start_error_ = new std::string(pg.status().ToString());
-    }
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr) << (start_error_ ? *start_error_ : "");
-    static int counter = 0;
-    db_ = "pins_" + std::to_string(++counter);
-    auto created = server_->Psql("CREATE DATABASE " + db_);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    ASSERT_NE(server_, nullptr) << StartError();
+    db_ = NewDatabase("pins");
     auto migrated = MigrateSchema(server_->url(db_));
     ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
     store_ = Connect();
@@ -178,14 +161,10 @@ class PinStoreTest : public ::testing::Test {
     return (*proposed)->first;
   }
 
-  static PostgresServer* server_;
-  static std::string* start_error_;
   std::string db_;
   std::unique_ptr<PinStore> store_;
 };
 
-PostgresServer* PinStoreTest::server_ = nullptr;
-std::string* PinStoreTest::start_error_ = nullptr;
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

@@ -19,6 +19,7 @@
 
 #include "base/encoding.h"
 #include "ctlog/sha256.h"
+#include "tests/integration/postgres_suite.h"
 #include "tests/support/postgres_server.h"
 
 namespace pinwatch::db {
@@ -128,35 +129,14 @@ std::string Hex(const ctlog::Hash& h) { return HexEncode(h); }
 
 // --- the fixture: one server for the suite, one database per test ---
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public testing::PostgresSuite<StoreTest> {
  protected:
-  static void SetUpTestSuite() {
-    auto pg = PostgresServer::Start();
-    if (pg.ok()) {
-      server_ = std::move(*pg).release();
-    } else {
-      start_error_ = new std::string(pg.status().ToString());
-    }
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr) << (start_error_ ? *start_error_ : "");
+    ASSERT_NE(server_, nullptr) << StartError();
     db_ = NewDatabase();
   }
 
-  std::string NewDatabase() {
-    static int counter = 0;
-    std::string name = "store_" + std::to_string(++counter);
-    auto created = server_->Psql("CREATE DATABASE " + name);
-    EXPECT_TRUE(created.ok()) << created.status().ToString();
-    return name;
-  }
+  std::string NewDatabase() { return PostgresSuite::NewDatabase("store"); }
 
   std::string Url() const { return server_->url(db_); }
 
@@ -221,13 +201,9 @@ class StoreTest : public ::testing::Test {
     return committed.ok() ? std::stoll(Sql("SELECT finding_id FROM alert_outbox")) : -1;
   }
 
-  static PostgresServer* server_;
-  static std::string* start_error_;
   std::string db_;
 };
 
-PostgresServer* StoreTest::server_ = nullptr;
-std::string* StoreTest::start_error_ = nullptr;
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
