@@ -21,6 +21,7 @@
 #include "db/postgres.h"
 #include "net/tls_probe.h"
 #include "pins/checks.h"
+#include "pins/decision.h"
 #include "pins/export.h"
 #include "pins/matching.h"
 #include "pins/publisher.h"
@@ -327,42 +328,30 @@ int Decide(const Args& args, const Flags& f, bool approve) {
   if (reason.empty()) UsageError("proposals " + verb + ": --reason TEXT is required (it goes to the audit log)");
   Config config = LoadConfigOrDie(args);
   auto store = PinStoreOrDie(config);
-  const db::Proposal proposal = ProposalOrDie(*store, *id);
-  const pins::PinsetPolicy& policy = PolicyOrDie(config, proposal.pinset);
-  const db::PinsetVersion current = OrDie(store->CurrentVersion(policy.name));
-  const std::vector<Hash> after = pins::PinsAfter(current.pins, proposal.action, proposal.pin);
-  if (approve && proposal.status == db::ProposalStatus::kPending) {
-    auto names = pins::PinsetNames::Create(current.names, current.include_subdomains);
-    if (!names.ok()) DieWith(names.status());
-    const std::vector<pins::Check> checks = pins::SafetyChecks(policy, *names, current.pins, after,
-                                                               OrDie(store->Certificates()), UnixNowMs() / 1000);
-    if (!pins::AllPass(checks)) {
-      std::cerr << "pinwatch: proposal " << *id << " cannot be approved: " << pins::FailedChecks(checks) << "\n";
-      return 1;
-    }
-  }
-  auto outcome = store->Decide(*id, {.operator_name = op, .approve = approve, .reason = reason},
-                               policy.approvals_required, current.version,
-                               {.pinset = policy.name, .pins = after, .names = policy.names,
-                                .include_subdomains = policy.include_subdomains, .expiry_days = policy.expiry_days});
-  if (!outcome.ok()) return Refused(outcome.status());
+  auto decided = pins::Decide(*store, config.pinsets, config.publish,
+                              {.proposal_id = *id, .operator_name = op, .approve = approve, .reason = reason},
+                              UnixNowMs() / 1000);
+  if (!decided.ok()) return Refused(decided.status());
+  const db::DecisionOutcome& outcome = decided->outcome;
   if (!approve) {
     std::cout << "proposal " << *id << " rejected by " << op << "\n";
     return 0;
   }
-  if (!outcome->new_version) {
-    std::cout << "proposal " << *id << " approved by " << op << " (" << outcome->approvals << " of "
-              << policy.approvals_required << " approvals)\n";
+  std::cout << "proposal " << *id << " approved by " << op << " (" << outcome.approvals << " of "
+            << decided->approvals_required << (outcome.new_version ? "" : " approvals") << ")";
+  if (!outcome.new_version) {
+    std::cout << "\n";
     return 0;
   }
-  std::cout << "proposal " << *id << " approved by " << op << " (" << outcome->approvals << " of "
-            << policy.approvals_required << "): pin-set " << policy.name << " version " << *outcome->new_version
-            << " made\n";
-  if (config.publish.signing_key.empty()) {
+  std::cout << ": pin-set " << decided->pinset << " version " << *outcome.new_version << " made\n";
+  if (!decided->published) {
     std::cout << "not published: the configuration has no `publish` section\n";
-    return 0;
+  } else if (!decided->published->ok()) {
+    std::cerr << "pinwatch: not published from here (" << decided->published->message()
+              << "); `run` publishes it at its next pass\n";
+  } else {
+    std::cout << "published " << config.publish.directory << "/" << decided->pinset << ".json and .json.sig\n";
   }
-  PublishNow(config, *store, policy.name);
   return 0;
 }
 
