@@ -115,6 +115,37 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
             res.set_content(*body, req.matches[2].length() > 0 ? "text/plain" : "application/json");
           });
   }
+  if (state->probes.api) {
+    const auto api = [state](const httplib::Request& req, httplib::Response& res) {
+      ApiRequest request{.method = req.method,
+                         .path = req.path,
+                         .authorization = req.get_header_value("Authorization"),
+                         .content_type = req.get_header_value("Content-Type"),
+                         .body = req.body,
+                         .remote_address = req.remote_addr};
+      for (const auto& [key, value] : req.params) request.query[key] = value;
+      ApiResponse answer = state->probes.api(request);
+      res.status = answer.status;
+      for (const auto& [name, value] : answer.headers) res.set_header(name, value);
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(answer.body, answer.content_type);
+    };
+    const char* kApi = R"(/api/v1/.*)";
+    s.Get(kApi, api);
+    s.Post(kApi, api);
+    s.Put(kApi, api);
+    s.Delete(kApi, api);
+    s.Patch(kApi, api);
+  }
+  // Errors httplib answers itself (a body over the limit: 413) keep the API's error shape
+  // on API paths.
+  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.rfind("/api/", 0) != 0 || !res.body.empty()) return;
+    const std::string code = res.status == 413 ? "payload_too_large" : res.status == 404 ? "not_found" : "bad_request";
+    res.set_content("{\"error\":{\"code\":\"" + code + "\",\"message\":\"HTTP " + std::to_string(res.status) +
+                        "\"}}\n",
+                    "application/json");
+  });
   // Every other method on a known path is 405, anything else 404 (httplib's default).
   for (const char* path : {"/metrics", "/healthz", "/readyz", "/"}) {
     const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {

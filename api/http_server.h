@@ -4,6 +4,7 @@
 //   GET /healthz   200 while the process serves at all (liveness)
 //   GET /readyz    200 when Probes::ready says so (the database is reachable and at this
 //                  pinwatch's schema version), else 503 with the reason (readiness)
+//   /api/v1/...    the operator API (operator_api.h), when Probes::api is set
 //   GET /v1/pinsets/NAME.json[.sig]   the published pin-sets (publish.directory), with an
 //                  ETag (If-None-Match gives 304) and Cache-Control: no-cache, so apps
 //                  revalidate cheaply and see a new version at once
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "api/request.h"
 #include "base/status.h"
 
 namespace pinwatch::api {
@@ -26,6 +28,8 @@ struct Probes {
   // ready returns OK, or why pinwatch cannot serve (kUnavailable: the database). The server
   // asks it at most once per ready_cache_ms and shares the answer between requests.
   std::function<Status()> ready;
+  // api answers /api/v1/... (operator_api.h); unset: those paths are 404.
+  std::function<ApiResponse(const ApiRequest&)> api;
 };
 
 // HttpServerOptions says where to listen.

@@ -49,6 +49,8 @@ struct FindingFilter {
   std::optional<Severity> min_severity;
   std::optional<size_t> limit;        // at most this many (0: none); nullopt: no limit
   std::vector<int64_t> ids;           // only these findings (the alert sender's)
+  std::string watched;                // only this watch entry's ("" : all)
+  std::optional<int64_t> after_id;    // only ids above this (the API's cursor)
 };
 
 class FindingStore {

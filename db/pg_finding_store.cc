@@ -68,8 +68,10 @@ Result<std::vector<Finding>> PgFindingStore::ListFindings(const FindingFilter& f
       f.severity = *severity;
       f.status = *status;
       if (!wanted(filter.statuses, f.status) || !wanted(filter.kinds, f.kind)) continue;
+      if (filter.after_id && f.id <= *filter.after_id) continue;
       if (filter.min_severity && f.severity < *filter.min_severity) continue;
       f.watched = r[4].as<std::string>();
+      if (!filter.watched.empty() && f.watched != filter.watched) continue;
       f.reason = r[5].as<std::string>();
       f.status_note = r[6].as<std::string>();
       f.created_at = r[7].as<std::string>();

@@ -514,6 +514,18 @@ class PgPinStore final : public PinStore {
     });
   }
 
+  Result<std::optional<Operator>> OperatorByToken(const Hash& token_sha256) override {
+    return db_->Guarded("look up an operator", [&]() -> Result<std::optional<Operator>> {
+      pqxx::read_transaction tx(db_->pq());
+      pqxx::result r = tx.exec_params(
+          "SELECT name, role, to_char(created_at AT TIME ZONE 'UTC', $1) FROM operators "
+          "WHERE token_sha256 = $2 AND removed_at IS NULL",
+          std::string(pg::kRfc3339), Bin(token_sha256));
+      if (r.empty()) return std::optional<Operator>();
+      return std::optional<Operator>(Operator{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::string>()});
+    });
+  }
+
   Status RemoveOperator(const std::string& name) override {
     return db_->Guarded("remove operator " + name, [&]() -> Status {
       pqxx::work tx(db_->pq());

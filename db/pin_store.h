@@ -200,6 +200,9 @@ class PinStore {
   // kFailedPrecondition when an active operator has that name.
   virtual Status AddOperator(const std::string& name, const std::string& role, const Hash& token_sha256) = 0;
   virtual Result<std::vector<Operator>> ListOperators() = 0;
+  // OperatorByToken is the active operator whose token hashes to `token_sha256`; nullopt
+  // for none (never issued, or its operator removed).
+  virtual Result<std::optional<Operator>> OperatorByToken(const Hash& token_sha256) = 0;
   // RemoveOperator revokes it; kNotFound for an unknown or removed name.
   virtual Status RemoveOperator(const std::string& name) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(size_t limit) = 0;

@@ -278,36 +278,6 @@ int PinsetCommand(const Args& args) {
 
 namespace {
 
-// ViewsOf adds what is computed at display time: the checks of pending proposals, for the
-// pin-set as it is now.
-std::vector<report::ProposalView> ViewsOf(const Config& config, db::PinStore& store, std::vector<db::Proposal> proposals) {
-  std::vector<report::ProposalView> out;
-  std::optional<std::vector<db::CertificateFacts>> certs;
-  std::map<std::string, db::PinsetVersion> current_of;  // read once per pin-set
-  for (db::Proposal& p : proposals) {
-    report::ProposalView v{.proposal = std::move(p)};
-    const pins::PinsetPolicy* policy = nullptr;
-    for (const pins::PinsetPolicy& candidate : config.pinsets) {
-      if (candidate.name == v.proposal.pinset) policy = &candidate;
-    }
-    if (policy) v.approvals_required = policy->approvals_required;
-    if (policy && v.proposal.status == db::ProposalStatus::kPending) {
-      if (!certs) certs = OrDie(store.Certificates());
-      auto it = current_of.find(policy->name);
-      if (it == current_of.end()) it = current_of.emplace(policy->name, OrDie(store.CurrentVersion(policy->name))).first;
-      const db::PinsetVersion& current = it->second;
-      auto names = pins::PinsetNames::Create(current.names, current.include_subdomains);
-      if (names.ok()) {
-        v.checks = pins::SafetyChecks(*policy, *names, current.pins,
-                                      pins::PinsAfter(current.pins, v.proposal.action, v.proposal.pin), *certs,
-                                      UnixNowMs() / 1000);
-      }
-    }
-    out.push_back(std::move(v));
-  }
-  return out;
-}
-
 db::Proposal ProposalOrDie(db::PinStore& store, int64_t id) {
   std::vector<db::Proposal> found = OrDie(store.ListProposals({.ids = {id}}));
   if (found.empty()) {
@@ -464,7 +434,8 @@ int ProposalsCommand(const Args& args) {
     if (!f.words.empty()) UsageError("proposals: unexpected " + f.words[0]);
     Config config = LoadConfigOrDie(args);
     auto store = PinStoreOrDie(config);
-    std::vector<report::ProposalView> views = ViewsOf(config, *store, OrDie(store->ListProposals(filter)));
+    std::vector<report::ProposalView> views = OrDie(
+        report::ProposalViews(*store, config.pinsets, OrDie(store->ListProposals(filter)), UnixNowMs() / 1000));
     std::cout << (f.switches.count("--json") ? report::ProposalsJson(views) : report::ProposalsText(views));
     return 0;
   }
@@ -480,7 +451,8 @@ int ProposalsCommand(const Args& args) {
     }
     Config config = LoadConfigOrDie(args);
     auto store = PinStoreOrDie(config);
-    std::vector<report::ProposalView> views = ViewsOf(config, *store, {ProposalOrDie(*store, *id)});
+    std::vector<report::ProposalView> views =
+        OrDie(report::ProposalViews(*store, config.pinsets, {ProposalOrDie(*store, *id)}, UnixNowMs() / 1000));
     const db::Proposal& proposal = views.front().proposal;
     if (proposal.status != db::ProposalStatus::kPending) {
       std::cerr << "pinwatch: proposal " << *id << " is " << db::ProposalStatusName(proposal.status)

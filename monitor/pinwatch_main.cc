@@ -22,6 +22,7 @@
 #include "alerts/metrics.h"
 #include "alerts/sender.h"
 #include "api/http_server.h"
+#include "api/operator_api.h"
 #include "base/time.h"
 #include "db/postgres.h"
 #include "net/http.h"
@@ -228,9 +229,21 @@ int Run(const Args& args) {
   });
   alerts::Metrics metrics(alerts::BuildInfoOfThisBinary());
   std::unique_ptr<api::HttpServer> http;
+  std::unique_ptr<api::OperatorApi> operator_api;
   if (!config.http.listen.empty()) {
+    // The operator API's own connections: it meets the workers only in the database.
+    auto api_findings = db::ConnectFindingStore(config.database_url);
+    auto api_pins = db::ConnectPinStore(config.database_url);
+    auto api_logs = db::ConnectLogStateStore(config.database_url);
+    for (const Status& s : {api_findings.status(), api_pins.status(), api_logs.status()}) {
+      if (!s.ok()) DieWith(s);
+    }
+    operator_api = std::make_unique<api::OperatorApi>(
+        api::ApiStores{std::move(*api_findings), std::move(*api_pins), std::move(*api_logs)},
+        api::OperatorApiOptions{.pinsets = config.pinsets, .publish = config.publish});
     api::Probes probes{.metrics_text = [&metrics] { return metrics.Text(); },
-                       .ready = [&config] { return db::CheckSchema(config.database_url); }};
+                       .ready = [&config] { return db::CheckSchema(config.database_url); },
+                       .api = [&operator_api](const api::ApiRequest& r) { return operator_api->Handle(r); }};
     auto server = api::HttpServer::Start(
         {.host = config.http.host, .port = config.http.port, .pinsets_directory = config.publish.directory},
         std::move(probes));
@@ -284,7 +297,8 @@ int Run(const Args& args) {
   if (sending.joinable() || keeping.joinable()) stop.Stop();
   if (sending.joinable()) sending.join();
   if (keeping.joinable()) keeping.join();
-  http.reset();  // stops serving before the metrics it reads go away
+  http.reset();  // stops serving before the metrics and the API it uses go away
+  operator_api.reset();
   // Wake the signal thread if it is still waiting, then collect it.
   if (!stop.stopped()) {
     stop.Stop();

@@ -22,72 +22,87 @@ std::optional<uint64_t> Lag(const db::LogStatus& s) {
 
 }  // namespace
 
+namespace {
+
+// WriteFinding writes one finding object (the shape README "Findings" documents).
+void WriteFinding(Writer& w, const db::Finding& f) {
+  w.StartObject();
+  w.Key("id");
+  w.Int64(f.id);
+  w.Key("kind");
+  Str(w, db::FindingKindName(f.kind));
+  w.Key("severity");
+  Str(w, db::SeverityName(f.severity));
+  w.Key("status");
+  Str(w, db::FindingStatusName(f.status));
+  w.Key("status_note");
+  StrOrNull(w, f.status_note);
+  w.Key("reason");
+  Str(w, f.reason);
+  w.Key("watched");
+  StrOrNull(w, f.watched);
+  const db::CertificateRecord empty;
+  const db::CertificateRecord& c = f.certificate ? *f.certificate : empty;
+  w.Key("names");
+  Strings(w, c.dns_names);
+  w.Key("ip_addresses");
+  Strings(w, c.ip_addresses);
+  w.Key("spki_sha256");
+  PinOrNull(w, c.spki_sha256);
+  w.Key("issuer_spki_sha256");
+  PinOrNull(w, c.issuer_spki_sha256);
+  w.Key("tbs_sha256");
+  if (f.certificate) Str(w, HexEncode(c.tbs_sha256));
+  else w.Null();
+  w.Key("not_before");
+  TimeOrNull(w, c.not_before_unix_s);
+  w.Key("not_after");
+  TimeOrNull(w, c.not_after_unix_s);
+  w.Key("subject");
+  StrOrNull(w, c.subject);
+  w.Key("issuer");
+  StrOrNull(w, c.issuer);
+  w.Key("serial");
+  StrOrNull(w, c.serial);
+  w.Key("certificate_parsed");
+  if (f.certificate) w.Bool(c.parsed);
+  else w.Null();
+  w.Key("parse_error");
+  StrOrNull(w, c.parse_error);
+  w.Key("created_at");
+  Str(w, f.created_at);
+  w.Key("status_changed_at");
+  Str(w, f.status_changed_at);
+  w.Key("entries");
+  Entries(w, f.entries);
+  if (f.log_id) {
+    w.Key("log_id");
+    Str(w, Base64Encode(*f.log_id));
+    w.Key("log");
+    Str(w, f.log_description);
+    w.Key("evidence");
+    w.RawValue(f.evidence_json.data(), f.evidence_json.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
 std::string FindingsJson(const std::vector<db::Finding>& findings) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.SetIndent(' ', 2);
   w.StartArray();
-  for (const db::Finding& f : findings) {
-    w.StartObject();
-    w.Key("id");
-    w.Int64(f.id);
-    w.Key("kind");
-    Str(w, db::FindingKindName(f.kind));
-    w.Key("severity");
-    Str(w, db::SeverityName(f.severity));
-    w.Key("status");
-    Str(w, db::FindingStatusName(f.status));
-    w.Key("status_note");
-    StrOrNull(w, f.status_note);
-    w.Key("reason");
-    Str(w, f.reason);
-    w.Key("watched");
-    StrOrNull(w, f.watched);
-    const db::CertificateRecord empty;
-    const db::CertificateRecord& c = f.certificate ? *f.certificate : empty;
-    w.Key("names");
-    Strings(w, c.dns_names);
-    w.Key("ip_addresses");
-    Strings(w, c.ip_addresses);
-    w.Key("spki_sha256");
-    PinOrNull(w, c.spki_sha256);
-    w.Key("issuer_spki_sha256");
-    PinOrNull(w, c.issuer_spki_sha256);
-    w.Key("tbs_sha256");
-    if (f.certificate) Str(w, HexEncode(c.tbs_sha256));
-    else w.Null();
-    w.Key("not_before");
-    TimeOrNull(w, c.not_before_unix_s);
-    w.Key("not_after");
-    TimeOrNull(w, c.not_after_unix_s);
-    w.Key("subject");
-    StrOrNull(w, c.subject);
-    w.Key("issuer");
-    StrOrNull(w, c.issuer);
-    w.Key("serial");
-    StrOrNull(w, c.serial);
-    w.Key("certificate_parsed");
-    if (f.certificate) w.Bool(c.parsed);
-    else w.Null();
-    w.Key("parse_error");
-    StrOrNull(w, c.parse_error);
-    w.Key("created_at");
-    Str(w, f.created_at);
-    w.Key("status_changed_at");
-    Str(w, f.status_changed_at);
-    w.Key("entries");
-    Entries(w, f.entries);
-    if (f.log_id) {
-      w.Key("log_id");
-      Str(w, Base64Encode(*f.log_id));
-      w.Key("log");
-      Str(w, f.log_description);
-      w.Key("evidence");
-      w.RawValue(f.evidence_json.data(), f.evidence_json.size(), rapidjson::kObjectType);
-    }
-    w.EndObject();
-  }
+  for (const db::Finding& f : findings) WriteFinding(w, f);
   w.EndArray();
+  return std::string(buffer.GetString()) + "\n";
+}
+
+std::string FindingJson(const db::Finding& finding) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.SetIndent(' ', 2);
+  WriteFinding(w, finding);
   return std::string(buffer.GetString()) + "\n";
 }
 

@@ -20,6 +20,8 @@ namespace pinwatch::report {
 //   entries [{log_id (base64), log (description), index, entry_type ("x509"|"precert"),
 //   timestamp (RFC 3339), verified}], and for log_misbehaviour: log_id, log, evidence.
 std::string FindingsJson(const std::vector<db::Finding>& findings);
+// FindingJson is one finding, the same object.
+std::string FindingJson(const db::Finding& finding);
 
 // FindingsText returns one block per finding for a terminal.
 std::string FindingsText(const std::vector<db::Finding>& findings);

@@ -1,8 +1,11 @@
 #include "report/pinsets.h"
 
+#include <map>
+
 #include "base/encoding.h"
 #include "base/pin.h"
 #include "base/time.h"
+#include "pins/matching.h"
 #include "report/json_writer.h"
 
 namespace pinwatch::report {
@@ -31,6 +34,42 @@ std::string Duration(int64_t seconds) {
 std::optional<int64_t> LeadTimeSeconds(const db::Proposal& p) {
   if (!p.first_precert_ms || !p.first_certificate_ms) return std::nullopt;
   return (*p.first_certificate_ms - *p.first_precert_ms) / 1000;
+}
+
+Result<std::vector<ProposalView>> ProposalViews(db::PinStore& store, const std::vector<pins::PinsetPolicy>& pinsets,
+                                                std::vector<db::Proposal> proposals, int64_t now_s) {
+  std::vector<ProposalView> out;
+  std::optional<std::vector<db::CertificateFacts>> certs;
+  std::map<std::string, db::PinsetVersion> current_of;  // read once per pin-set
+  for (db::Proposal& p : proposals) {
+    ProposalView v{.proposal = std::move(p)};
+    const pins::PinsetPolicy* policy = nullptr;
+    for (const pins::PinsetPolicy& candidate : pinsets) {
+      if (candidate.name == v.proposal.pinset) policy = &candidate;
+    }
+    if (policy) v.approvals_required = policy->approvals_required;
+    if (policy && v.proposal.status == db::ProposalStatus::kPending) {
+      if (!certs) {
+        Result<std::vector<db::CertificateFacts>> read = store.Certificates();
+        if (!read.ok()) return read.status();
+        certs = *std::move(read);
+      }
+      auto it = current_of.find(policy->name);
+      if (it == current_of.end()) {
+        Result<db::PinsetVersion> current = store.CurrentVersion(policy->name);
+        if (!current.ok()) return current.status();
+        it = current_of.emplace(policy->name, *std::move(current)).first;
+      }
+      const db::PinsetVersion& current = it->second;
+      auto names = pins::PinsetNames::Create(current.names, current.include_subdomains);
+      if (names.ok()) {
+        v.checks = pins::SafetyChecks(*policy, *names, current.pins,
+                                      pins::PinsAfter(current.pins, v.proposal.action, v.proposal.pin), *certs, now_s);
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 std::string ProposalsJson(const std::vector<ProposalView>& proposals) {

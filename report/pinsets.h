@@ -9,6 +9,7 @@
 
 #include "db/pin_store.h"
 #include "pins/checks.h"
+#include "pins/pinset.h"
 
 namespace pinwatch::report {
 
@@ -19,6 +20,12 @@ struct ProposalView {
   std::vector<pins::Check> checks;
   int64_t approvals_required = 1;
 };
+
+// ProposalViews makes the views of `proposals`: approvals_required from their pin-set's
+// policy, and for pending ones the safety checks for the set as it is now (each pin-set's
+// current version and the stored certificates read once).
+Result<std::vector<ProposalView>> ProposalViews(db::PinStore& store, const std::vector<pins::PinsetPolicy>& pinsets,
+                                                std::vector<db::Proposal> proposals, int64_t now_s);
 
 // ProposalsJson: an array; each has id, pinset, action ("add"|"remove"), pin
 // ("sha256/BASE64"), role ("leaf"|"ca"), reason, status, approvals (distinct approvers),
