@@ -9,6 +9,8 @@
 #include <optional>
 #include <thread>
 
+#include "api/openapi.h"
+#include "api/web_assets.h"
 #include "base/encoding.h"
 #include "base/file.h"
 #include "base/sha256.h"
@@ -25,17 +27,50 @@ constexpr time_t kIoTimeoutS = 10;
 // kMaxPublishedBytes: a pin-set document is a few hundred bytes; nothing larger is served.
 constexpr size_t kMaxPublishedBytes = 1 << 20;
 
-constexpr char kIndex[] =
+// kEndpoints is the list of what the listener serves, as text at /endpoints (the page is at /).
+constexpr char kEndpoints[] =
     "pinwatch\n\n"
+    "/          the operator web page (an operator token signs in)\n"
+    "/api/v1/   the operator API (Authorization: Bearer TOKEN)\n"
     "/metrics  Prometheus metrics\n"
     "/healthz  liveness: 200 while the process serves\n"
     "/readyz   readiness: 200 when the database is reachable at this pinwatch's schema version\n"
     "/v1/pinsets/NAME.json, NAME.json.sig   published pin-sets (with publish configured)\n";
 
+// kPageCsp is the web page's Content-Security-Policy: nothing but this origin's files and
+// API, no inline script or style, images only from here or data: URLs, never in a frame.
+constexpr char kPageCsp[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'";
+
+// RegexOfPath is a literal path as the regular expression httplib matches routes with.
+std::string RegexOfPath(std::string_view path) {
+  std::string out;
+  for (char c : path) {
+    if (std::string_view(".^$|()[]{}*+?\\").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// RefuseWrites answers every method but GET and HEAD on `pattern` with 405.
+void RefuseWrites(httplib::Server& s, const std::string& pattern) {
+  const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.status = 405;
+    res.set_header("Allow", "GET, HEAD");
+    res.set_content("method not allowed\n", "text/plain");
+  };
+  s.Post(pattern, not_allowed);
+  s.Put(pattern, not_allowed);
+  s.Delete(pattern, not_allowed);
+  s.Patch(pattern, not_allowed);
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
-  httplib::Server server;
+  // An httplib::SSLServer when TLS is configured: the same routes, HTTPS only.
+  std::unique_ptr<httplib::Server> server;
   Probes probes;
   int64_t ready_cache_ms = 1000;
   int port = 0;
@@ -64,7 +99,24 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   impl->probes = std::move(probes);
   impl->ready_cache_ms = options.ready_cache_ms;
   Impl* state = impl.get();
-  httplib::Server& s = impl->server;
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return FailedPreconditionError("http: TLS needs both a certificate and a key file");
+  }
+  if (!options.tls_cert_file.empty()) {
+    // httplib reads both files itself; check them first so a bad one is named.
+    for (const std::string* file : {&options.tls_cert_file, &options.tls_key_file}) {
+      if (Result<std::string> pem = ReadFile(*file, "TLS file", 1 << 20); !pem.ok()) return pem.status();
+    }
+    auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(), options.tls_key_file.c_str());
+    if (!tls->is_valid()) {
+      return FailedPreconditionError("http: cannot use " + options.tls_cert_file + " and " + options.tls_key_file +
+                                     " as a TLS certificate and key (PEM, matching each other)");
+    }
+    impl->server = std::move(tls);
+  } else {
+    impl->server = std::make_unique<httplib::Server>();
+  }
+  httplib::Server& s = *impl->server;
   s.set_payload_max_length(kMaxRequestBodyBytes);
   s.set_read_timeout(kIoTimeoutS, 0);
   s.set_write_timeout(kIoTimeoutS, 0);
@@ -91,7 +143,24 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
       res.set_content("not ready: " + ready.message() + "\n", "text/plain");
     }
   });
-  s.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kIndex, "text/plain"); });
+  // The operator web page (api/web/, built into the binary): "/" and its files. The page's
+  // CSP allows script, style and fetches from this origin only and no inline code, so data
+  // the API returns can never run as script; no page may frame it.
+  for (const WebAsset& asset : WebAssets()) {
+    s.Get(RegexOfPath(asset.path), [asset](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Cache-Control", "no-cache");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("Referrer-Policy", "no-referrer");
+      if (asset.content_type.starts_with("text/html")) {
+        res.set_header("Content-Security-Policy", kPageCsp);
+        res.set_header("X-Frame-Options", "DENY");
+      }
+      res.set_content(asset.body.data(), asset.body.size(), std::string(asset.content_type));
+    });
+    if (asset.path != "/") RefuseWrites(s, RegexOfPath(asset.path));  // "/" is refused below
+  }
+  s.Get("/endpoints", [](const httplib::Request&, httplib::Response& res) { res.set_content(kEndpoints, "text/plain"); });
+  RefuseWrites(s, "/endpoints");
   if (!options.pinsets_directory.empty()) {
     // The name pattern is the configuration's pin-set name rule: nothing else reaches the
     // file system.
@@ -115,6 +184,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
             res.set_content(*body, req.matches[2].length() > 0 ? "text/plain" : "application/json");
           });
   }
+  s.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+    const std::string_view doc = OpenApiJson();
+    res.set_content(std::string(doc), "application/json");
+  });
   if (state->probes.api) {
     const auto api = [state](const httplib::Request& req, httplib::Response& res) {
       ApiRequest request{.method = req.method,
@@ -171,17 +244,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     impl->port = options.port;
   }
   impl->thread = std::thread([state] {
-    state->server.listen_after_bind();
+    state->server->listen_after_bind();
     state->finished = true;
   });
   // listen_after_bind sets is_running before it accepts; waiting for it (yielding, no
   // sleep) keeps a destructor that runs at once from calling stop() before it.
-  while (!state->server.is_running() && !state->finished) std::this_thread::yield();
+  while (!state->server->is_running() && !state->finished) std::this_thread::yield();
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
 HttpServer::~HttpServer() {
-  impl_->server.stop();
+  impl_->server->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

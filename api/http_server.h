@@ -1,10 +1,13 @@
 // HttpServer: pinwatch's one HTTP listener (`http.listen`), the only home of an HTTP
-// server library in pinwatch (cpp-httplib; this header names none of it). Today it serves
+// server library in pinwatch (cpp-httplib; this header names none of it). It serves
+//   GET /          the operator web page (api/web/, built in; /app.css, /app.js) under a
+//                  strict Content-Security-Policy; /endpoints lists the routes as text
 //   GET /metrics   the Prometheus text format (what Probes::metrics_text returns)
 //   GET /healthz   200 while the process serves at all (liveness)
 //   GET /readyz    200 when Probes::ready says so (the database is reachable and at this
 //                  pinwatch's schema version), else 503 with the reason (readiness)
 //   /api/v1/...    the operator API (operator_api.h), when Probes::api is set
+//   GET /openapi.json   its OpenAPI 3 description (openapi.h)
 //   GET /v1/pinsets/NAME.json[.sig]   the published pin-sets (publish.directory), with an
 //                  ETag (If-None-Match gives 304) and Cache-Control: no-cache, so apps
 //                  revalidate cheaply and see a new version at once
@@ -39,6 +42,9 @@ struct HttpServerOptions {
   int64_t ready_cache_ms = 1000;
   // Where the published pin-sets are (publish.directory); empty: /v1/pinsets/ is not served.
   std::string pinsets_directory;
+  // PEM certificate (chain) and private key: serve HTTPS only (http.tls_cert_file and
+  // http.tls_key_file). Both empty: plain HTTP.
+  std::string tls_cert_file, tls_key_file;
 };
 
 class HttpServer {

@@ -1,15 +1,10 @@
 #include "api/operator_api.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
-#include <charconv>
 #include <optional>
 #include <variant>
 
+#include "api/request_parse.h"
 #include "base/pin.h"
 #include "base/sha256.h"
 #include "base/time.h"
@@ -21,15 +16,13 @@
 namespace pinwatch::api {
 namespace {
 
-// kMaxTextBytes bounds a note or a reason: a paragraph, not a document.
-constexpr size_t kMaxTextBytes = 4096;
 // kMaxTokenBytes: a token is "pwt_" and 43 characters; anything much longer is not one.
 constexpr size_t kMaxTokenBytes = 256;
 constexpr int64_t kDefaultLimit = 100;
 constexpr int64_t kMaxLimit = 1000;
 
 ApiResponse Error(int status, const std::string& code, const std::string& message) {
-  return {.status = status, .body = ErrorBody(code, message)};
+  return ErrorResponse(status, code, message);
 }
 
 ApiResponse Json(std::string body) { return {.status = 200, .body = std::move(body)}; }
@@ -54,59 +47,6 @@ ApiResponse ErrorOf(const Status& s) {
   }
 }
 
-// ParseId reads a decimal id in 1..INT64_MAX.
-std::optional<int64_t> ParseId(const std::string& text) {
-  if (text.empty() || text.size() > 19 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t at = s.find(sep, start);
-    if (at == std::string::npos) at = s.size();
-    out.push_back(s.substr(start, at - start));
-    start = at + 1;
-  }
-  return out;
-}
-
-// BodyText reads the request's JSON body: an object whose only member may be `field`, a
-// string of at most kMaxTextBytes. Returns the text ("" when absent and not required), or
-// the answer refusing the body.
-std::variant<std::string, ApiResponse> BodyText(const ApiRequest& r, const std::string& field, bool required) {
-  const std::string type = r.content_type.substr(0, r.content_type.find(';'));
-  if (type != "application/json") {
-    return Error(415, "unsupported_media_type", "the body must be application/json");
-  }
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
-  if (doc.HasParseError()) {
-    return Error(400, "bad_json", std::string("the body is not JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
-                                      " at byte " + std::to_string(doc.GetErrorOffset()));
-  }
-  if (!doc.IsObject()) return Error(400, "bad_request", "the body must be a JSON object");
-  std::optional<std::string> text;
-  for (const auto& m : doc.GetObject()) {
-    const std::string name(m.name.GetString(), m.name.GetStringLength());
-    if (name != field) return Error(400, "unknown_field", "unknown field \"" + name.substr(0, 64) + "\": only \"" + field + "\"");
-    if (text) return Error(400, "bad_request", "\"" + field + "\" given twice");
-    if (!m.value.IsString()) return Error(400, "wrong_type", "\"" + field + "\" must be a string");
-    if (m.value.GetStringLength() > kMaxTextBytes) {
-      return Error(422, "too_long", "\"" + field + "\" is longer than " + std::to_string(kMaxTextBytes) + " bytes");
-    }
-    text = std::string(m.value.GetString(), m.value.GetStringLength());
-  }
-  if (required && (!text || text->empty())) return Error(422, "missing_field", "\"" + field + "\" is required");
-  return text.value_or("");
-}
-
 // Query reads the query parameters a route accepts; anything else is refused.
 std::optional<ApiResponse> UnknownParameter(const ApiRequest& r, std::initializer_list<const char*> allowed) {
   for (const auto& [key, value] : r.query) {
@@ -123,21 +63,6 @@ std::string ValueOr(const ApiRequest& r, const std::string& key, const std::stri
 }
 
 }  // namespace
-
-std::string ErrorBody(const std::string& code, const std::string& message) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  w.Key("code");
-  w.String(code.c_str(), static_cast<rapidjson::SizeType>(code.size()));
-  w.Key("message");
-  w.String(message.c_str(), static_cast<rapidjson::SizeType>(message.size()));
-  w.EndObject();
-  w.EndObject();
-  return std::string(buffer.GetString()) + "\n";
-}
 
 OperatorApi::OperatorApi(ApiStores stores, OperatorApiOptions options)
     : stores_(std::move(stores)), options_(std::move(options)) {
@@ -193,9 +118,9 @@ ApiResponse OperatorApi::Handle(const ApiRequest& request) {
 }
 
 ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
-  const std::string base = "/api/v1/";
-  if (r.path.compare(0, base.size(), base) != 0) return Error(404, "not_found", "no such route");
-  const std::vector<std::string> parts = Split(r.path.substr(base.size()), '/');
+  const std::optional<std::vector<std::string>> segments = PathSegments(r.path);
+  if (!segments) return Error(404, "not_found", "no such route");
+  const std::vector<std::string>& parts = *segments;
   const bool get = r.method == "GET" || r.method == "HEAD";
   const bool post = r.method == "POST";
   const auto method_not_allowed = [&](const char* allow) {
@@ -262,7 +187,7 @@ ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
     if (parts.size() == 3 && (parts[2] == "ack" || parts[2] == "resolve" || parts[2] == "reopen")) {
       if (!post) return method_not_allowed("POST");
       if (auto denied = approver_only()) return *denied;
-      auto note = BodyText(r, "note", false);
+      auto note = ReadTextBody(r, "note", TextField::kOptional);
       if (auto* refused = std::get_if<ApiResponse>(&note)) return *refused;
       const db::FindingStatus status = parts[2] == "ack"       ? db::FindingStatus::kAcknowledged
                                        : parts[2] == "resolve" ? db::FindingStatus::kResolved
@@ -316,7 +241,7 @@ ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
     if (parts.size() == 3 && (parts[2] == "approve" || parts[2] == "reject")) {
       if (!post) return method_not_allowed("POST");
       if (auto denied = approver_only()) return *denied;
-      auto reason = BodyText(r, "reason", true);
+      auto reason = ReadTextBody(r, "reason", TextField::kRequired);
       if (auto* refused = std::get_if<ApiResponse>(&reason)) return *refused;
       auto decided = pins::Decide(*stores_.pins, options_.pinsets, options_.publish,
                                   {.proposal_id = *id, .operator_name = caller.name, .approve = parts[2] == "approve",

@@ -263,7 +263,7 @@ constexpr std::array<std::string_view, 8> kTopKeys = {"database", "logs", "watch
 constexpr std::array<std::string_view, 8> kPinsetKeys = {"name", "names", "include_subdomains", "pins", "min_pins",
                                                         "approvals_required", "expiry_days", "remove_grace_days"};
 constexpr std::array<std::string_view, 2> kPublishKeys = {"signing_key", "directory"};
-constexpr std::array<std::string_view, 1> kHttpKeys = {"listen"};
+constexpr std::array<std::string_view, 3> kHttpKeys = {"listen", "tls_cert_file", "tls_key_file"};
 constexpr std::array<std::string_view, 5> kAlertsKeys = {"alertmanager_urls", "resend_interval", "timeout",
                                                          "external_url", "send_severities"};
 constexpr std::array<std::string_view, 1> kDatabaseKeys = {"url"};
@@ -485,6 +485,21 @@ Result<HttpConfig> ReadHttp(const Reader& r, const YAML::Node& node, const YAML:
   Result<Reader::Fields> fields = r.ReadMap(node, mark, "http", kHttpKeys);
   if (!fields.ok()) return fields.status();
   HttpConfig http;
+  const Reader::Field* cert = fields->Find("tls_cert_file");
+  const Reader::Field* key = fields->Find("tls_key_file");
+  if ((cert == nullptr) != (key == nullptr)) {
+    const Reader::Field* given = cert ? cert : key;
+    return r.Error(given->mark(), given->path, std::string("needs ") + (cert ? "http.tls_key_file" : "http.tls_cert_file") +
+                                                   " as well (a certificate and its key)");
+  }
+  if (cert) {
+    Result<std::string> c = r.ReadString(cert->value, cert->mark(), cert->path, "a PEM certificate file");
+    if (!c.ok()) return c.status();
+    Result<std::string> k = r.ReadString(key->value, key->mark(), key->path, "a PEM private key file");
+    if (!k.ok()) return k.status();
+    http.tls_cert_file = *std::move(c);
+    http.tls_key_file = *std::move(k);
+  }
   const Reader::Field* f = fields->Find("listen");
   if (!f) return http;
   Result<std::string> text = r.ReadString(f->value, f->mark(), f->path, "HOST:PORT");
@@ -793,7 +808,8 @@ Result<Config> ParseDocument(const Reader& r, const YAML::Node& root, std::strin
   // Port 0 is only known once bound: the daemon fills the URL in then.
   if (config.alerts.external_url.empty() && !config.http.listen.empty() && config.http.port != 0) {
     const bool any_host = config.http.listen.starts_with(':');
-    config.alerts.external_url = "http://" + (any_host ? "localhost" + config.http.listen : config.http.listen);
+    const std::string scheme = config.http.tls_cert_file.empty() ? "http://" : "https://";
+    config.alerts.external_url = scheme + (any_host ? "localhost" + config.http.listen : config.http.listen);
   }
 
   // Environment overrides win over the file.

@@ -19,7 +19,9 @@
 //       known_keys: ["sha256/BASE64", ...]
 //   run: { ... }                    # tuning, see RunConfig
 //   http:
-//     listen: 127.0.0.1:9464        # /metrics, /healthz, /readyz (api/)
+//     listen: 127.0.0.1:9464        # /metrics, /healthz, /readyz, /api/v1/, the page (api/)
+//     tls_cert_file: /etc/pinwatch/tls.crt   # optional, with tls_key_file: HTTPS only
+//     tls_key_file: /etc/pinwatch/tls.key
 //   alerts:
 //     alertmanager_urls: [http://127.0.0.1:9093]   # an HA set: every alert to each
 //     resend_interval: 60s          # durations as Prometheus writes them
@@ -128,6 +130,9 @@ struct HttpConfig {
   std::string listen;
   std::string host;  // the address to bind: "127.0.0.1", "::1", "0.0.0.0" for ":PORT"
   int port = 0;
+  // `http.tls_cert_file` / `http.tls_key_file`: PEM files; both or neither. With them the
+  // listener speaks only HTTPS (the API's tokens never cross the network in clear).
+  std::string tls_cert_file, tls_key_file;
 };
 
 // AlertsConfig is `alerts`: how findings reach Alertmanager (alerts/sender.h).

@@ -245,7 +245,11 @@ int Run(const Args& args) {
                        .ready = [&config] { return db::CheckSchema(config.database_url); },
                        .api = [&operator_api](const api::ApiRequest& r) { return operator_api->Handle(r); }};
     auto server = api::HttpServer::Start(
-        {.host = config.http.host, .port = config.http.port, .pinsets_directory = config.publish.directory},
+        {.host = config.http.host,
+         .port = config.http.port,
+         .pinsets_directory = config.publish.directory,
+         .tls_cert_file = config.http.tls_cert_file,
+         .tls_key_file = config.http.tls_key_file},
         std::move(probes));
     if (!server.ok()) {
       std::cerr << "pinwatch: " << server.status().message() << "\n";
@@ -257,9 +261,12 @@ int Run(const Args& args) {
     http = std::move(*server);
     const std::string host = config.http.host.find(':') != std::string::npos ? "[" + config.http.host + "]" : config.http.host;
     if (config.alerts.external_url.empty()) {
-      config.alerts.external_url = "http://" + host + ":" + std::to_string(http->port());
+      config.alerts.external_url =
+          (config.http.tls_cert_file.empty() ? "http://" : "https://") + host + ":" + std::to_string(http->port());
     }
-    LogToStderr("http: serving http://" + host + ":" + std::to_string(http->port()) + "/ (/metrics, /healthz, /readyz)");
+    LogToStderr("http: serving " + std::string(config.http.tls_cert_file.empty() ? "http://" : "https://") + host + ":" +
+                std::to_string(http->port()) + "/ (the operator page, /api/v1/, /metrics, /healthz, /readyz" +
+                (config.publish.directory.empty() ? std::string() : ", /v1/pinsets/") + ")");
   }
   // The pin-set job: first versions now (a bad signing key stops `run` here), then passes
   // beside the workers.

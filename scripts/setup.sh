@@ -9,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   postgresql certspotter curl ca-certificates python3
   prometheus prometheus-alertmanager
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -6,6 +6,8 @@
 #include <httplib.h>
 #include <stdlib.h>
 
+#include <cstdlib>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -157,6 +159,47 @@ TEST(HttpServer, WithoutAPublishDirectoryNoPinsetsAreServed) {
   auto got = client.Get("/v1/pinsets/api.json");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->status, 404);
+}
+
+}  // namespace
+}  // namespace pinwatch::api
+
+namespace pinwatch::api {
+namespace {
+
+// http.tls_cert_file / http.tls_key_file: HTTPS only, and a certificate and key that do not
+// belong together are refused at start, naming the files.
+TEST(HttpServer, ServesHttpsOnlyWithACertificateAndRefusesAMismatchedKey) {
+  char tmpl[] = "/tmp/pinwatch-tls-test.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string make = "cd " + dir +
+                           " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+                           " -keyout tls.key -out tls.crt -subj /CN=localhost -days 2 >/dev/null 2>&1"
+                           " && openssl ecparam -name prime256v1 -genkey -noout -out other.key >/dev/null 2>&1";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+
+  auto server = HttpServer::Start(
+      {.host = "127.0.0.1", .port = 0, .tls_cert_file = dir + "/tls.crt", .tls_key_file = dir + "/tls.key"}, {});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  httplib::SSLClient tls("127.0.0.1", (*server)->port());
+  tls.enable_server_certificate_verification(false);  // a self-signed test certificate
+  auto health = tls.Get("/healthz");
+  ASSERT_TRUE(health) << httplib::to_string(health.error());
+  EXPECT_EQ(health->status, 200);
+  httplib::Client plain("127.0.0.1", (*server)->port());
+  auto refused = plain.Get("/healthz");
+  EXPECT_TRUE(!refused || refused->status != 200);  // no answer in clear text
+
+  auto mismatched = HttpServer::Start(
+      {.host = "127.0.0.1", .port = 0, .tls_cert_file = dir + "/tls.crt", .tls_key_file = dir + "/other.key"}, {});
+  ASSERT_FALSE(mismatched.ok());
+  EXPECT_NE(mismatched.status().message().find("other.key"), std::string::npos) << mismatched.status().message();
+  auto missing = HttpServer::Start(
+      {.host = "127.0.0.1", .port = 0, .tls_cert_file = dir + "/none.crt", .tls_key_file = dir + "/tls.key"}, {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("none.crt"), std::string::npos) << missing.status().message();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
