@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/request.h"
+#include "api/request_parse.h"
 #include "db/finding_store.h"
 #include "db/log_state_store.h"
 #include "db/pin_store.h"
@@ -64,8 +65,5 @@ class OperatorApi {
   std::mutex failures_mu_;
   std::map<std::string, std::vector<int64_t>> failures_;  // address -> times of failures in the window
 };
-
-// ErrorBody is {"error": {"code": CODE, "message": MESSAGE}}.
-std::string ErrorBody(const std::string& code, const std::string& message);
 
 }  // namespace pinwatch::api

@@ -104,19 +104,22 @@ std::variant<std::string, ApiResponse> ReadTextBody(const ApiRequest& request, c
   }
   if (!doc.IsObject()) return ErrorResponse(400, "bad_request", "the body must be a JSON object");
   std::optional<std::string> text;
-  for (const auto& m : doc.GetObject()) {
-    const std::string name(m.name.GetString(), m.name.GetStringLength());
+  // Counted, not `it != MemberEnd()`: RapidJSON 1.1's iterator comparisons are ambiguous in
+  // C++20 (clang's -Wambiguous-reversed-operator, an error in the libFuzzer build).
+  auto m = doc.MemberBegin();
+  for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i, ++m) {
+    const std::string name(m->name.GetString(), m->name.GetStringLength());
     if (name != field) {
       return ErrorResponse(400, "unknown_field",
                            "unknown field \"" + name.substr(0, kMaxNameInMessageBytes) + "\": only \"" + field + "\"");
     }
     if (text) return ErrorResponse(400, "bad_request", "\"" + field + "\" given twice");
-    if (!m.value.IsString()) return ErrorResponse(400, "wrong_type", "\"" + field + "\" must be a string");
-    if (m.value.GetStringLength() > kMaxTextBytes) {
+    if (!m->value.IsString()) return ErrorResponse(400, "wrong_type", "\"" + field + "\" must be a string");
+    if (m->value.GetStringLength() > kMaxTextBytes) {
       return ErrorResponse(422, "too_long",
                            "\"" + field + "\" is longer than " + std::to_string(kMaxTextBytes) + " bytes");
     }
-    const std::string_view value(m.value.GetString(), m.value.GetStringLength());
+    const std::string_view value(m->value.GetString(), m->value.GetStringLength());
     // The parser validates the body's bytes, but it decodes a lone low surrogate escape
     // ("\udc00") into bytes that are not UTF-8 (PostgreSQL refuses them: a 500 instead of
     // a 400), and "\u0000" into a NUL, which a PostgreSQL text cannot hold.

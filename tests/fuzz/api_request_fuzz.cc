@@ -55,19 +55,25 @@ void ParseJson(rapidjson::Document& doc, std::string_view text) {
   doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
 }
 
+// Member is object[name], or nullptr when `object` is not an object or has no such member
+// (HasMember: RapidJSON 1.1's iterator comparisons are ambiguous in C++20 for clang).
+const rapidjson::Value* Member(const rapidjson::Value& object, const char* name) {
+  return object.IsObject() && object.HasMember(name) ? &object[name] : nullptr;
+}
+
 // CheckErrorAnswer: a 4xx JSON answer {"error": {"code": STRING, "message": STRING}}.
 void CheckErrorAnswer(const ApiResponse& res) {
   Check(res.status >= 400 && res.status <= 499);
   Check(res.content_type == "application/json");
   rapidjson::Document doc;
   ParseJson(doc, res.body);
-  Check(!doc.HasParseError() && doc.IsObject());
-  auto error = doc.FindMember("error");
-  Check(error != doc.MemberEnd() && error->value.IsObject());
-  auto code = error->value.FindMember("code");
-  auto message = error->value.FindMember("message");
-  Check(code != error->value.MemberEnd() && code->value.IsString() && code->value.GetStringLength() > 0);
-  Check(message != error->value.MemberEnd() && message->value.IsString());
+  Check(!doc.HasParseError());
+  const rapidjson::Value* error = Member(doc, "error");
+  Check(error != nullptr);
+  const rapidjson::Value* code = Member(*error, "code");
+  const rapidjson::Value* message = Member(*error, "message");
+  Check(code != nullptr && code->IsString() && code->GetStringLength() > 0);
+  Check(message != nullptr && message->IsString());
 }
 
 void FuzzId(std::string_view text) {
@@ -115,7 +121,7 @@ void FuzzBody(const std::string& content_type, std::string_view body, const std:
     Check(text.empty());
     return;
   }
-  const auto& m = *doc.MemberBegin();
+  const auto& m = *doc.MemberBegin();  // the only one
   Check(std::string_view(m.name.GetString(), m.name.GetStringLength()) == field);
   Check(m.value.IsString() && std::string_view(m.value.GetString(), m.value.GetStringLength()) == text);
 }
