@@ -220,17 +220,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
                     "application/json");
   });
   // Every other method on a known path is 405, anything else 404 (httplib's default).
-  for (const char* path : {"/metrics", "/healthz", "/readyz", "/"}) {
-    const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
-      res.status = 405;
-      res.set_header("Allow", "GET, HEAD");
-      res.set_content("method not allowed\n", "text/plain");
-    };
-    s.Post(path, not_allowed);
-    s.Put(path, not_allowed);
-    s.Delete(path, not_allowed);
-    s.Patch(path, not_allowed);
-  }
+  for (const char* path : {"/metrics", "/healthz", "/readyz", "/"}) RefuseWrites(s, path);
 
   const std::string where = (options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host) +
                             ":" + std::to_string(options.port);

@@ -119,6 +119,16 @@ class DaemonTest : public ::testing::Test {
     return doc;
   }
 
+  // Json runs a pinwatch command that prints JSON (exit 0 expected) and parses it.
+  rapidjson::Document Json(const std::string& config, const std::vector<std::string>& args) {
+    CommandResult r = Pinwatch(config, args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    rapidjson::Document doc;
+    doc.Parse(r.out.c_str());
+    EXPECT_FALSE(doc.HasParseError()) << r.out;
+    return doc;
+  }
+
   // StatusOfOnlyLog returns `status --json`'s one row (the tests follow one log).
   rapidjson::Document StatusOfOnlyLog(const std::string& config) {
     CommandResult r = Pinwatch(config, {"status", "--json"});

@@ -40,14 +40,6 @@ int Shell(const std::string& command) {
 
 class PinsetTest : public DaemonTest {
  protected:
-  rapidjson::Document Json(const std::string& config, const std::vector<std::string>& args) {
-    CommandResult r = Pinwatch(config, args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    rapidjson::Document doc;
-    doc.Parse(r.out.c_str());
-    EXPECT_FALSE(doc.HasParseError()) << r.out;
-    return doc;
-  }
   // ProposalOf returns the proposal for this pin-set, action and pin (nullptr: none).
   static const rapidjson::Value* ProposalOf(const rapidjson::Document& proposals, const std::string& pinset,
                                             const std::string& action, const std::string& pin) {

@@ -48,17 +48,7 @@ std::string LastLine(const std::string& text) {
   return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
 }
 
-class WebPageTest : public DaemonTest {
- protected:
-  rapidjson::Document Json(const std::string& config, const std::vector<std::string>& args) {
-    CommandResult r = Pinwatch(config, args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    rapidjson::Document doc;
-    doc.Parse(r.out.c_str());
-    EXPECT_FALSE(doc.HasParseError()) << r.out;
-    return doc;
-  }
-};
+using WebPageTest = DaemonTest;
 
 TEST_F(WebPageTest, AnApproverApprovesAKeyRotationOnThePageAndSeesTheNewVersion) {
   const std::string missing = MissingBrowserTools();
