@@ -195,4 +195,4 @@ pinset_url=$(sed -n 's#.*http: serving \(http://[0-9.:]*/\).*#\1#p' "$work/run.l
 echo "Apps fetch $pinset_url (and .sig):"
 curl -s -D - -o /dev/null "$pinset_url" | grep -iE '^(HTTP|etag|cache-control)' | sed 's/^/  /'
 
-step "Done. The operator API and web page arrive with the next issue."
+step "Done. The operator page is at http.listen's / and the API under /api/v1/ (README: The operator API)."
