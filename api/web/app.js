@@ -145,8 +145,39 @@
         card.append(el('h4', { text: 'Log entries' }), table(['Log', 'Index', 'Type', 'Timestamp', 'Verified'],
           f.entries.map((e) => ({ cells: [e.log, e.index, e.entry_type, e.timestamp, e.verified ? 'yes' : 'not yet'] })), [1]));
       }
+      card.append(findingActions(f));
       return card;
     }));
+  }
+
+  // findingActions: acknowledge (seen, being handled) or resolve a finding, with a note;
+  // either ends its alert. Viewers get the API's 403 shown here.
+  function findingActions(f) {
+    const id = String(f.id);
+    const noteId = 'note-' + id;
+    const note = el('input', { id: noteId, type: 'text', className: 'note-input', name: 'note', maxLength: 4096,
+      placeholder: 'A note (optional)' });
+    const error = el('p', { className: 'error status-error', role: 'alert', hidden: true });
+    const ack = el('button', { type: 'button', className: 'ack', text: 'Acknowledge' });
+    const resolve = el('button', { type: 'button', className: 'resolve', text: 'Resolve' });
+    const act = async (verb) => {
+      ack.disabled = resolve.disabled = true;
+      error.hidden = true;
+      try {
+        await api('/api/v1/findings/' + encodeURIComponent(id) + '/' + verb, { method: 'POST', json: { note: note.value } });
+        notice('Finding #' + id + (verb === 'ack' ? ' acknowledged.' : ' resolved.'));
+        await loadAll();
+      } catch (err) {
+        error.textContent = err.message;
+        error.hidden = false;
+        ack.disabled = resolve.disabled = false;
+      }
+    };
+    ack.addEventListener('click', () => act('ack'));
+    resolve.addEventListener('click', () => act('resolve'));
+    return el('div', { className: 'decide' },
+      el('div', { className: 'reason' }, el('label', { htmlFor: noteId, text: 'Note' }), note),
+      el('div', { className: 'buttons' }, ack, resolve), error);
   }
 
   // ---- proposals ----------------------------------------------------------------------

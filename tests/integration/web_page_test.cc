@@ -113,7 +113,8 @@ TEST_F(WebPageTest, AnApproverApprovesAKeyRotationOnThePageAndSeesTheNewVersion)
                                 << "\n(screenshots in " << shots << ")";
   EXPECT_TRUE(daemon.Stop().ok());
 
-  // What the page did, as the CLI sees it: version 2 with key-b, and alice's approval.
+  // What the page did, as the CLI sees it: version 2 with key-b, alice's approval and her
+  // acknowledgement of a finding.
   const rapidjson::Document api = Json(config, {"pinset", "show", "api", "--json"});
   ASSERT_TRUE(api.IsObject());
   EXPECT_EQ(api["current_version"].GetInt64(), 2);
@@ -130,6 +131,15 @@ TEST_F(WebPageTest, AnApproverApprovesAKeyRotationOnThePageAndSeesTheNewVersion)
                          std::string(e["reason"].GetString()) == "renewal key checked with the web team";
   }
   EXPECT_TRUE(approved_by_alice) << Pinwatch(config, {"audit"}).out;
+  // And the finding the page acknowledged, in alice's name with the page's note.
+  const rapidjson::Document findings = FindingsJson(config);
+  size_t acknowledged = 0;
+  for (const auto& f : findings.GetArray()) {
+    if (std::string(f["status"].GetString()) != "acknowledged") continue;
+    ++acknowledged;
+    EXPECT_STREQ(f["status_note"].GetString(), "alice: seen on the page");
+  }
+  EXPECT_EQ(acknowledged, 1u);
 }
 
 }  // namespace

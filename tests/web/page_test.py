@@ -193,6 +193,19 @@ def run(base_url, token, out_dir):
         check_fits(driver, "the phone page after approval")
         screenshot(driver, os.path.join(out_dir, "phone-approved.png"))
 
+        # Work a finding: acknowledge the first open one with a note; it leaves the open list.
+        open_before = len(driver.find_elements(By.CSS_SELECTOR, "#findings-list .finding"))
+        first = driver.find_element(By.CSS_SELECTOR, "#findings-list .finding")
+        finding_id = first.get_attribute("data-finding-id")
+        first.find_element(By.CSS_SELECTOR, "input.note-input").send_keys("seen on the page")
+        first.find_element(By.CSS_SELECTOR, "button.ack").click()
+        wait(driver, EC.text_to_be_present_in_element((By.ID, "notice"), "Finding #%s acknowledged" % finding_id),
+             "the acknowledgement notice")
+        wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#findings-list .finding")) == open_before - 1
+             or (open_before == 1 and "No open findings" in d.find_element(By.ID, "findings-list").text),
+             "finding #%s to leave the open list" % finding_id)
+        print("acknowledged finding", finding_id)
+
         # An export, fetched with the token and saved through a Blob URL.
         driver.find_element(By.CSS_SELECTOR, '.pinset[data-pinset="api"] button[data-format="json"]').click()
         wanted = os.path.join(download_dir, "api-json.json")
