@@ -10,6 +10,8 @@
 #include "base/time.h"
 #include "pins/decision.h"
 #include "pins/export.h"
+#include "pins/matching.h"
+#include "pins/publisher.h"
 #include "report/findings.h"
 #include "report/pinsets.h"
 
@@ -233,10 +235,7 @@ ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
       if (found->empty()) return Error(404, "not_found", "no proposal " + std::to_string(*id));
       auto views = report::ProposalViews(*stores_.pins, options_.pinsets, *std::move(found), now_s);
       if (!views.ok()) return ErrorOf(views.status());
-      std::string array = report::ProposalsJson(*views);
-      // One proposal: the array's only element.
-      const size_t open = array.find('{'), close = array.rfind('}');
-      return Json(array.substr(open, close - open + 1) + "\n");
+      return Json(report::ProposalJson(views->front()));
     }
     if (parts.size() == 3 && (parts[2] == "approve" || parts[2] == "reject")) {
       if (!post) return method_not_allowed("POST");
@@ -250,11 +249,10 @@ ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
       if (!decided.ok()) return ErrorOf(decided.status());
       auto found = stores_.pins->ListProposals({.ids = {*id}});
       if (!found.ok()) return ErrorOf(found.status());
+      if (found->empty()) return Error(404, "not_found", "no proposal " + std::to_string(*id));
       auto views = report::ProposalViews(*stores_.pins, options_.pinsets, *std::move(found), now_s);
       if (!views.ok()) return ErrorOf(views.status());
-      std::string array = report::ProposalsJson(*views);
-      const size_t open = array.find('{'), close = array.rfind('}');
-      return Json(array.substr(open, close - open + 1) + "\n");
+      return Json(report::ProposalJson(views->front()));
     }
     return Error(404, "not_found", "no such route");
   }
@@ -285,24 +283,10 @@ ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
       if (auto bad = UnknownParameter(r, {"format"})) return *bad;
       std::optional<pins::ExportFormat> format = pins::ExportFormatFromName(ValueOr(r, "format"));
       if (!format) return Error(400, "bad_parameter", "format: one of " + pins::ExportFormatNames());
-      const db::PinsetVersion& current = versions->back();
-      pins::PinsetDocument doc;
-      Result<pins::PinsetDocument> published = pins::ParsePinsetDocument(current.document);
-      if (published.ok()) {
-        doc = *std::move(published);
-      } else {
-        doc = {.name = current.pinset, .version = current.version, .names = current.names,
-               .include_subdomains = current.include_subdomains,
-               .expires_unix_s = now_s + current.expiry_days * 86400, .published_at_unix_s = now_s};
-        for (const Hash& h : current.pins) doc.pins.push_back(PinText(h));
-      }
       auto certs = stores_.pins->Certificates();
       if (!certs.ok()) return ErrorOf(certs.status());
-      std::vector<std::string> ca_pins;
-      for (const db::CertificateFacts& c : *certs) {
-        if (c.issuer_spki) ca_pins.push_back(PinText(*c.issuer_spki));
-        for (const Hash& h : c.chain_spki) ca_pins.push_back(PinText(h));
-      }
+      const pins::PinsetDocument doc = pins::ExportDocumentOf(versions->back(), now_s);
+      const std::vector<std::string> ca_pins = pins::CaPinsOf(*certs);
       ApiResponse res{.status = 200,
                       .content_type = *format == pins::ExportFormat::kJson || *format == pins::ExportFormat::kApproov
                                           ? "application/json"

@@ -152,16 +152,6 @@ const pins::PinsetPolicy& PolicyOrDie(const Config& config, const std::string& n
   std::exit(2);
 }
 
-// CaPins are the pins of CA keys in some stored chain (iOS ATS keeps them apart).
-std::vector<std::string> CaPins(const std::vector<db::CertificateFacts>& certs) {
-  std::set<std::string> out;
-  for (const db::CertificateFacts& c : certs) {
-    if (c.issuer_spki) out.insert(PinText(*c.issuer_spki));
-    for (const Hash& h : c.chain_spki) out.insert(PinText(h));
-  }
-  return {out.begin(), out.end()};
-}
-
 db::PinsetVersion VersionOrDie(db::PinStore& store, const std::string& name, const Flags& f) {
   std::vector<db::PinsetVersion> versions = OrDie(store.Versions(name));
   if (versions.empty()) {
@@ -249,14 +239,8 @@ int PinsetCommand(const Args& args) {
     std::optional<pins::ExportFormat> format = pins::ExportFormatFromName(Value(f, "--format"));
     if (!format) UsageError("pinset export: --format wants one of " + pins::ExportFormatNames());
     const db::PinsetVersion version = VersionOrDie(*store, name, f);
-    // The published document when there is one (its expiry is the one apps were given).
-    pins::PinsetDocument doc = pins::DocumentOf(version, UnixNowMs() / 1000);
-    if (!version.document.empty()) {
-      if (Result<pins::PinsetDocument> published = pins::ParsePinsetDocument(version.document); published.ok()) {
-        doc = *std::move(published);
-      }
-    }
-    std::cout << pins::Export(doc, CaPins(OrDie(store->Certificates())), *format);
+    std::cout << pins::Export(pins::ExportDocumentOf(version, UnixNowMs() / 1000),
+                              pins::CaPinsOf(OrDie(store->Certificates())), *format);
     return 0;
   }
   if (sub == "adopt") {

@@ -1,7 +1,10 @@
 #include "pins/matching.h"
 
 #include <algorithm>
+#include <set>
 #include <string_view>
+
+#include "base/pin.h"
 
 namespace pinwatch::pins {
 
@@ -29,6 +32,15 @@ bool PinnedBy(const db::CertificateFacts& c, const std::vector<Hash>& pins) {
 
 bool IsValidAt(const db::CertificateFacts& c, int64_t now_s) {
   return c.not_before_unix_s <= now_s && now_s <= c.not_after_unix_s;
+}
+
+std::vector<std::string> CaPinsOf(const std::vector<db::CertificateFacts>& certs) {
+  std::set<std::string> out;
+  for (const db::CertificateFacts& c : certs) {
+    if (c.issuer_spki) out.insert(PinText(*c.issuer_spki));
+    for (const Hash& h : c.chain_spki) out.insert(PinText(h));
+  }
+  return {out.begin(), out.end()};
 }
 
 bool IsAllowed(const db::CertificateFacts& c) { return c.parsed && c.spki && !c.unexpected_issuer && !c.malformed; }

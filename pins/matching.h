@@ -37,4 +37,8 @@ bool IsValidAt(const db::CertificateFacts& c, int64_t now_s);
 // and no finding about it says unexpected_issuer or malformed. Only such keys are pinned.
 bool IsAllowed(const db::CertificateFacts& c);
 
+// CaPinsOf is the "sha256/" pins of every CA key in a stored chain (issuers and above),
+// sorted and once each: the exports that keep CA pins apart (iOS ATS) ask for them.
+std::vector<std::string> CaPinsOf(const std::vector<db::CertificateFacts>& certs);
+
 }  // namespace pinwatch::pins

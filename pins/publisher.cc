@@ -24,6 +24,13 @@ PinsetDocument DocumentOf(const db::PinsetVersion& version, int64_t published_at
   return doc;
 }
 
+PinsetDocument ExportDocumentOf(const db::PinsetVersion& version, int64_t now_s) {
+  if (Result<PinsetDocument> published = ParsePinsetDocument(version.document); published.ok()) {
+    return *std::move(published);
+  }
+  return DocumentOf(version, now_s);
+}
+
 Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
   if (Result<std::string> old = ReadFile(path, "published file", bytes.size() + 1); old.ok() && *old == bytes) {
     return OkStatus();

@@ -21,6 +21,10 @@ namespace pinwatch::pins {
 // DocumentOf is the document a version is published as at `published_at_unix_s`.
 PinsetDocument DocumentOf(const db::PinsetVersion& version, int64_t published_at_unix_s);
 
+// ExportDocumentOf is what an export of `version` says: its published document (with the
+// expiry apps were given), or, before publication, DocumentOf(version, now_s).
+PinsetDocument ExportDocumentOf(const db::PinsetVersion& version, int64_t now_s);
+
 // WriteFileAtomically replaces `path` with `bytes` (written beside it, then renamed), so a
 // reader never sees half a document. Skips the write when the file already holds them.
 Status WriteFileAtomically(const std::string& path, const std::string& bytes);

@@ -72,110 +72,124 @@ Result<std::vector<ProposalView>> ProposalViews(db::PinStore& store, const std::
   return out;
 }
 
-std::string ProposalsJson(const std::vector<ProposalView>& proposals) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+namespace {
+
+// WriteProposal writes one proposal object (the shape README "Pin-sets" documents).
+void WriteProposal(Writer& w, const ProposalView& v) {
+  const db::Proposal& p = v.proposal;
+  w.StartObject();
+  w.Key("id");
+  w.Int64(p.id);
+  w.Key("pinset");
+  Str(w, p.pinset);
+  w.Key("action");
+  Str(w, db::ProposalActionName(p.action));
+  w.Key("pin");
+  Str(w, PinText(p.pin));
+  w.Key("role");
+  Str(w, db::KeyRoleName(p.role));
+  w.Key("reason");
+  Str(w, p.reason);
+  w.Key("status");
+  Str(w, db::ProposalStatusName(p.status));
+  w.Key("approvals");
+  w.Int64(Approvals(p));
+  w.Key("approvals_required");
+  w.Int64(v.approvals_required);
+  w.Key("decisions");
   w.StartArray();
-  for (const ProposalView& v : proposals) {
-    const db::Proposal& p = v.proposal;
+  for (const db::Decision& d : p.decisions) {
     w.StartObject();
-    w.Key("id");
-    w.Int64(p.id);
-    w.Key("pinset");
-    Str(w, p.pinset);
-    w.Key("action");
-    Str(w, db::ProposalActionName(p.action));
-    w.Key("pin");
-    Str(w, PinText(p.pin));
-    w.Key("role");
-    Str(w, db::KeyRoleName(p.role));
+    w.Key("operator");
+    Str(w, d.operator_name);
+    w.Key("decision");
+    Str(w, d.approve ? "approve" : "reject");
     w.Key("reason");
-    Str(w, p.reason);
-    w.Key("status");
-    Str(w, db::ProposalStatusName(p.status));
-    w.Key("approvals");
-    w.Int64(Approvals(p));
-    w.Key("approvals_required");
-    w.Int64(v.approvals_required);
-    w.Key("decisions");
+    Str(w, d.reason);
+    w.Key("at");
+    Str(w, d.decided_at);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("checks");
+  w.StartArray();
+  for (const pins::Check& c : v.checks) {
+    w.StartObject();
+    w.Key("name");
+    Str(w, c.name);
+    w.Key("ok");
+    w.Bool(c.ok);
+    w.Key("detail");
+    Str(w, c.detail);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("checks_pass");
+  w.Bool(pins::AllPass(v.checks));
+  w.Key("lead_time_s");
+  IntOrNull(w, LeadTimeSeconds(p));
+  w.Key("first_precertificate_at");
+  MsTimeOrNull(w, p.first_precert_ms);
+  w.Key("first_certificate_at");
+  MsTimeOrNull(w, p.first_certificate_ms);
+  w.Key("base_version");
+  w.Int64(p.base_version);
+  w.Key("applied_version");
+  IntOrNull(w, p.applied_version);
+  w.Key("created_at");
+  Str(w, p.created_at);
+  w.Key("decided_at");
+  StrOrNull(w, p.decided_at);
+  w.Key("evidence");
+  w.StartArray();
+  for (const db::ProposalEvidence& e : p.evidence) {
+    const db::CertificateRecord& c = e.certificate;
+    w.StartObject();
+    w.Key("names");
+    Strings(w, c.dns_names);
+    w.Key("subject");
+    Str(w, c.subject);
+    w.Key("issuer");
+    Str(w, c.issuer);
+    w.Key("serial");
+    Str(w, c.serial);
+    w.Key("not_before");
+    TimeOrNull(w, c.not_before_unix_s);
+    w.Key("not_after");
+    TimeOrNull(w, c.not_after_unix_s);
+    w.Key("spki_sha256");
+    PinOrNull(w, c.spki_sha256);
+    w.Key("issuer_spki_sha256");
+    PinOrNull(w, c.issuer_spki_sha256);
+    w.Key("tbs_sha256");
+    Str(w, HexEncode(c.tbs_sha256));
+    w.Key("entries");
+    Entries(w, e.entries);
+    w.Key("finding_ids");
     w.StartArray();
-    for (const db::Decision& d : p.decisions) {
-      w.StartObject();
-      w.Key("operator");
-      Str(w, d.operator_name);
-      w.Key("decision");
-      Str(w, d.approve ? "approve" : "reject");
-      w.Key("reason");
-      Str(w, d.reason);
-      w.Key("at");
-      Str(w, d.decided_at);
-      w.EndObject();
-    }
-    w.EndArray();
-    w.Key("checks");
-    w.StartArray();
-    for (const pins::Check& c : v.checks) {
-      w.StartObject();
-      w.Key("name");
-      Str(w, c.name);
-      w.Key("ok");
-      w.Bool(c.ok);
-      w.Key("detail");
-      Str(w, c.detail);
-      w.EndObject();
-    }
-    w.EndArray();
-    w.Key("checks_pass");
-    w.Bool(pins::AllPass(v.checks));
-    w.Key("lead_time_s");
-    IntOrNull(w, LeadTimeSeconds(p));
-    w.Key("first_precertificate_at");
-    MsTimeOrNull(w, p.first_precert_ms);
-    w.Key("first_certificate_at");
-    MsTimeOrNull(w, p.first_certificate_ms);
-    w.Key("base_version");
-    w.Int64(p.base_version);
-    w.Key("applied_version");
-    IntOrNull(w, p.applied_version);
-    w.Key("created_at");
-    Str(w, p.created_at);
-    w.Key("decided_at");
-    StrOrNull(w, p.decided_at);
-    w.Key("evidence");
-    w.StartArray();
-    for (const db::ProposalEvidence& e : p.evidence) {
-      const db::CertificateRecord& c = e.certificate;
-      w.StartObject();
-      w.Key("names");
-      Strings(w, c.dns_names);
-      w.Key("subject");
-      Str(w, c.subject);
-      w.Key("issuer");
-      Str(w, c.issuer);
-      w.Key("serial");
-      Str(w, c.serial);
-      w.Key("not_before");
-      TimeOrNull(w, c.not_before_unix_s);
-      w.Key("not_after");
-      TimeOrNull(w, c.not_after_unix_s);
-      w.Key("spki_sha256");
-      PinOrNull(w, c.spki_sha256);
-      w.Key("issuer_spki_sha256");
-      PinOrNull(w, c.issuer_spki_sha256);
-      w.Key("tbs_sha256");
-      Str(w, HexEncode(c.tbs_sha256));
-      w.Key("entries");
-      Entries(w, e.entries);
-      w.Key("finding_ids");
-      w.StartArray();
-      for (int64_t id : e.finding_ids) w.Int64(id);
-      w.EndArray();
-      w.EndObject();
-    }
+    for (int64_t id : e.finding_ids) w.Int64(id);
     w.EndArray();
     w.EndObject();
   }
   w.EndArray();
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string ProposalsJson(const std::vector<ProposalView>& proposals) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartArray();
+  for (const ProposalView& v : proposals) WriteProposal(w, v);
+  w.EndArray();
+  return std::string(buffer.GetString()) + "\n";
+}
+
+std::string ProposalJson(const ProposalView& proposal) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  WriteProposal(w, proposal);
   return std::string(buffer.GetString()) + "\n";
 }
 

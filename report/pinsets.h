@@ -36,6 +36,8 @@ Result<std::vector<ProposalView>> ProposalViews(db::PinStore& store, const std::
 // issuer, serial, not_before, not_after, spki_sha256, issuer_spki_sha256, tbs_sha256,
 // entries [{log_id, log, index, entry_type, timestamp, verified}], finding_ids}].
 std::string ProposalsJson(const std::vector<ProposalView>& proposals);
+// ProposalJson is one proposal, the same object.
+std::string ProposalJson(const ProposalView& proposal);
 // ProposalsText: one block per proposal, its first line "#ID ACTION sha256/... pin-set NAME".
 std::string ProposalsText(const std::vector<ProposalView>& proposals);
 
