@@ -28,6 +28,8 @@ Contents
   --seed S                 seed for every key, certificate and name (default "ctsim")
   --entries N              initial tree size (default 1000)
   --epoch-ms T             entry i has timestamp T + i*1000 ms (default 1735689600000)
+  --epoch-age-s S          the same, with T = now - S seconds: certificates valid today
+                           whenever the log starts (a container's command cannot compute T)
   --plan FILE              JSON plan: {"seed", "entries", "epoch_ms", "unwatched_domains",
                            "plants": [{"index", "names": [...], "issuer": "normal|e1|e2|rogue",
                            "key": "key-a", "type": "x509|precert|both|malformed|badchain",
@@ -66,10 +68,14 @@ Server
   --host H                 address to bind (default 127.0.0.1; ::1 works too)
   --port P                 port (default 0 = pick a free port)
   --port-file FILE         write the bound port there once listening
+  --public-url URL         the log's URL as monitors reach it, for --info-out, the log
+                           list and the "serving" line (default http://HOST:PORT/; in a
+                           container: http://ctsim:8080/)
   --info-out FILE          write {"url", "log_id", "key", "port"} once listening
   --log-list-out FILE      write a Google v3 log list (operator "ctsim", one usable log with
                            this log's key, log id and serving URL) once listening, so a
-                           monitor can be pointed at it like at a real list
+                           monitor can be pointed at it like at a real list; the same
+                           list is always served at GET /sim/log-list.json
   --log-list-api API       rfc6962 (default): the log appears under "logs" with "url";
                            static: under "tiled_logs" with "submission_url" and
                            "monitoring_url" (both the serving URL)
@@ -84,7 +90,7 @@ get-entry-and-proof, get-roots (RFC 6962 §4). The same tree over C2SP static-ct
 entry carries the leaf_index CT extension, in both APIs (one tree serves both). Admin: POST /sim/grow?n=K appends K entries
 and publishes an STH (returned); POST /sim/faults with a JSON object of the fault fields
 below (absent = off) replaces the faults and restarts the request counter; GET /sim/faults;
-GET /sim/info.
+GET /sim/info; GET /sim/log-list.json.
 
 Faults (flags set the initial faults; requests to /sim/ are never faulted or counted;
 "every K" counts log requests from 1 and hits requests K, 2K, ...)
@@ -131,7 +137,7 @@ struct Flags {
   std::vector<std::string> plant_flags;
   std::vector<PlantLifetime> plant_lifetimes;
   std::optional<std::string> seed, certs_dir, key_file, pubkey_out, facts_out, port_file, info_out, faults_json,
-      log_list_out;
+      log_list_out, public_url;
   enum class LogListApi { kRfc6962, kStaticCt } log_list_api = LogListApi::kRfc6962;
   std::optional<uint64_t> entries, epoch_ms;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
@@ -168,6 +174,14 @@ Flags ParseFlags(int argc, char** argv) {
     } else if (a == "--seed") f.seed = value();
     else if (a == "--entries") f.entries = U64Flag(a, value());
     else if (a == "--epoch-ms") f.epoch_ms = U64Flag(a, value());
+    else if (a == "--epoch-age-s") {
+      const uint64_t age_ms = U64Flag(a, value()) * 1000;
+      const auto now_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                    .count());
+      if (age_ms > now_ms) Die("--epoch-age-s reaches back before 1970");
+      f.epoch_ms = now_ms - age_ms;
+    }
     else if (a == "--plan") f.plan_file = value();
     else if (a == "--plant") f.plant_flags.emplace_back(value());
     else if (a == "--plant-lifetime") {
@@ -188,6 +202,13 @@ Flags ParseFlags(int argc, char** argv) {
     else if (a == "--port") f.server.port = static_cast<int>(u32());
     else if (a == "--port-file") f.port_file = value();
     else if (a == "--info-out") f.info_out = value();
+    else if (a == "--public-url") {
+      f.public_url = value();
+      if (f.public_url->rfind("http://", 0) != 0 && f.public_url->rfind("https://", 0) != 0) {
+        Die("--public-url wants an http:// or https:// URL");
+      }
+      if (f.public_url->back() != '/') *f.public_url += '/';
+    }
     else if (a == "--log-list-out") f.log_list_out = value();
     else if (a == "--log-list-api") {
       std::string api = value();
@@ -403,18 +424,20 @@ int main(int argc, char** argv) {
   if (!server.ok()) Die(server.status().ToString());
   int port = (*server)->port();
   std::string host = flags.server.host.find(':') != std::string::npos ? "[" + flags.server.host + "]" : flags.server.host;
-  std::string url = "http://" + host + ":" + std::to_string(port) + "/";
+  std::string url = flags.public_url ? *flags.public_url : "http://" + host + ":" + std::to_string(port) + "/";
   if (flags.info_out) {
     WriteFile(*flags.info_out, "{\"url\": " + JsonString(url) + ", \"port\": " + std::to_string(port) +
                                    ", \"log_id\": " + JsonString(Base64Encode((*log)->log_id())) +
                                    ", \"key\": " + JsonString(Base64Encode(key->spki_der())) + "}\n");
   }
-  if (flags.log_list_out) {
+  {
     const auto now_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                   std::chrono::system_clock::now().time_since_epoch())
                                                   .count());
-    WriteFile(*flags.log_list_out, LogListJsonText(**log, "ctsim " + plan.seed + " at " + url, url,
-                                                   flags.log_list_api, plan.epoch_ms, now_ms));
+    std::string log_list = LogListJsonText(**log, "ctsim " + plan.seed + " at " + url, url, flags.log_list_api,
+                                           plan.epoch_ms, now_ms);
+    if (flags.log_list_out) WriteFile(*flags.log_list_out, log_list);
+    (*server)->SetLogList(std::move(log_list));
   }
   if (flags.port_file) WriteFile(*flags.port_file, std::to_string(port) + "\n");
   std::cout << "ctsim: serving " << url << std::endl;

@@ -236,6 +236,8 @@ struct SimServer::Impl {
   httplib::Server http;
   mutable std::mutex faults_mu;
   Faults faults;
+  mutable std::mutex log_list_mu;
+  std::string log_list;  // guarded by log_list_mu; empty: not set
   std::atomic<uint64_t> request_count{0};
   std::atomic<uint64_t> sth_count{0};
   // Set by Stop: streamed answers (trickles, hostile bodies) end at once, so stopping
@@ -623,6 +625,18 @@ void SimServer::Impl::Route() {
   http.Get("/sim/faults", [this](const httplib::Request&, httplib::Response& res) {
     Json(res, FaultsJson(CurrentFaults()));
   });
+  http.Get("/sim/log-list.json", [this](const httplib::Request&, httplib::Response& res) {
+    std::string list;
+    {
+      std::lock_guard lock(log_list_mu);
+      list = log_list;
+    }
+    if (list.empty()) {
+      res.status = 404;
+      return;
+    }
+    Json(res, list);
+  });
   http.Get("/sim/info", [this](const httplib::Request&, httplib::Response& res) {
     ctlog::SignedTreeHead sth = log.LatestSth();
     Json(res, "{\"log_id\":\"" + Base64Encode(log.log_id()) + "\",\"key\":\"" + Base64Encode(log.key().spki_der()) +
@@ -672,5 +686,10 @@ void SimServer::SetFaults(const Faults& faults) {
 }
 
 Faults SimServer::faults() const { return impl_->CurrentFaults(); }
+
+void SimServer::SetLogList(std::string json) {
+  std::lock_guard lock(impl_->log_list_mu);
+  impl_->log_list = std::move(json);
+}
 
 }  // namespace pinwatch::sim

@@ -94,6 +94,9 @@ class SimServer {
   int port() const { return port_; }
   void SetFaults(const Faults& faults);
   Faults faults() const;
+  // SetLogList makes GET /sim/log-list.json answer `json` (404 until set), so a monitor in
+  // another container can be pointed at the log by URL alone.
+  void SetLogList(std::string json);
 
  private:
   struct Impl;
