@@ -45,4 +45,18 @@ void StopSignal::RemoveWaker(uint64_t id) const {
   std::erase_if(wakers_, [id](const auto& w) { return w.first == id; });
 }
 
+sigset_t BlockStopSignals() {
+  struct sigaction action {};
+  action.sa_handler = [](int) {};
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
 }  // namespace pinwatch

@@ -3,6 +3,8 @@
 // registered wakers, so a thread blocked in poll() on sockets (curl) returns too.
 #pragma once
 
+#include <signal.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -43,5 +45,12 @@ class StopSignal {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
 };
+
+// BlockStopSignals blocks SIGINT and SIGTERM in the calling thread (and so in the threads it
+// starts later) and returns them as a set for sigwait. It also gives both a handler, which
+// never runs while they are blocked: as a container's PID 1 the kernel drops a signal
+// whose action is the default, so without one neither `docker stop` nor main's own
+// pthread_kill would ever wake the sigwait.
+sigset_t BlockStopSignals();
 
 }  // namespace pinwatch

@@ -31,14 +31,16 @@ enum class Presence { kRequired, kOptional };
 
 class Ctx {
  public:
-  explicit Ctx(std::string_view list_name) : list_name_(list_name) {}
+  Ctx(std::string_view list_name, const LogListOptions& options) : list_name_(list_name), options_(options) {}
   Status Error(const std::string& path, std::string_view what) const {
     return MalformedError("log list '" + list_name_ + "': " + path + ": " + std::string(what));
   }
   const std::string& list_name() const { return list_name_; }
+  const LogListOptions& options() const { return options_; }
 
  private:
   std::string list_name_;
+  const LogListOptions& options_;
 };
 
 std::string Child(const std::string& path, std::string_view key) {
@@ -109,38 +111,44 @@ Result<int64_t> AsTime(const Ctx& ctx, const Value& v, const std::string& path) 
   return *ms;
 }
 
-// IsLoopbackAuthority says whether `authority` (a URL's host[:port]) is a loopback host:
-// "127.0.0.1", "[::1]" or "localhost" (exactly, lower case), optionally followed by ":" and
-// 1-5 digits. Anything else, userinfo ("localhost@evil.example") included, is not.
-bool IsLoopbackAuthority(std::string_view authority) {
-  for (std::string_view host : {std::string_view("127.0.0.1"), std::string_view("[::1]"),
-                                std::string_view("localhost")}) {
-    if (authority.substr(0, host.size()) != host) continue;
+// IsPlainHttpAuthority says whether `authority` (a URL's host[:port]) may be reached over
+// plain http: a loopback host ("127.0.0.1", "[::1]" or "localhost", exactly, lower case) or
+// one of `extra_hosts` (logs.plain_http_hosts: a log simulator in the next container),
+// optionally followed by ":" and 1-5 digits. Anything else, userinfo
+// ("localhost@evil.example") included, is not.
+bool IsPlainHttpAuthority(std::string_view authority, const std::vector<std::string>& extra_hosts) {
+  auto matches = [authority](std::string_view host) {
+    if (host.empty() || authority.substr(0, host.size()) != host) return false;
     std::string_view port = authority.substr(host.size());
     if (port.empty()) return true;
     if (port.size() < 2 || port.size() > 6 || port[0] != ':') return false;
     return std::all_of(port.begin() + 1, port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  for (std::string_view host : {std::string_view("127.0.0.1"), std::string_view("[::1]"),
+                                std::string_view("localhost")}) {
+    if (matches(host)) return true;
   }
-  return false;
+  return std::any_of(extra_hosts.begin(), extra_hosts.end(), matches);
 }
 
-// AsUrl accepts "https://" + a non-empty host + the rest, or "http://" + a loopback host
-// (IsLoopbackAuthority; a log simulator on this machine) + "/" or nothing, all printable
-// ASCII, and returns it with a trailing "/" (appended if missing) so that API paths can be
+// AsUrl accepts "https://" + a non-empty host + the rest, or "http://" + a loopback host or
+// a host the operator allowed (IsPlainHttpAuthority) + "/" or nothing, all printable ASCII,
+// and returns it with a trailing "/" (appended if missing) so that API paths can be
 // appended directly. Plain http to any other host is refused: the list is how a monitor
 // learns where a log is, and nothing would protect what it then downloads.
 Result<std::string> AsUrl(const Ctx& ctx, const Value& v, const std::string& path) {
   constexpr std::string_view kScheme = "https://";
-  constexpr std::string_view kLoopbackScheme = "http://";
+  constexpr std::string_view kPlainScheme = "http://";
   auto s = AsString(ctx, v, path);
   if (!s.ok()) return s.status();
   std::string& url = *s;
   const std::string_view view = url;
-  if (view.starts_with(kLoopbackScheme)) {
-    const std::string_view rest = view.substr(kLoopbackScheme.size());
-    if (!IsLoopbackAuthority(rest.substr(0, rest.find('/')))) {
+  if (view.starts_with(kPlainScheme)) {
+    const std::string_view rest = view.substr(kPlainScheme.size());
+    if (!IsPlainHttpAuthority(rest.substr(0, rest.find('/')), ctx.options().plain_http_hosts)) {
       return ctx.Error(path, "expected https:// URL with a host (http:// only for a loopback host: "
-                             "127.0.0.1, [::1] or localhost, with an optional :port)");
+                             "127.0.0.1, [::1] or localhost, or a host in logs.plain_http_hosts, with an "
+                             "optional :port)");
     }
   } else if (url.size() <= kScheme.size() || !view.starts_with(kScheme) || url[kScheme.size()] == '/') {
     return ctx.Error(path, "expected https:// URL with a host");
@@ -427,8 +435,8 @@ std::string_view LogStateName(LogState state) {
   return "unknown";
 }
 
-Result<LogList> ParseLogList(Bytes json, std::string_view list_name) {
-  Ctx ctx(list_name);
+Result<LogList> ParseLogList(Bytes json, std::string_view list_name, const LogListOptions& options) {
+  Ctx ctx(list_name, options);
   if (json.size() > kMaxLogListSizeBytes) {
     return ctx.Error("(document)", "larger than " + std::to_string(kMaxLogListSizeBytes) + " bytes");
   }

@@ -118,6 +118,13 @@ struct LogList {
   std::vector<Operator> operators{};
 };
 
+// LogListOptions are the operator's exceptions to the parsing rules.
+struct LogListOptions {
+  // Hosts (exact, as written in the list's URLs) whose logs may be reached over plain http
+  // besides loopback: a log simulator in the next container (logs.plain_http_hosts).
+  std::vector<std::string> plain_http_hosts;
+};
+
 // ParseLogList parses one list (Google v3 or Apple v5) from the exact JSON bytes and labels
 // it `list_name`. On success every log has passed log_id == SHA-256(key) and log ids are
 // unique within the list. On failure returns kMalformed whose message starts with the list
@@ -128,7 +135,7 @@ struct LogList {
 // state (unknown state names are ignored, so a new state alone is an error rather than a
 // silently dropped log). Times are RFC 3339 as ParseRfc3339Ms (base/time.h) accepts. The result owns all its
 // data. Thread-safe.
-Result<LogList> ParseLogList(Bytes json, std::string_view list_name);
+Result<LogList> ParseLogList(Bytes json, std::string_view list_name, const LogListOptions& options = {});
 
 // UnionOfLists merges lists into one entry per log id, in order of first appearance
 // (lists in input order; within a list, operators in order, "logs" before "tiled_logs").

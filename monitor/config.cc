@@ -267,10 +267,10 @@ constexpr std::array<std::string_view, 3> kHttpKeys = {"listen", "tls_cert_file"
 constexpr std::array<std::string_view, 5> kAlertsKeys = {"alertmanager_urls", "resend_interval", "timeout",
                                                          "external_url", "send_severities"};
 constexpr std::array<std::string_view, 1> kDatabaseKeys = {"url"};
-constexpr std::array<std::string_view, 9> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
-                                                      "entries_per_request", "requests_in_flight",
-                                                      "request_timeout_ms", "low_speed_bytes_per_s",
-                                                      "low_speed_time_ms"};
+constexpr std::array<std::string_view, 10> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
+                                                       "entries_per_request", "requests_in_flight",
+                                                       "request_timeout_ms", "low_speed_bytes_per_s",
+                                                       "low_speed_time_ms", "plain_http_hosts"};
 constexpr std::array<std::string_view, 4> kWatchKeys = {"name", "include_subdomains", "allowed_issuers", "known_keys"};
 constexpr std::array<std::string_view, 7> kRunKeys = {"replica_id", "lease_seconds", "commit_every_entries",
                                                       "commit_interval_ms", "match_threads", "progress_interval_s", "pinset_interval_s"};
@@ -334,6 +334,23 @@ Result<LogsConfig> ReadLogs(const Reader& r, const YAML::Node& node, const YAML:
         if (seen == *state) return r.Error(item.Mark(), path, "expected each state once, got " + Quote(item.Scalar()) + " again");
       }
       logs.states.push_back(*state);
+    }
+  }
+  // plain_http_hosts: [ctsim]: host names (letters, digits, '-', '.') whose logs may be
+  // reached over plain http besides loopback.
+  if (const Reader::Field* f = fields->Find("plain_http_hosts")) {
+    Result<std::vector<YAML::Node>> items = r.ReadList(*f, "host names");
+    if (!items.ok()) return items.status();
+    for (size_t i = 0; i < items->size(); ++i) {
+      const YAML::Node& item = (*items)[i];
+      const std::string path = f->path + "[" + std::to_string(i) + "]";
+      Result<std::string> host = r.ReadString(item, item.IsNull() ? f->mark() : item.Mark(), path, "a host name");
+      if (!host.ok()) return host.status();
+      const bool plain = !host->empty() && host->size() <= 253 && std::all_of(host->begin(), host->end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+      });
+      if (!plain) return r.Expected(item, path, "a host name in lower case (letters, digits, '-', '.'), no port");
+      logs.plain_http_hosts.push_back(*std::move(host));
     }
   }
   // start: end | 0

@@ -10,6 +10,7 @@
 //     lists: [FILE-OR-URL, ...]     # log lists v3, union by log id; default: Google's
 //     states: [usable, qualified, readonly]
 //     start: end                    # or 0: where a newly seen log starts
+//     plain_http_hosts: [ctsim]     # logs reachable over plain http besides loopback
 //     poll_interval_ms, entries_per_request, requests_in_flight, request_timeout_ms,
 //     low_speed_bytes_per_s, low_speed_time_ms   # tuning, see LogsConfig
 //   watch:
@@ -87,6 +88,9 @@ struct LogsConfig {
   // Which logs of the union to follow (state names as in the list); default usable,
   // qualified, readonly.
   std::vector<ctlog::LogState> states;
+  // `logs.plain_http_hosts`: hosts whose log URLs may be plain http (besides loopback), e.g.
+  // the compose stack's log simulator, `ctsim`. Real logs are https; default none.
+  std::vector<std::string> plain_http_hosts;
   StartPosition start = StartPosition::kEnd;
   // How often a worker at the tip polls the tree head; 0 (the default) means
   // min(mmd / 10, 60 s), at least 1 s.

@@ -58,7 +58,8 @@ Result<std::vector<db::LogRecord>> LoadFollowedLogs(const LogsConfig& config) {
   for (const std::string& where : config.lists) {
     auto text = ReadList(where);
     if (!text.ok()) return text.status();
-    auto list = ctlog::ParseLogList(Bytes(reinterpret_cast<const uint8_t*>(text->data()), text->size()), where);
+    auto list = ctlog::ParseLogList(Bytes(reinterpret_cast<const uint8_t*>(text->data()), text->size()), where,
+                                    {.plain_http_hosts = config.plain_http_hosts});
     if (!list.ok()) return FailedPreconditionError(list.status().message());
     lists.push_back(std::move(*list));
   }

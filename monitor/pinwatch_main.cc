@@ -222,11 +222,7 @@ int Run(const Args& args) {
   if (!sender_findings.ok()) DieWith(sender_findings.status());
 
   // Stop signals go to one thread that tells everyone (sigwait: no async-signal worries).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockStopSignals();
   StopSignal stop;
   std::thread waiter([&] {
     int sig = 0;

@@ -1,12 +1,12 @@
 #include "pins/publisher.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "base/file.h"
 #include "base/pin.h"
@@ -35,15 +35,30 @@ Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
   if (Result<std::string> old = ReadFile(path, "published file", bytes.size() + 1); old.ok() && *old == bytes) {
     return OkStatus();
   }
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) return FailedPreconditionError(temp + ": cannot write: " + std::strerror(errno));
+  // A temporary name of its own: the daemon's pass, `proposals approve` and replicas sharing
+  // a directory may publish at the same moment, and one fixed name let one writer's rename
+  // take the other's file away (seen: "cannot replace: No such file or directory").
+  std::string temp = path + ".XXXXXX";
+  const int fd = mkstemp(temp.data());
+  if (fd < 0) return FailedPreconditionError(path + ": cannot write beside it: " + std::strerror(errno));
+  // mkstemp makes it 0600; whoever serves the directory must be able to read it.
+  fchmod(fd, 0644);
+  size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      close(fd);
+      unlink(temp.c_str());
+      return FailedPreconditionError(temp + ": cannot write: " + std::strerror(error));
+    }
+    written += static_cast<size_t>(n);
   }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    return FailedPreconditionError(path + ": cannot replace: " + std::strerror(errno));
+  if (close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    unlink(temp.c_str());
+    return FailedPreconditionError(path + ": cannot replace: " + std::strerror(error));
   }
   return OkStatus();
 }

@@ -25,8 +25,9 @@ PinsetDocument DocumentOf(const db::PinsetVersion& version, int64_t published_at
 // expiry apps were given), or, before publication, DocumentOf(version, now_s).
 PinsetDocument ExportDocumentOf(const db::PinsetVersion& version, int64_t now_s);
 
-// WriteFileAtomically replaces `path` with `bytes` (written beside it, then renamed), so a
-// reader never sees half a document. Skips the write when the file already holds them.
+// WriteFileAtomically replaces `path` with `bytes` (written beside it under a unique name,
+// then renamed), so a reader never sees half a document and concurrent writers do not
+// collide. Skips the write when the file already holds them.
 Status WriteFileAtomically(const std::string& path, const std::string& bytes);
 
 class Publisher {

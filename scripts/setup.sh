@@ -10,6 +10,7 @@ PACKAGES=(
   postgresql certspotter curl ca-certificates python3
   prometheus prometheus-alertmanager
   chromium chromium-driver python3-selenium
+  docker-compose python3-yaml
 )
 
 missing=()

@@ -12,6 +12,7 @@
 #include "base/encoding.h"
 #include "base/file.h"
 #include "base/time.h"
+#include "base/stop_signal.h"
 #include "sim/entries.h"
 #include "sim/log.h"
 #include "sim/server.h"
@@ -350,11 +351,7 @@ std::string LogListJsonText(const SimLog& log, const std::string& description, c
 int main(int argc, char** argv) {
   Flags flags = ParseFlags(argc, argv);
   // Block the stop signals in every thread; main waits for them with sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = BlockStopSignals();
 
   Plan plan;
   if (flags.plan_file) {

@@ -635,7 +635,43 @@ TEST(ParseLogList, HttpToAPublicHostSaysWhyItIsRefused) {
   ASSERT_FALSE(list.ok());
   EXPECT_EQ(list.status().message(),
             "log list 'mini': operators[0].logs[0].url: expected https:// URL with a host (http:// only for a "
-            "loopback host: 127.0.0.1, [::1] or localhost, with an optional :port)");
+            "loopback host: 127.0.0.1, [::1] or localhost, or a host in logs.plain_http_hosts, with an optional "
+            ":port)");
+}
+
+// logs.plain_http_hosts lets an operator name hosts reachable over plain http besides
+// loopback (the compose stack's log simulator, `ctsim`): exactly those hosts, nothing that
+// merely starts with or contains their name.
+TEST(ParseLogList, PlainHttpHostsAllowExactlyTheNamedHosts) {
+  const std::string argon = "https://ct.googleapis.com/logs/us1/argon2025h2/";
+  const LogListOptions options{.plain_http_hosts = {"ctsim", "logs.internal"}};
+  struct Case {
+    std::string url;
+    bool allowed;
+  };
+  const Case cases[] = {
+      {"http://ctsim:8080/", true},
+      {"http://ctsim/", true},
+      {"http://logs.internal:9/log/", true},
+      {"http://127.0.0.1:9/", true},  // loopback stays allowed
+      {"http://ctsim.example.com/", false},
+      {"http://ctsimx:8080/", false},
+      {"http://ctsim@example.com/", false},
+      {"http://ctsim:80@example.com/", false},
+      {"http://ctsim:/", false},
+      {"http://CTSIM:8080/", false},
+      {"http://example.com/", false},
+      {"http://internal/", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.url);
+    const Bytes json = AsBytes(Replace(MinimalList(ValidLogFields()), argon, c.url));
+    auto list = ParseLogList(json, "urls", options);
+    EXPECT_EQ(list.ok(), c.allowed) << list.status().ToString();
+    if (c.url.find("127.0.0.1") == std::string::npos) {
+      EXPECT_FALSE(ParseLogList(json, "urls").ok()) << "allowed without logs.plain_http_hosts";
+    }
+  }
 }
 
 TEST(ParseLogList, TiledLogUrlsMayBeLoopbackHttp) {

@@ -55,6 +55,7 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
                            "  request_timeout_ms: 20000\n"
                            "  low_speed_bytes_per_s: 512\n"
                            "  low_speed_time_ms: 5000\n"
+                           "  plain_http_hosts: [ctsim, logs.internal]\n"
                            "watch:\n"
                            "  - name: Example.com\n"
                            "    include_subdomains: true\n"
@@ -79,6 +80,7 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
   EXPECT_EQ(config->logs.lists, (std::vector<std::string>{"/etc/pinwatch/logs.json", "https://example.net/list.json"}));
   EXPECT_EQ(config->logs.states, (std::vector<ctlog::LogState>{ctlog::LogState::kRetired, ctlog::LogState::kUsable}));
   EXPECT_EQ(config->logs.start, StartPosition::kZero);
+  EXPECT_EQ(config->logs.plain_http_hosts, (std::vector<std::string>{"ctsim", "logs.internal"}));
   EXPECT_EQ(config->logs.poll_interval_ms, 1500);
   EXPECT_EQ(config->logs.entries_per_request, 1000u);
   EXPECT_EQ(config->logs.requests_in_flight, 8u);
@@ -357,6 +359,12 @@ std::vector<BadCase> BadCases() {
       {"start beginning", std::string(kDb) + kWatch + "logs:\n  start: beginning\n",
        "c.yaml:4: logs.start: expected end or 0, got \"beginning\""},
       {"start 1", std::string(kDb) + kWatch + "logs: {start: 1}\n", "c.yaml:3: logs.start: expected end or 0, got \"1\""},
+      {"plain http host with a port", std::string(kDb) + kWatch + "logs: {plain_http_hosts: [\"ctsim:8080\"]}\n",
+       "c.yaml:3: logs.plain_http_hosts[0]: expected a host name in lower case (letters, digits, '-', '.'), no port, "
+       "got \"ctsim:8080\""},
+      {"plain http host in upper case", std::string(kDb) + kWatch + "logs: {plain_http_hosts: [CTSIM]}\n",
+       "c.yaml:3: logs.plain_http_hosts[0]: expected a host name in lower case (letters, digits, '-', '.'), no port, "
+       "got \"CTSIM\""},
       {"zero lease", std::string(kDb) + kWatch + "run:\n  lease_seconds: 0\n",
        "c.yaml:4: run.lease_seconds: expected a positive integer up to 31536000, got \"0\""},
       {"negative threads", std::string(kDb) + kWatch + "run:\n  match_threads: -2\n",

@@ -7,15 +7,19 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <sys/stat.h>
+#include <thread>
 #include <vector>
 
 #include "base/encoding.h"
 #include "base/pin.h"
 #include "pins/document.h"
+#include "pins/publisher.h"
 
 namespace pinwatch::pins {
 namespace {
@@ -357,6 +361,46 @@ TEST(SigningInterop, WeVerifyWhatOpensslSignsWithOurKey) {
   ASSERT_EQ(signed_by_openssl.exit_code, 0) << signed_by_openssl.output;
   Status s = VerifyDocumentSignature(key.PublicKeyPem(), AsBytes(kDocument), signed_by_openssl.output + "\n");
   EXPECT_TRUE(s.ok()) << s.ToString() << "\n" << signed_by_openssl.output;
+}
+
+// The daemon's pass and `proposals approve` (and replicas sharing a directory) publish the
+// same file at the same moment. With one fixed temporary name, one writer's rename took the
+// other's file away ("cannot replace: No such file or directory", seen in the demo).
+TEST(WriteFileAtomically, ConcurrentWritersOfOnePathAllSucceedAndLeaveOneWholeFile) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string path = dir.Path("api.json");
+  constexpr int kWriters = 6;
+  constexpr int kWrites = 150;
+  std::vector<std::string> contents;
+  for (int w = 0; w < kWriters; ++w) contents.push_back(std::string(1000 + w, static_cast<char>('a' + w)));
+  std::vector<int> failures(kWriters, 0);
+  std::vector<std::string> first_error(kWriters);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kWrites; ++i) {
+        // Alternate with another writer's bytes so that the "already holds them" skip does
+        // not hide the race.
+        const Status s = WriteFileAtomically(path, contents[(w + i) % kWriters]);
+        if (!s.ok() && failures[w]++ == 0) first_error[w] = s.message();
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  for (int w = 0; w < kWriters; ++w) EXPECT_EQ(failures[w], 0) << "writer " << w << ": " << first_error[w];
+  std::ifstream in(path, std::ios::binary);
+  const std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(std::find(contents.begin(), contents.end(), got), contents.end()) << "a torn file of " << got.size() << " bytes";
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    ++files;
+    EXPECT_EQ(entry.path().filename(), "api.json") << "left behind";
+  }
+  EXPECT_EQ(files, 1);
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u) << "apps' web server must be able to read it";
 }
 
 }  // namespace
