@@ -177,7 +177,9 @@ pw migrate > "$work/migrate.log"
 [ -n "$tour" ] && { step "The configuration ($config)"; cat "$config"; }
 
 t_run=$(date +%s)
-pw run > "$work/run.log" 2>&1 &
+# Not through pw: a function in the background is a subshell, and killing it would leave
+# pinwatch running.
+"$pinwatch" --config "$config" run > "$work/run.log" 2>&1 &
 pids+=($!)
 caught_up() {
   pw status --json | python3 -c 'import json,sys

@@ -665,7 +665,8 @@ TEST(ParseLogList, PlainHttpHostsAllowExactlyTheNamedHosts) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.url);
-    const Bytes json = AsBytes(Replace(MinimalList(ValidLogFields()), argon, c.url));
+    const std::string text = Replace(MinimalList(ValidLogFields()), argon, c.url);
+    const Bytes json = AsBytes(text);
     auto list = ParseLogList(json, "urls", options);
     EXPECT_EQ(list.ok(), c.allowed) << list.status().ToString();
     if (c.url.find("127.0.0.1") == std::string::npos) {

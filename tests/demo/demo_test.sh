@@ -38,7 +38,13 @@ work=$(sed -n 's#.*--config \(/tmp/pinwatch-demo\.[A-Za-z0-9]*\)/pinwatch.yaml.*
 if pgrep -f "$work" > "$out/left"; then fail "processes left behind: $(cat "$out/left")"; fi
 
 # Ctrl-C while it keeps everything running.
-setsid "$src/scripts/demo.sh" --keep > "$out/keep.out" 2>&1 &
+# In its own process group, as a terminal's foreground job, with SIGINT at its default: a
+# background job of a script starts with SIGINT ignored, and bash cannot trap a signal
+# that was ignored when it started.
+/usr/bin/python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execv(sys.argv[1], sys.argv[1:])' "$src/scripts/demo.sh" --keep > "$out/keep.out" 2>&1 &
 demo=$!
 for _ in $(seq 600); do grep -q 'Ctrl-C stops everything' "$out/keep.out" && break; kill -0 "$demo" || break; sleep 0.2; done
 grep -q 'Ctrl-C stops everything' "$out/keep.out" || { cat "$out/keep.out"; echo "FAILED: --keep did not come up"; exit 1; }

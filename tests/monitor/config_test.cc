@@ -281,7 +281,8 @@ std::vector<BadCase> BadCases() {
        "c.yaml:2: database.uri: unknown key, expected one of: url"},
       {"unknown logs key", std::string(kDb) + kWatch + "logs:\n  start: end\n  list: [x]\n",
        "c.yaml:5: logs.list: unknown key, expected one of: lists, states, start, poll_interval_ms, "
-       "entries_per_request, requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms"},
+       "entries_per_request, requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, "
+       "plain_http_hosts"},
       {"unknown watch key", std::string(kDb) + "watch:\n  - name: a.example\n    include_subdomain: true\n",
        "c.yaml:4: watch[0].include_subdomain: unknown key, expected one of: name, include_subdomains, "
        "allowed_issuers, known_keys"},
@@ -294,7 +295,8 @@ std::vector<BadCase> BadCases() {
        "c.yaml:3: watch: expected a list of watch entries (maps with a name), got a map"},
       {"logs is a list", std::string(kDb) + kWatch + "logs: [a]\n",
        "c.yaml:3: logs: expected a map with keys lists, states, start, poll_interval_ms, entries_per_request, "
-       "requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, got a list"},
+       "requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, "
+       "plain_http_hosts, got a list"},
       {"lists is a string", std::string(kDb) + kWatch + "logs:\n  lists: https://example.net/list.json\n",
        "c.yaml:4: logs.lists: expected a list of log list files or URLs, got \"https://example.net/list.json\""},
       {"lists is empty", std::string(kDb) + kWatch + "logs:\n  lists: []\n",
@@ -361,7 +363,7 @@ std::vector<BadCase> BadCases() {
       {"start 1", std::string(kDb) + kWatch + "logs: {start: 1}\n", "c.yaml:3: logs.start: expected end or 0, got \"1\""},
       {"plain http host with a port", std::string(kDb) + kWatch + "logs: {plain_http_hosts: [\"ctsim:8080\"]}\n",
        "c.yaml:3: logs.plain_http_hosts[0]: expected a host name in lower case (letters, digits, '-', '.'), no port, "
-       "got \"ctsim:8080\""},
+       "got the quoted string \"ctsim:8080\""},
       {"plain http host in upper case", std::string(kDb) + kWatch + "logs: {plain_http_hosts: [CTSIM]}\n",
        "c.yaml:3: logs.plain_http_hosts[0]: expected a host name in lower case (letters, digits, '-', '.'), no port, "
        "got \"CTSIM\""},
