@@ -1,11 +1,13 @@
 # pinwatch's images: the monitor (default target `pinwatch`) and the CT log simulator
 # (target `ctsim`, for the compose stack's demo profile). Built on Debian bookworm, run on
-# bookworm with only the runtime libraries, as a non-root user.
+# bookworm-slim with only the runtime libraries, as a non-root user.
 #   docker build -t pinwatch .                 # or: docker-compose build
 #   docker build --target ctsim -t pinwatch-ctsim .
-# BASE_IMAGE exists for machines without a registry (scripts/compose-test.sh builds a
-# debootstrap'd bookworm and passes it); everywhere else the default is right.
+# BASE_IMAGE and RUNTIME_IMAGE exist for machines without a registry
+# (scripts/compose-test.sh builds a debootstrap'd bookworm and passes it as both);
+# everywhere else the defaults are right.
 ARG BASE_IMAGE=debian:bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
 RUN apt-get update -qq \
@@ -23,8 +25,8 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
  && cmake --build /build --target pinwatch ctsim \
  && strip /build/monitor/pinwatch /build/sim/ctsim
 
-# What both images run on: bookworm, the shared libraries the programs link, a user.
-FROM ${BASE_IMAGE} AS runtime
+# What both images run on: bookworm-slim, the shared libraries the programs link, a user.
+FROM ${RUNTIME_IMAGE} AS runtime
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       ca-certificates curl libssl3 libcurl4 zlib1g libpqxx-6.4 libprometheus-cpp-core1.0 \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The container test: builds the images and brings docker-compose.yml up for real (with the
 # demo profile and two pinwatch replicas), then checks what an operator would: the planted
-# certificates' findings are in PostgreSQL once each, Prometheus scrapes both replicas and
+# certificates' findings are in PostgreSQL once each, the replicas share the two logs,
+# Prometheus scrapes both replicas and
 # has loaded the shipped rules, pinwatch's alert reached Alertmanager, the containers are
 # healthy and run as non-root, a pin-set is published, signed and served by every replica
 # (also after an approval), and pinwatch stops fast on SIGTERM. Then `down -v`: nothing is
@@ -80,7 +81,7 @@ engine_base_image
 ts "base image localhost/debian:bookworm ready"
 engine_start "$work/podman-service.log"
 
-export PINWATCH_BASE_IMAGE=localhost/debian:bookworm
+export PINWATCH_BASE_IMAGE=localhost/debian:bookworm PINWATCH_RUNTIME_IMAGE=localhost/debian:bookworm
 export PINWATCH_REVISION=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 export POSTGRES_IMAGE=localhost/pinwatch-test-postgres:latest
 export PROMETHEUS_IMAGE=localhost/pinwatch-test-prometheus:latest
@@ -132,8 +133,16 @@ findings_are() {
 }
 wait_for 180 "the planted certificates' findings in PostgreSQL" findings_are
 ts "$(findings_are)"
-holders=$(psql "SELECT count(DISTINCT lease_holder) FROM logs WHERE lease_holder IS NOT NULL" 2>/dev/null || echo "?")
-ts "the log is leased by $holders replica(s) at a time"
+# Two logs, two replicas: each replica follows one (leases, fair share).
+shared() {
+  local holders
+  holders=$(psql "SELECT count(*) || ' logs, ' || count(DISTINCT lease_holder) || ' replicas holding leases' FROM logs
+                  WHERE lease_holder IS NOT NULL AND lease_expires_at > now()")
+  echo "$holders"
+  [ "$holders" = "2 logs, 2 replicas holding leases" ]
+}
+wait_for 120 "the two replicas sharing the two logs" shared
+ts "$(shared)"
 
 # 4. Healthy, non-root containers.
 healthy() { for c in "${replicas[@]}"; do [ "$(podman inspect -f '{{.State.Health.Status}}' "$c")" = healthy ] || return 1; done; }

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""The compose demo's pins must be those of the log it watches.
+"""The compose demo's pins must be those of the logs it watches.
 
 deploy/pinwatch/demo.yaml names ctsim's CA and key by their pins, and docker-compose.yml
-starts ctsim with its seed and plants. This runs ctsim (--generate-only) with exactly the
-compose file's arguments and checks that the config's allowed issuer, known key and
+starts ctsim and ctsim-static with their seeds and plants. This runs ctsim
+(--generate-only) with exactly the compose file's arguments and checks that the config's allowed issuer, known key and
 pin-set are the planted certificates' own, and that the renewal's new key and the rogue CA
 are neither: if someone changes the plants or the simulator's PKI, this says so here rather
 than as a puzzling demo.
@@ -23,24 +23,26 @@ with open(f"{src}/docker-compose.yml") as f:
 with open(f"{src}/deploy/pinwatch/demo.yaml") as f:
     config = yaml.safe_load(f)
 
-args = [str(a) for a in compose["services"]["ctsim"]["command"]]
-# Serving flags do not change the log; --grow would only add entries after the start.
-keep, skip = [], {"--host", "--port", "--public-url", "--grow", "--grow-interval-ms"}
-i = 0
-while i < len(args):
-    if args[i] in skip:
-        i += 2
-        continue
-    keep.append(args[i])
-    i += 1
+# Serving flags do not change a log; --grow only adds entries after the start.
+skip = {"--host", "--port", "--public-url", "--origin", "--log-list-api", "--grow", "--grow-interval-ms"}
+plants_of_all = []
+for service in ("ctsim", "ctsim-static"):
+    args = [str(a) for a in compose["services"][service]["command"]]
+    keep = []
+    i = 0
+    while i < len(args):
+        if args[i] in skip:
+            i += 2
+            continue
+        keep.append(args[i])
+        i += 1
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([ctsim, *keep, "--generate-only", "--facts-out", f"{tmp}/facts.json"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(f"{tmp}/facts.json") as f:
+            plants_of_all += json.load(f)["plants"]
+facts = {"plants": plants_of_all}
 
-with tempfile.TemporaryDirectory() as tmp:
-    subprocess.run([ctsim, *keep, "--generate-only", "--facts-out", f"{tmp}/facts.json"], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(f"{tmp}/facts.json") as f:
-        facts = json.load(f)
-
-plants = {p["index"]: p for p in facts["plants"]}
 by_key = {}
 for p in facts["plants"]:
     by_key.setdefault(p["key"], p)
