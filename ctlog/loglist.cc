@@ -567,4 +567,11 @@ Status VerifyLogListSignature(Bytes json, Bytes signature, Bytes spki_der_or_pem
   return OkStatus();
 }
 
+std::string LogListSignatureLocation(std::string_view list_location) {
+  constexpr std::string_view kJson = ".json";
+  std::string_view base = list_location;
+  if (base.ends_with(kJson)) base.remove_suffix(kJson.size());
+  return std::string(base) + ".sig";
+}
+
 }  // namespace pinwatch::ctlog

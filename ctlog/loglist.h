@@ -170,4 +170,12 @@ std::vector<Log> SelectLogs(std::span<const Log> logs,
 // bits (a configuration error). Borrows its inputs. Thread-safe.
 Status VerifyLogListSignature(Bytes json, Bytes signature, Bytes spki_der_or_pem);
 
+// LogListSignatureLocation is where a list's detached signature is, by Google's
+// convention: the list's file or URL with its ".json" ending replaced by ".sig"
+// (log_list.json -> log_list.sig), or with ".sig" appended when it has none.
+std::string LogListSignatureLocation(std::string_view list_location);
+
+// kMaxLogListSignatureBytes bounds a signature download: RSA-4096 is 512 bytes.
+inline constexpr size_t kMaxLogListSignatureBytes = 4096;
+
 }  // namespace pinwatch::ctlog

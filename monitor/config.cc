@@ -267,10 +267,11 @@ constexpr std::array<std::string_view, 3> kHttpKeys = {"listen", "tls_cert_file"
 constexpr std::array<std::string_view, 5> kAlertsKeys = {"alertmanager_urls", "resend_interval", "timeout",
                                                          "external_url", "send_severities"};
 constexpr std::array<std::string_view, 1> kDatabaseKeys = {"url"};
-constexpr std::array<std::string_view, 10> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
+constexpr std::array<std::string_view, 11> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
                                                        "entries_per_request", "requests_in_flight",
                                                        "request_timeout_ms", "low_speed_bytes_per_s",
-                                                       "low_speed_time_ms", "plain_http_hosts"};
+                                                       "low_speed_time_ms", "plain_http_hosts",
+                                                       "list_public_keys"};
 constexpr std::array<std::string_view, 4> kWatchKeys = {"name", "include_subdomains", "allowed_issuers", "known_keys"};
 constexpr std::array<std::string_view, 7> kRunKeys = {"replica_id", "lease_seconds", "commit_every_entries",
                                                       "commit_interval_ms", "match_threads", "progress_interval_s", "pinset_interval_s"};
@@ -351,6 +352,19 @@ Result<LogsConfig> ReadLogs(const Reader& r, const YAML::Node& node, const YAML:
       });
       if (!plain) return r.Expected(item, path, "a host name in lower case (letters, digits, '-', '.'), no port");
       logs.plain_http_hosts.push_back(*std::move(host));
+    }
+  }
+  // list_public_keys: [FILE, ...]
+  if (const Reader::Field* f = fields->Find("list_public_keys")) {
+    Result<std::vector<YAML::Node>> items = r.ReadList(*f, "public key files");
+    if (!items.ok()) return items.status();
+    for (size_t i = 0; i < items->size(); ++i) {
+      const YAML::Node& item = (*items)[i];
+      const std::string path = f->path + "[" + std::to_string(i) + "]";
+      Result<std::string> file = r.ReadString(item, item.IsNull() ? f->mark() : item.Mark(), path, "a PEM file path");
+      if (!file.ok()) return file.status();
+      if (file->empty()) return r.Expected(item, path, "a PEM file path");
+      logs.list_public_keys.push_back(*std::move(file));
     }
   }
   // start: end | 0

@@ -11,6 +11,7 @@
 //     states: [usable, qualified, readonly]
 //     start: end                    # or 0: where a newly seen log starts
 //     plain_http_hosts: [ctsim]     # logs reachable over plain http besides loopback
+//     list_public_keys: [FILE, ...] # lists must be signed by one of these (RSA, PEM)
 //     poll_interval_ms, entries_per_request, requests_in_flight, request_timeout_ms,
 //     low_speed_bytes_per_s, low_speed_time_ms   # tuning, see LogsConfig
 //   watch:
@@ -91,6 +92,10 @@ struct LogsConfig {
   // `logs.plain_http_hosts`: hosts whose log URLs may be plain http (besides loopback), e.g.
   // the compose stack's log simulator, `ctsim`. Real logs are https; default none.
   std::vector<std::string> plain_http_hosts;
+  // `logs.list_public_keys`: PEM files of RSA keys (Google's log_list_pubkey.pem). When
+  // set, every list must come with a detached signature (LogListSignatureLocation) that
+  // one of them verifies, or it is refused. Default none: lists are not checked.
+  std::vector<std::string> list_public_keys;
   StartPosition start = StartPosition::kEnd;
   // How often a worker at the tip polls the tree head; 0 (the default) means
   // min(mmd / 10, 60 s), at least 1 s.

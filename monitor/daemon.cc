@@ -16,17 +16,40 @@ namespace pinwatch::monitor {
 
 namespace {
 
-Result<std::string> ReadList(const std::string& where) {
+// ReadList reads a log list, or its signature (`what`), from a file or an http(s) URL.
+Result<std::string> ReadList(const std::string& where, const std::string& what, size_t max_bytes) {
   if (where.starts_with("https://") || where.starts_with("http://")) {
     net::HttpOptions options;
-    options.max_response_bytes = ctlog::kMaxLogListSizeBytes;
+    options.max_response_bytes = max_bytes;
     net::HttpClient http(options);
     auto response = http.Get(where);
-    if (!response.ok()) return Status(response.status().code(), "log list " + where + ": " + response.status().message());
-    if (Status s = net::CheckHttpStatus(*response, "log list " + where); !s.ok()) return s;
+    if (!response.ok()) return Status(response.status().code(), what + " " + where + ": " + response.status().message());
+    if (Status s = net::CheckHttpStatus(*response, what + " " + where); !s.ok()) return s;
     return std::move(response->body);
   }
-  return ReadFile(where, "log list", ctlog::kMaxLogListSizeBytes);
+  return ReadFile(where, what, max_bytes);
+}
+
+Bytes BytesOf(const std::string& text) { return Bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size()); }
+
+// CheckListSignature refuses `list` (read from `where`) unless its detached signature
+// verifies with one of `keys` (PEM texts of logs.list_public_keys).
+Status CheckListSignature(const std::string& where, const std::string& list, const std::vector<std::string>& keys) {
+  const std::string sig_where = ctlog::LogListSignatureLocation(where);
+  auto signature = ReadList(sig_where, "log list signature", ctlog::kMaxLogListSignatureBytes);
+  if (!signature.ok()) {
+    return FailedPreconditionError("log list " + where + ": refused: its signature could not be read (" +
+                                   signature.status().message() + ")");
+  }
+  std::string why;
+  for (const std::string& key : keys) {
+    Status s = ctlog::VerifyLogListSignature(BytesOf(list), BytesOf(*signature), BytesOf(key));
+    if (s.ok()) return OkStatus();
+    if (s.code() == Code::kFailedPrecondition) return FailedPreconditionError("logs.list_public_keys: " + s.message());
+    why = s.message();
+  }
+  return FailedPreconditionError("log list " + where + ": refused: the signature " + sig_where +
+                                 " does not verify with any of logs.list_public_keys (" + why + ")");
 }
 
 db::LogRecord RecordOf(const ctlog::Log& log) {
@@ -54,12 +77,21 @@ struct WorkerThread {
 }  // namespace
 
 Result<std::vector<db::LogRecord>> LoadFollowedLogs(const LogsConfig& config) {
+  std::vector<std::string> keys;
+  for (const std::string& path : config.list_public_keys) {
+    auto pem = ReadFile(path, "logs.list_public_keys", 64 * 1024);
+    if (!pem.ok()) return FailedPreconditionError(pem.status().message());
+    keys.push_back(*std::move(pem));
+  }
   std::vector<ctlog::LogList> lists;
   for (const std::string& where : config.lists) {
-    auto text = ReadList(where);
+    auto text = ReadList(where, "log list", ctlog::kMaxLogListSizeBytes);
     if (!text.ok()) return text.status();
-    auto list = ctlog::ParseLogList(Bytes(reinterpret_cast<const uint8_t*>(text->data()), text->size()), where,
-                                    {.plain_http_hosts = config.plain_http_hosts});
+    // Checked before parsing: an unsigned list's bytes are not read at all.
+    if (!keys.empty()) {
+      if (Status s = CheckListSignature(where, *text, keys); !s.ok()) return s;
+    }
+    auto list = ctlog::ParseLogList(BytesOf(*text), where, {.plain_http_hosts = config.plain_http_hosts});
     if (!list.ok()) return FailedPreconditionError(list.status().message());
     lists.push_back(std::move(*list));
   }

@@ -690,6 +690,14 @@ TEST(ParseLogList, TiledLogUrlsMayBeLoopbackHttp) {
   EXPECT_THAT(bad.status().message(), HasSubstr("operators[0].tiled_logs[0].monitoring_url: expected https://"));
 }
 
+TEST(LogListSignatureLocation, FollowsGooglesConvention) {
+  EXPECT_EQ(LogListSignatureLocation("https://www.gstatic.com/ct/log_list/v3/all_logs_list.json"),
+            "https://www.gstatic.com/ct/log_list/v3/all_logs_list.sig");
+  EXPECT_EQ(LogListSignatureLocation("/etc/pinwatch/log_list.json"), "/etc/pinwatch/log_list.sig");
+  EXPECT_EQ(LogListSignatureLocation("/etc/pinwatch/list"), "/etc/pinwatch/list.sig");
+  EXPECT_EQ(LogListSignatureLocation("https://example.net/list.json?v=2"), "https://example.net/list.json?v=2.sig");
+}
+
 // ---------------------------------------------------------------------------------------
 // Detached signatures.
 

@@ -367,5 +367,64 @@ TEST_F(DaemonTest, BadConfigIsOneClearErrorAndNothingStarts) {
   EXPECT_NE(env.err.find("schema version 0"), std::string::npos) << env.err;
 }
 
+// logs.list_public_keys: a list is followed only when its detached signature (Google's
+// convention: list.json beside list.sig, RSA PKCS#1 v1.5 over SHA-256) verifies with one of
+// the keys. A tampered list, a missing signature or another key's signature is refused
+// with a message naming the list, and no log of it is followed.
+TEST_F(DaemonTest, SignedLogListsAreFollowedAndOthersRefused) {
+  auto sim = SimProcess::Start({"--entries", "2000", "--seed", "daemon-signed-list"});
+  ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+  auto openssl = [](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/openssl"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult r = RunCommand(argv).value();
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  const std::string key = dir_ + "/list-key.pem", pub = dir_ + "/list-key.pub.pem", other = dir_ + "/other-key.pem";
+  openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key});
+  openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", other});
+  openssl({"pkey", "-in", key, "-pubout", "-out", pub});
+  const std::string list = dir_ + "/log_list.json";
+  std::filesystem::copy_file((*sim)->LogListPath(), list);
+  const std::string sig = dir_ + "/log_list.sig";  // log_list.json's signature, by the convention
+  openssl({"dgst", "-sha256", "-sign", key, "-out", sig, list});
+  const std::string keys_yaml = "  list_public_keys: [\"" + pub + "\"]\n";
+  const std::string watch = "  - name: example.com\n    include_subdomains: true\n";
+
+  // Signed: followed to its tree head.
+  const std::string signed_config = WriteConfig("signed", NewDatabase("signedlist"), {list}, watch, "", "0", keys_yaml);
+  ASSERT_EQ(Pinwatch(signed_config, {"migrate"}).exit_code, 0);
+  CommandResult run = Pinwatch(signed_config, {"run", "--once"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(StatusOfOnlyLog(signed_config)["position"].GetUint64(), 2000u);
+
+  // refused runs `run --once` on a fresh database and expects exit 2 with `why`, and no log.
+  auto refused = [&](const std::string& name, const std::string& list_path, const std::string& why) {
+    SCOPED_TRACE(name);
+    const std::string config = WriteConfig(name, NewDatabase("refused_" + name), {list_path}, watch, "", "0", keys_yaml);
+    ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+    CommandResult r = Pinwatch(config, {"run", "--once"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("log list " + list_path + ": refused: " + why), std::string::npos) << r.err;
+    CommandResult status = Pinwatch(config, {"status", "--json"});
+    EXPECT_EQ(status.out.find("log_id"), std::string::npos) << "a log of a refused list is known: " << status.out;
+  };
+  // One byte more (still valid JSON: trailing whitespace) is no longer what was signed.
+  const std::string tampered = dir_ + "/tampered.json";
+  std::filesystem::copy_file(list, tampered);
+  std::ofstream(tampered, std::ios::app) << " ";
+  std::filesystem::copy_file(sig, dir_ + "/tampered.sig");
+  refused("tampered", tampered, "the signature " + dir_ + "/tampered.sig does not verify");
+  // No signature beside it.
+  const std::string unsigned_list = dir_ + "/unsigned.json";
+  std::filesystem::copy_file(list, unsigned_list);
+  refused("unsigned", unsigned_list, "its signature could not be read");
+  // Signed, but by a key that is not configured.
+  const std::string foreign = dir_ + "/foreign.json";
+  std::filesystem::copy_file(list, foreign);
+  openssl({"dgst", "-sha256", "-sign", other, "-out", dir_ + "/foreign.sig", foreign});
+  refused("foreign", foreign, "the signature " + dir_ + "/foreign.sig does not verify");
+}
+
 }  // namespace
 }  // namespace pinwatch

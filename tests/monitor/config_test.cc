@@ -56,6 +56,7 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
                            "  low_speed_bytes_per_s: 512\n"
                            "  low_speed_time_ms: 5000\n"
                            "  plain_http_hosts: [ctsim, logs.internal]\n"
+                           "  list_public_keys: [/etc/pinwatch/google_log_list_pubkey.pem]\n"
                            "watch:\n"
                            "  - name: Example.com\n"
                            "    include_subdomains: true\n"
@@ -81,6 +82,7 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
   EXPECT_EQ(config->logs.states, (std::vector<ctlog::LogState>{ctlog::LogState::kRetired, ctlog::LogState::kUsable}));
   EXPECT_EQ(config->logs.start, StartPosition::kZero);
   EXPECT_EQ(config->logs.plain_http_hosts, (std::vector<std::string>{"ctsim", "logs.internal"}));
+  EXPECT_EQ(config->logs.list_public_keys, (std::vector<std::string>{"/etc/pinwatch/google_log_list_pubkey.pem"}));
   EXPECT_EQ(config->logs.poll_interval_ms, 1500);
   EXPECT_EQ(config->logs.entries_per_request, 1000u);
   EXPECT_EQ(config->logs.requests_in_flight, 8u);
@@ -282,7 +284,7 @@ std::vector<BadCase> BadCases() {
       {"unknown logs key", std::string(kDb) + kWatch + "logs:\n  start: end\n  list: [x]\n",
        "c.yaml:5: logs.list: unknown key, expected one of: lists, states, start, poll_interval_ms, "
        "entries_per_request, requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, "
-       "plain_http_hosts"},
+       "plain_http_hosts, list_public_keys"},
       {"unknown watch key", std::string(kDb) + "watch:\n  - name: a.example\n    include_subdomain: true\n",
        "c.yaml:4: watch[0].include_subdomain: unknown key, expected one of: name, include_subdomains, "
        "allowed_issuers, known_keys"},
@@ -296,7 +298,7 @@ std::vector<BadCase> BadCases() {
       {"logs is a list", std::string(kDb) + kWatch + "logs: [a]\n",
        "c.yaml:3: logs: expected a map with keys lists, states, start, poll_interval_ms, entries_per_request, "
        "requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, "
-       "plain_http_hosts, got a list"},
+       "plain_http_hosts, list_public_keys, got a list"},
       {"lists is a string", std::string(kDb) + kWatch + "logs:\n  lists: https://example.net/list.json\n",
        "c.yaml:4: logs.lists: expected a list of log list files or URLs, got \"https://example.net/list.json\""},
       {"lists is empty", std::string(kDb) + kWatch + "logs:\n  lists: []\n",
