@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <functional>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -295,6 +296,25 @@ std::string StateNames() {
   return out;
 }
 
+// ReadStrings reads the list at `f` (`list_what`: "host names"), each item a string that
+// `valid` accepts, else the error says it expected `item_what`.
+Result<std::vector<std::string>> ReadStrings(const Reader& r, const Reader::Field& f, const std::string& list_what,
+                                             const std::string& item_what,
+                                             const std::function<bool(const std::string&)>& valid) {
+  Result<std::vector<YAML::Node>> items = r.ReadList(f, list_what);
+  if (!items.ok()) return items.status();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const YAML::Node& item = (*items)[i];
+    const std::string path = f.path + "[" + std::to_string(i) + "]";
+    Result<std::string> text = r.ReadString(item, item.IsNull() ? f.mark() : item.Mark(), path, item_what);
+    if (!text.ok()) return text.status();
+    if (!valid(*text)) return r.Expected(item, path, item_what);
+    out.push_back(*std::move(text));
+  }
+  return out;
+}
+
 // ReadLogs reads `logs` (absent or empty: all defaults).
 Result<LogsConfig> ReadLogs(const Reader& r, const YAML::Node& node, const YAML::Mark& mark) {
   Result<Reader::Fields> fields = r.ReadMap(node, mark, "logs", kLogsKeys);
@@ -337,35 +357,25 @@ Result<LogsConfig> ReadLogs(const Reader& r, const YAML::Node& node, const YAML:
       logs.states.push_back(*state);
     }
   }
-  // plain_http_hosts: [ctsim]: host names (letters, digits, '-', '.') whose logs may be
-  // reached over plain http besides loopback.
+  // plain_http_hosts: [ctsim]: host names whose logs may be reached over plain http
+  // besides loopback.
   if (const Reader::Field* f = fields->Find("plain_http_hosts")) {
-    Result<std::vector<YAML::Node>> items = r.ReadList(*f, "host names");
-    if (!items.ok()) return items.status();
-    for (size_t i = 0; i < items->size(); ++i) {
-      const YAML::Node& item = (*items)[i];
-      const std::string path = f->path + "[" + std::to_string(i) + "]";
-      Result<std::string> host = r.ReadString(item, item.IsNull() ? f->mark() : item.Mark(), path, "a host name");
-      if (!host.ok()) return host.status();
-      const bool plain = !host->empty() && host->size() <= 253 && std::all_of(host->begin(), host->end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-      });
-      if (!plain) return r.Expected(item, path, "a host name in lower case (letters, digits, '-', '.'), no port");
-      logs.plain_http_hosts.push_back(*std::move(host));
-    }
+    auto hosts = ReadStrings(r, *f, "host names", "a host name in lower case (letters, digits, '-', '.'), no port",
+                             [](const std::string& host) {
+                               return !host.empty() && host.size() <= 253 &&
+                                      std::all_of(host.begin(), host.end(), [](char c) {
+                                        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+                                      });
+                             });
+    if (!hosts.ok()) return hosts.status();
+    logs.plain_http_hosts = *std::move(hosts);
   }
   // list_public_keys: [FILE, ...]
   if (const Reader::Field* f = fields->Find("list_public_keys")) {
-    Result<std::vector<YAML::Node>> items = r.ReadList(*f, "public key files");
-    if (!items.ok()) return items.status();
-    for (size_t i = 0; i < items->size(); ++i) {
-      const YAML::Node& item = (*items)[i];
-      const std::string path = f->path + "[" + std::to_string(i) + "]";
-      Result<std::string> file = r.ReadString(item, item.IsNull() ? f->mark() : item.Mark(), path, "a PEM file path");
-      if (!file.ok()) return file.status();
-      if (file->empty()) return r.Expected(item, path, "a PEM file path");
-      logs.list_public_keys.push_back(*std::move(file));
-    }
+    auto files = ReadStrings(r, *f, "public key files", "a PEM file path",
+                             [](const std::string& file) { return !file.empty(); });
+    if (!files.ok()) return files.status();
+    logs.list_public_keys = *std::move(files);
   }
   // start: end | 0
   if (const Reader::Field* f = fields->Find("start")) {
