@@ -46,11 +46,6 @@ void StopSignal::RemoveWaker(uint64_t id) const {
 }
 
 sigset_t BlockStopSignals() {
-  struct sigaction action {};
-  action.sa_handler = [](int) {};
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);

@@ -47,10 +47,9 @@ class StopSignal {
 };
 
 // BlockStopSignals blocks SIGINT and SIGTERM in the calling thread (and so in the threads it
-// starts later) and returns them as a set for sigwait. It also gives both a handler, which
-// never runs while they are blocked: as a container's PID 1 the kernel drops a signal
-// whose action is the default, so without one neither `docker stop` nor main's own
-// pthread_kill would ever wake the sigwait.
+// starts later) and returns them as a set, for one thread to sigwait on (pinwatch run,
+// ctsim). Blocked signals reach sigwait also as a container's PID 1 and when inherited as
+// ignored.
 sigset_t BlockStopSignals();
 
 }  // namespace pinwatch

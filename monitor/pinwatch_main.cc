@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -224,14 +226,27 @@ int Run(const Args& args) {
   // Stop signals go to one thread that tells everyone (sigwait: no async-signal worries).
   const sigset_t signals = BlockStopSignals();
   StopSignal stop;
+  // Set by main before it wakes the waiter itself: the run ended without a signal (done,
+  // or failed) and the waiter must just finish. Not stop.stopped(): main stops the
+  // sender and the pin-set job before it gets here, and a waiter that was not woken then
+  // kept main waiting for it, forever and silently, when `run` failed at start.
+  std::atomic<bool> main_done{false};
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    if (!stop.stopped()) {  // else: the daemon is done and main woke us to finish
+    if (!main_done.load()) {
       LogToStderr("stopping (signal " + std::to_string(sig) + ")");
       stop.Stop();
     }
   });
+  // FinishWaiter stops everything and collects the waiter, woken by a SIGTERM of our own
+  // if no signal came (one that did is then pending, blocked, harmless).
+  auto finish_waiter = [&] {
+    main_done = true;
+    stop.Stop();
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+  };
   alerts::Metrics metrics(alerts::BuildInfoOfThisBinary());
   std::unique_ptr<api::HttpServer> http;
   std::unique_ptr<api::OperatorApi> operator_api;
@@ -257,10 +272,8 @@ int Run(const Args& args) {
          .tls_key_file = config.http.tls_key_file},
         std::move(probes));
     if (!server.ok()) {
+      finish_waiter();
       std::cerr << "pinwatch: " << server.status().message() << "\n";
-      stop.Stop();
-      pthread_kill(waiter.native_handle(), SIGTERM);
-      waiter.join();
       return 2;
     }
     http = std::move(*server);
@@ -279,10 +292,8 @@ int Run(const Args& args) {
   if (!config.pinsets.empty()) {
     auto started = PinKeeper::Start(config, LogToStderr);
     if (!started.ok()) {
+      finish_waiter();
       std::cerr << "pinwatch: " << started.status().message() << "\n";
-      stop.Stop();
-      pthread_kill(waiter.native_handle(), SIGTERM);
-      waiter.join();
       return 2;
     }
     keeper = std::move(*started);
@@ -311,12 +322,7 @@ int Run(const Args& args) {
   if (keeping.joinable()) keeping.join();
   http.reset();  // stops serving before the metrics and the API it uses go away
   operator_api.reset();
-  // Wake the signal thread if it is still waiting, then collect it.
-  if (!stop.stopped()) {
-    stop.Stop();
-    pthread_kill(waiter.native_handle(), SIGTERM);
-  }
-  waiter.join();
+  finish_waiter();
   if (!summary.ok()) {
     std::cerr << "pinwatch: " << summary.status().message() << "\n";
     return 2;

@@ -424,6 +424,17 @@ TEST_F(DaemonTest, SignedLogListsAreFollowedAndOthersRefused) {
   std::filesystem::copy_file(list, foreign);
   openssl({"dgst", "-sha256", "-sign", other, "-out", dir_ + "/foreign.sig", foreign});
   refused("foreign", foreign, "the signature " + dir_ + "/foreign.sig does not verify");
+
+  // `run` (not --once) that fails at start says why and exits. It used to wait forever for
+  // its signal thread, silently, with its listener closed (seen in a container).
+  const std::string config = WriteConfig("forever", NewDatabase("refused_forever"), {unsigned_list}, watch,
+                                         "", "0", keys_yaml);
+  ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+  auto daemon = ChildProcess::Start({PinwatchPath(), "--config", config, "run"});
+  ASSERT_TRUE(daemon.ok()) << daemon.status().ToString();
+  auto said = (*daemon)->WaitForLine("refused: its signature could not be read", std::chrono::seconds(60));
+  ASSERT_TRUE(said.ok()) << "no error, no exit: " << (*daemon)->output();
+  EXPECT_EQ((*daemon)->Wait(), 2);
 }
 
 }  // namespace
