@@ -119,6 +119,22 @@ ApiResponse OperatorApi::Handle(const ApiRequest& request) {
   return Route(request, Caller{(*op)->name, (*op)->role});
 }
 
+ApiResponse OperatorApi::FindingAnswer(int64_t id) {
+  auto found = stores_.findings->ListFindings({.ids = {id}});
+  if (!found.ok()) return ErrorOf(found.status());
+  if (found->empty()) return Error(404, "not_found", "no finding " + std::to_string(id));
+  return Json(report::FindingJson(found->front()));
+}
+
+ApiResponse OperatorApi::ProposalAnswer(int64_t id, int64_t now_s) {
+  auto found = stores_.pins->ListProposals({.ids = {id}});
+  if (!found.ok()) return ErrorOf(found.status());
+  if (found->empty()) return Error(404, "not_found", "no proposal " + std::to_string(id));
+  auto views = report::ProposalViews(*stores_.pins, options_.pinsets, *std::move(found), now_s);
+  if (!views.ok()) return ErrorOf(views.status());
+  return Json(report::ProposalJson(views->front()));
+}
+
 ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
   const std::optional<std::vector<std::string>> segments = PathSegments(r.path);
   if (!segments) return Error(404, "not_found", "no such route");
@@ -181,10 +197,7 @@ ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
     if (!id) return Error(400, "bad_id", "a finding id is a positive number");
     if (parts.size() == 2) {
       if (!get) return method_not_allowed("GET");
-      auto found = stores_.findings->ListFindings({.ids = {*id}});
-      if (!found.ok()) return ErrorOf(found.status());
-      if (found->empty()) return Error(404, "not_found", "no finding " + std::to_string(*id));
-      return Json(report::FindingJson(found->front()));
+      return FindingAnswer(*id);
     }
     if (parts.size() == 3 && (parts[2] == "ack" || parts[2] == "resolve" || parts[2] == "reopen")) {
       if (!post) return method_not_allowed("POST");
@@ -201,9 +214,7 @@ ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
       if (!exists.ok()) return ErrorOf(exists.status());
       if (exists->empty()) return Error(404, "not_found", "no finding " + std::to_string(*id));
       if (Status s = stores_.findings->SetFindingStatus(*id, status, recorded); !s.ok()) return ErrorOf(s);
-      auto found = stores_.findings->ListFindings({.ids = {*id}});
-      if (!found.ok() || found->empty()) return ErrorOf(found.ok() ? InternalError("finding vanished") : found.status());
-      return Json(report::FindingJson(found->front()));
+      return FindingAnswer(*id);
     }
     return Error(404, "not_found", "no such route");
   }
@@ -230,12 +241,7 @@ ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
     if (!id) return Error(400, "bad_id", "a proposal id is a positive number");
     if (parts.size() == 2) {
       if (!get) return method_not_allowed("GET");
-      auto found = stores_.pins->ListProposals({.ids = {*id}});
-      if (!found.ok()) return ErrorOf(found.status());
-      if (found->empty()) return Error(404, "not_found", "no proposal " + std::to_string(*id));
-      auto views = report::ProposalViews(*stores_.pins, options_.pinsets, *std::move(found), now_s);
-      if (!views.ok()) return ErrorOf(views.status());
-      return Json(report::ProposalJson(views->front()));
+      return ProposalAnswer(*id, now_s);
     }
     if (parts.size() == 3 && (parts[2] == "approve" || parts[2] == "reject")) {
       if (!post) return method_not_allowed("POST");
@@ -247,12 +253,7 @@ ApiResponse OperatorApi::Route(const ApiRequest& r, const Caller& caller) {
                                    .reason = std::get<std::string>(reason)},
                                   now_s);
       if (!decided.ok()) return ErrorOf(decided.status());
-      auto found = stores_.pins->ListProposals({.ids = {*id}});
-      if (!found.ok()) return ErrorOf(found.status());
-      if (found->empty()) return Error(404, "not_found", "no proposal " + std::to_string(*id));
-      auto views = report::ProposalViews(*stores_.pins, options_.pinsets, *std::move(found), now_s);
-      if (!views.ok()) return ErrorOf(views.status());
-      return Json(report::ProposalJson(views->front()));
+      return ProposalAnswer(*id, now_s);
     }
     return Error(404, "not_found", "no such route");
   }

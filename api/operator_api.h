@@ -56,6 +56,9 @@ class OperatorApi {
     std::string name, role;
   };
   ApiResponse Route(const ApiRequest& request, const Caller& caller);
+  // FindingAnswer and ProposalAnswer answer one record as the API shows it, or 404.
+  ApiResponse FindingAnswer(int64_t id);
+  ApiResponse ProposalAnswer(int64_t id, int64_t now_s);
   bool Throttled(const std::string& address, int64_t now_s);
   void Failed(const std::string& address, int64_t now_s);
 
