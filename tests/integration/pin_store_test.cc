@@ -160,6 +160,21 @@ class PinStoreTest : public testing::PostgresSuite<PinStoreTest> {
     EXPECT_TRUE((*proposed)->second);
     return (*proposed)->first;
   }
+  // OneApprovalShort is a race round's start: pin-set race<round> at version 1 and a
+  // proposal adding Key(5) that alice approved, one of the two approvals it needs.
+  struct RaceStart {
+    std::string pinset;
+    int64_t id;
+    NewVersion next;
+  };
+  RaceStart OneApprovalShort(int round) {
+    const std::string pinset = "race" + std::to_string(round);
+    MakeVersionOne(pinset);
+    const int64_t id = ProposeKey(pinset, 5, round);
+    NewVersion next = Config(pinset, {Key(1), Key(5)});
+    EXPECT_TRUE(store_->Decide(id, Approve("alice"), 2, 1, next).ok());
+    return {pinset, id, std::move(next)};
+  }
 
   std::string db_;
   std::unique_ptr<PinStore> store_;
@@ -530,11 +545,7 @@ TEST_F(PinStoreTest, RacingFinalApprovalsMakeExactlyOneVersion) {
   auto other = Connect();
   ASSERT_NE(other, nullptr);
   for (int round = 0; round < kRaceRounds; ++round) {
-    const std::string pinset = "race" + std::to_string(round);
-    MakeVersionOne(pinset);
-    const int64_t id = ProposeKey(pinset, 5, round);
-    const NewVersion next = Config(pinset, {Key(1), Key(5)});
-    ASSERT_TRUE(store_->Decide(id, Approve("alice"), 2, 1, next).ok());
+    const auto [pinset, id, next] = OneApprovalShort(round);
 
     auto [b, c] = Race([&] { return store_->Decide(id, Approve("bob"), 2, 1, next); },
                        [&] { return other->Decide(id, Approve("carol"), 2, 1, next); });
@@ -561,11 +572,7 @@ TEST_F(PinStoreTest, RacingApprovalAndRejectionEndTheProposalOneWay) {
   auto other = Connect();
   ASSERT_NE(other, nullptr);
   for (int round = 0; round < kRaceRounds; ++round) {
-    const std::string pinset = "race" + std::to_string(round);
-    MakeVersionOne(pinset);
-    const int64_t id = ProposeKey(pinset, 5, round);
-    const NewVersion next = Config(pinset, {Key(1), Key(5)});
-    ASSERT_TRUE(store_->Decide(id, Approve("alice"), 2, 1, next).ok());
+    const auto [pinset, id, next] = OneApprovalShort(round);
 
     auto [approved, rejected] = Race([&] { return store_->Decide(id, Approve("bob"), 2, 1, next); },
                                      [&] { return other->Decide(id, Reject("carol"), 2, 1, next); });
