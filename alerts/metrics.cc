@@ -3,6 +3,7 @@
 // atomic add.
 #include "alerts/metrics.h"
 
+#include <algorithm>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -80,11 +81,20 @@ struct Metrics::Impl {
                                               "pinwatch's version and git revision (always 1)");
   Family<Gauge>& logs_followed = Register<Gauge>(registry, "pinwatch_logs_followed",
                                                  "Logs the configuration chose to follow (all replicas together)");
+  Family<Gauge>& lists_read = Register<Gauge>(registry, "pinwatch_log_lists_last_success_timestamp_seconds",
+                                              "When this replica last read the log lists and accepted them");
   Family<Gauge>& leases_held = Register<Gauge>(registry, "pinwatch_leases_held", "Log leases this replica holds");
   Family<Counter>& database_errors = Register<Counter>(registry, "pinwatch_database_errors_total",
                                                        "Failed database calls by error code");
   Family<Gauge>& database_up = Register<Gauge>(registry, "pinwatch_database_up",
                                                "1 while this replica's last database call succeeded, else 0");
+  Family<Gauge>& db_connections = Register<Gauge>(registry, "pinwatch_database_connections",
+                                                  "Sessions this replica holds with PostgreSQL, by state (idle, in_use)");
+  Family<Gauge>& db_connections_max = Register<Gauge>(registry, "pinwatch_database_connections_max",
+                                                      "database.max_connections: the most sessions this replica opens");
+  Family<Counter>& db_connection_waits = Register<Counter>(
+      registry, "pinwatch_database_connection_waits_total",
+      "Transactions that waited for a free connection (all max_connections were in use)");
   Family<Gauge>& sender_active = Register<Gauge>(
       registry, "pinwatch_alert_sender_active",
       "1 on the replica that holds the alert sender's lease (and exports pinwatch_findings and the outbox)");
@@ -147,6 +157,7 @@ struct Metrics::Impl {
                                                           "Time of one batch commit (one transaction)");
 
   std::mutex mu;  // guards the caches below
+  uint64_t db_waits_exported = 0;
   std::map<std::string, Counter*, std::less<>> database_error_children;
   struct DeliveryChildren {
     std::map<DeliveryOutcome, Counter*> outcomes;
@@ -165,6 +176,7 @@ Metrics::Metrics(const BuildInfo& build) : impl_(std::make_unique<Impl>()) {
   impl_->leases_held.Add({});
   impl_->database_up.Add({}).Set(1);
   impl_->sender_active.Add({});
+  impl_->db_connection_waits.Add({});
   for (Code code : kErrorCodes) {
     const std::string name(CodeName(code));
     impl_->database_error_children[name] = &impl_->database_errors.Add({{"code", name}});
@@ -182,9 +194,21 @@ std::string Metrics::Text() const {
 }
 
 void Metrics::SetLogsFollowed(size_t logs) { impl_->logs_followed.Add({}).Set(static_cast<double>(logs)); }
+void Metrics::SetLogListsRead(int64_t unix_s) { impl_->lists_read.Add({}).Set(static_cast<double>(unix_s)); }
 void Metrics::SetLeasesHeld(size_t leases) { impl_->leases_held.Add({}).Set(static_cast<double>(leases)); }
 void Metrics::SetDatabaseReachable(bool reachable) { impl_->database_up.Add({}).Set(reachable ? 1 : 0); }
 void Metrics::SetAlertSenderActive(bool active) { impl_->sender_active.Add({}).Set(active ? 1 : 0); }
+
+void Metrics::SetDatabasePool(size_t max_connections, size_t open, size_t in_use, uint64_t waits) {
+  impl_->db_connections_max.Add({}).Set(static_cast<double>(max_connections));
+  impl_->db_connections.Add({{"state", "in_use"}}).Set(static_cast<double>(in_use));
+  impl_->db_connections.Add({{"state", "idle"}}).Set(static_cast<double>(open - std::min(open, in_use)));
+  std::lock_guard lock(impl_->mu);
+  if (waits > impl_->db_waits_exported) {
+    impl_->db_connection_waits.Add({}).Increment(static_cast<double>(waits - impl_->db_waits_exported));
+    impl_->db_waits_exported = waits;
+  }
+}
 
 void Metrics::DatabaseError(Code code) {
   std::lock_guard lock(impl_->mu);

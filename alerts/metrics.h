@@ -54,11 +54,18 @@ class Metrics {
 
   // --- this replica ---
   void SetLogsFollowed(size_t logs);   // pinwatch_logs_followed
+  // SetLogListsRead: when the log lists were last read and accepted
+  // (pinwatch_log_lists_last_success_timestamp_seconds; a refused list leaves it old).
+  void SetLogListsRead(int64_t unix_s);
   void SetLeasesHeld(size_t leases);   // pinwatch_leases_held
   // DatabaseError counts a failed database call by its code (pinwatch_database_errors_total).
   void DatabaseError(Code code);
   void SetDatabaseReachable(bool reachable);  // pinwatch_database_up
   void SetAlertSenderActive(bool active);     // pinwatch_alert_sender_active
+  // SetDatabasePool exports the connection pool (db::PoolStats): pinwatch_database_connections
+  // by state (idle, in_use), pinwatch_database_connections_max, and the borrows that waited
+  // for a free connection, pinwatch_database_connection_waits_total (`waits` is the total).
+  void SetDatabasePool(size_t max_connections, size_t open, size_t in_use, uint64_t waits);
 
   // --- the alert sender ---
   // AddAlertmanager creates `alertmanager`'s delivery series at 0 (so the first failure is

@@ -1,4 +1,5 @@
 // The PostgreSQL AlertStore (db/alert_store.h).
+#include <optional>
 #include <pqxx/connection>
 #include <pqxx/notification>
 #include <pqxx/result>
@@ -58,15 +59,16 @@ class PgAlertStore final : public AlertStore {
   Result<bool> WaitForChange(int64_t timeout_ms) override;
 
  private:
-  // The LISTEN connection is its own: a receiver must be destroyed before its connection,
-  // which PgConnection's reconnect would not do.
+  // The LISTEN connection is held apart from transactions: a receiver must be destroyed
+  // before its connection, which PgConnection's reconnect would not do.
   void DropListener() {
+    if (listen_) listen_->MarkBroken();  // only after a failure
     receiver_.reset();
     listen_.reset();
   }
 
   std::unique_ptr<PgConnection> db_;
-  std::unique_ptr<pqxx::connection> listen_;
+  std::optional<PooledPq> listen_;  // a connection of the pool, held while listening
   std::unique_ptr<Wakeup> receiver_;
   bool woke_ = false;
 };
@@ -203,11 +205,12 @@ Result<OutboxFacts> PgAlertStore::Facts(const std::vector<std::string>& alertman
 
 Result<bool> PgAlertStore::WaitForChange(int64_t timeout_ms) {
   if (!listen_) {
-    auto opened = OpenPq(db_->url());
+    auto opened = db_->pool().impl().Borrow("listen for alert changes");
     if (!opened.ok()) return opened.status();
-    listen_ = std::move(*opened);
+    listen_.emplace(std::move(*opened));
+    listen_->Close();  // a LISTENing session is not given to transactions afterwards
     Status listening = GuardPq("listen for alert changes", [&]() -> Status {
-      receiver_ = std::make_unique<Wakeup>(*listen_, woke_);  // sends LISTEN
+      receiver_ = std::make_unique<Wakeup>(listen_->pq(), woke_);  // sends LISTEN
       return OkStatus();
     });
     if (!listening.ok()) {
@@ -217,11 +220,11 @@ Result<bool> PgAlertStore::WaitForChange(int64_t timeout_ms) {
   }
   woke_ = false;
   Status waited = GuardPq("wait for alert changes", [&]() -> Status {
-    listen_->await_notification(static_cast<long>(timeout_ms / 1000), static_cast<long>(timeout_ms % 1000) * 1000);
+    listen_->pq().await_notification(static_cast<long>(timeout_ms / 1000), static_cast<long>(timeout_ms % 1000) * 1000);
     return OkStatus();
   });
   // A broken connection ends the wait at once: say so, so the caller does not spin.
-  if (waited.ok() && !listen_->is_open()) waited = UnavailableError("wait for alert changes: connection lost");
+  if (waited.ok() && !listen_->pq().is_open()) waited = UnavailableError("wait for alert changes: connection lost");
   if (!waited.ok()) {
     DropListener();
     return waited;
@@ -231,8 +234,12 @@ Result<bool> PgAlertStore::WaitForChange(int64_t timeout_ms) {
 
 }  // namespace
 
+std::unique_ptr<AlertStore> AlertStoreOn(std::shared_ptr<ConnectionPool> pool) {
+  return std::make_unique<PgAlertStore>(std::make_unique<PgConnection>(std::move(pool)));
+}
+
 Result<std::unique_ptr<AlertStore>> ConnectAlertStore(const std::string& url) {
-  auto db = PgConnection::Open(url);
+  auto db = PgConnection::Open(url, 2);  // transactions, and the LISTEN session
   if (!db.ok()) return db.status();
   return std::unique_ptr<AlertStore>(new PgAlertStore(std::move(*db)));
 }

@@ -53,11 +53,109 @@ Status CheckUnambiguousUrl(const std::string& url) {
   return OkStatus();
 }
 
-Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
+PooledPq::~PooledPq() {
+  using Returned = ConnectionPool::Impl::Returned;
+  if (pool_) pool_->GiveBack(std::move(pq_), generation_, broken_ ? Returned::kBroken : close_ ? Returned::kClose : Returned::kReusable);
+}
+
+Result<PooledPq> ConnectionPool::Impl::Borrow(std::string_view what) {
+  std::vector<Idle> stale;  // closed outside the lock: closing talks to the server
+  std::unique_lock lock(mu_);
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  bool counted_wait = false;
+  for (;;) {
+    while (!idle_.empty()) {
+      Idle next = std::move(idle_.back());
+      idle_.pop_back();
+      if (next.generation < generation_) {
+        --open_;
+        stale.push_back(std::move(next));
+        continue;
+      }
+      ++in_use_;
+      return PooledPq(this, std::move(next.pq), next.generation);
+    }
+    if (open_ < max_connections) {
+      ++open_;
+      ++in_use_;
+      const uint64_t generation = generation_;
+      lock.unlock();
+      stale.clear();
+      auto pq = OpenPq(url);
+      lock.lock();
+      if (!pq.ok()) {
+        --open_;
+        --in_use_;
+        returned_.notify_one();
+        return Status(Code::kUnavailable, what.empty() ? pq.status().message()
+                                                       : std::string(what) + ": " + pq.status().message());
+      }
+      ++opened_;
+      return PooledPq(this, std::move(*pq), generation);
+    }
+    if (!counted_wait) {
+      ++waits_;
+      counted_wait = true;
+    }
+    if (returned_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= max_connections) {
+      return UnavailableError(std::string(what) + ": all " + std::to_string(max_connections) +
+                              " database connections (database.max_connections) stayed busy for " +
+                              std::to_string(wait.count() / 1000) + " s");
+    }
+  }
+}
+
+void ConnectionPool::Impl::GiveBack(std::unique_ptr<pqxx::connection> pq, uint64_t generation, Returned how) {
+  std::vector<Idle> closing;  // closed outside the lock
+  {
+    std::lock_guard lock(mu_);
+    --in_use_;
+    if (how == Returned::kBroken) generation_ = std::max(generation_, generation + 1);
+    if (how != Returned::kReusable || generation < generation_) {
+      --open_;
+      closing.push_back({std::move(pq), generation});
+    } else {
+      idle_.push_back({std::move(pq), generation});
+    }
+    // Every idle connection as old as a broken one is suspect too.
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      if (it->generation < generation_) {
+        --open_;
+        closing.push_back(std::move(*it));
+        it = idle_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  returned_.notify_all();
+}
+
+PoolStats ConnectionPool::Impl::Stats() const {
+  std::lock_guard lock(mu_);
+  return {.max_connections = max_connections, .open = open_, .in_use = in_use_, .waits = waits_, .opened = opened_};
+}
+
+ConnectionPool::ConnectionPool(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ConnectionPool::~ConnectionPool() = default;
+const std::string& ConnectionPool::url() const { return impl_->url; }
+PoolStats ConnectionPool::Stats() const { return impl_->Stats(); }
+
+Result<std::shared_ptr<ConnectionPool>> ConnectionPool::Open(const std::string& url, size_t max_connections,
+                                                             std::chrono::milliseconds wait) {
   if (Status s = CheckUnambiguousUrl(url); !s.ok()) return s;
-  auto pq = OpenPq(url);
-  if (!pq.ok()) return pq.status();
-  return std::unique_ptr<PgConnection>(new PgConnection(url, std::move(*pq)));
+  std::shared_ptr<ConnectionPool> pool(
+      new ConnectionPool(std::make_unique<Impl>(url, std::max<size_t>(max_connections, 1), wait)));
+  // One connection now, kept idle: a server that cannot be reached is one error at start.
+  if (auto first = pool->impl_->Borrow(""); !first.ok()) return first.status();
+  return pool;
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url, size_t max_connections) {
+  auto pool = ConnectionPool::Open(url, max_connections);
+  if (!pool.ok()) return pool.status();
+  return std::make_unique<PgConnection>(std::move(*pool));
 }
 
 std::string RedactUrl(const std::string& url) {

@@ -1,18 +1,24 @@
-// PgConnection: one libpq connection as db/'s stores use it (db/ internal: this header names
-// libpqxx, so only db/*.cc include it). Guarded runs a transaction under GuardPq, reopening
-// a connection an earlier call found broken; RetryRollbacks reruns one the server rolled
-// back. Not thread-safe: one per store object.
+// PgConnection: a store's way to the database (db/ internal: this header names libpqxx, so
+// only db/*.cc include it). Guarded runs one transaction on a connection borrowed from the
+// process's ConnectionPool and gives it back; a connection that broke is closed and the
+// transaction, which did not commit, runs once more on another. RetryRollbacks reruns one
+// the server rolled back. Not thread-safe: one per store object (the pool is shared).
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <pqxx/connection>
 #include <random>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
+#include "db/connection_pool.h"
 #include "db/pq_status.h"
 
 namespace pinwatch::db {
@@ -23,27 +29,88 @@ Result<std::unique_ptr<pqxx::connection>> OpenPq(const std::string& url);
 // CheckUnambiguousUrl refuses a URL whose password libpq would cut (see pg_connection.cc).
 Status CheckUnambiguousUrl(const std::string& url);
 
-class PgConnection {
+// PooledPq is one borrowed connection; destroying it gives the connection back.
+class PooledPq {
  public:
-  // Open connects (CheckUnambiguousUrl, then OpenPq).
-  static Result<std::unique_ptr<PgConnection>> Open(const std::string& url);
+  PooledPq(ConnectionPool::Impl* pool, std::unique_ptr<pqxx::connection> pq, uint64_t generation)
+      : pool_(pool), pq_(std::move(pq)), generation_(generation) {}
+  PooledPq(PooledPq&& other) noexcept
+      : pool_(std::exchange(other.pool_, nullptr)), pq_(std::move(other.pq_)), generation_(other.generation_),
+        broken_(other.broken_), close_(other.close_) {}
+  PooledPq& operator=(PooledPq&&) = delete;
+  ~PooledPq();
 
   pqxx::connection& pq() { return *pq_; }
-  const std::string& url() const { return url_; }
+  // MarkBroken: the session failed. It is closed, not given back, and so is every idle
+  // connection opened before it: a server restart ends them all, and each would otherwise
+  // cost a failed transaction to find out.
+  void MarkBroken() { broken_ = true; }
+  // Close: closed when given back, not reused (a LISTEN session), the others untouched.
+  void Close() { close_ = true; }
+
+ private:
+  ConnectionPool::Impl* pool_;
+  std::unique_ptr<pqxx::connection> pq_;
+  uint64_t generation_;
+  bool broken_ = false;
+  bool close_ = false;
+};
+
+struct ConnectionPool::Impl {
+  Impl(std::string url, size_t max_connections, std::chrono::milliseconds wait)
+      : url(std::move(url)), max_connections(max_connections), wait(wait) {}
+
+  // Borrow gives an idle connection, opens one while fewer than max_connections are open,
+  // or waits up to `wait` for one to come back. kUnavailable, prefixed with `what`, when
+  // none can be opened or none came back in time.
+  Result<PooledPq> Borrow(std::string_view what);
+  enum class Returned { kReusable, kClose, kBroken };
+  void GiveBack(std::unique_ptr<pqxx::connection> pq, uint64_t generation, Returned how);
+  PoolStats Stats() const;
+
+  const std::string url;
+  const size_t max_connections;
+  const std::chrono::milliseconds wait;
+
+ private:
+  struct Idle {
+    std::unique_ptr<pqxx::connection> pq;
+    uint64_t generation;
+  };
+  mutable std::mutex mu_;
+  std::condition_variable returned_;
+  std::vector<Idle> idle_;
+  size_t open_ = 0;
+  size_t in_use_ = 0;
+  uint64_t waits_ = 0;
+  uint64_t opened_ = 0;
+  uint64_t generation_ = 0;  // connections older than this are closed, not reused
+};
+
+class PgConnection {
+ public:
+  explicit PgConnection(std::shared_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+
+  // Open makes a store's connection on a pool of its own of `max_connections` (commands
+  // that open one store; the daemon shares one pool among all of them).
+  static Result<std::unique_ptr<PgConnection>> Open(const std::string& url, size_t max_connections = 1);
+
+  // pq is the connection of the transaction Guarded is running (only inside `fn`).
+  pqxx::connection& pq() { return *current_; }
+  const std::string& url() const { return pool_->url(); }
+  ConnectionPool& pool() { return *pool_; }
 
   // Guarded runs `fn` (one whole transaction on pq(), returning Status or Result<T>) under
-  // GuardPq, first reopening a connection an earlier call found broken. On kUnavailable the
-  // transaction did not commit, so it runs once more on a new connection; if none can be
-  // opened, the reason ("connection refused") says more than libpqxx's "not connected". On
-  // kInDoubt the connection is reopened at the next call and the caller settles the outcome.
+  // GuardPq on a borrowed connection. On kUnavailable the transaction did not commit, so it
+  // runs once more on another connection; if none can be opened, the reason ("connection
+  // refused") says more than libpqxx's "not connected". On kInDoubt the connection is
+  // closed and the caller settles the outcome.
   template <class Fn>
   auto Guarded(std::string_view what, Fn&& fn) -> decltype(fn());
 
  private:
-  PgConnection(std::string url, std::unique_ptr<pqxx::connection> pq) : url_(std::move(url)), pq_(std::move(pq)) {}
-  std::string url_;
-  std::unique_ptr<pqxx::connection> pq_;
-  bool broken_ = false;
+  std::shared_ptr<ConnectionPool> pool_;
+  pqxx::connection* current_ = nullptr;
 };
 
 namespace pg_internal {
@@ -55,30 +122,24 @@ inline bool IsDatabaseDownCode(Code code) { return code == Code::kUnavailable ||
 
 template <class Fn>
 auto PgConnection::Guarded(std::string_view what, Fn&& fn) -> decltype(fn()) {
-  auto reopen = [&]() -> Status {
-    auto pq = OpenPq(url_);
-    if (!pq.ok()) return Status(Code::kUnavailable, std::string(what) + ": " + pq.status().message());
-    pq_ = std::move(*pq);
-    broken_ = false;
-    return OkStatus();
+  auto run_on = [&](PooledPq& lease) {
+    current_ = &lease.pq();
+    auto result = GuardPq(what, fn);
+    current_ = nullptr;
+    if (pg_internal::IsDatabaseDownCode(pg_internal::StatusOf(result).code())) lease.MarkBroken();
+    return result;
   };
-  if (broken_) {
-    if (Status s = reopen(); !s.ok()) return s;
+  {
+    auto first = pool_->impl().Borrow(what);
+    if (!first.ok()) return first.status();
+    auto result = run_on(*first);
+    if (pg_internal::StatusOf(result).code() != Code::kUnavailable) return result;
   }
-  auto result = GuardPq(what, fn);
-  const Code code = pg_internal::StatusOf(result).code();
-  if (code == Code::kInDoubt) {
-    broken_ = true;  // the caller settles it; the next call reconnects
-  } else if (code == Code::kUnavailable) {
-    // The connection broke (a database restart closes every session). The transaction did
-    // not commit, so it can run once more on a new connection; if none can be opened, the
-    // reason ("connection refused") says more than libpqxx's "not connected".
-    broken_ = true;
-    if (Status s = reopen(); !s.ok()) return s;
-    result = GuardPq(what, fn);
-    if (pg_internal::IsDatabaseDownCode(pg_internal::StatusOf(result).code())) broken_ = true;
-  }
-  return result;
+  // The connection broke (a database restart closes every session) and was closed when it
+  // went back above. The transaction did not commit, so it runs once more.
+  auto second = pool_->impl().Borrow(what);
+  if (!second.ok()) return second.status();
+  return run_on(*second);
 }
 
 // kMaxRollbackAttempts bounds how often a transaction the server rolled back (deadlock,

@@ -137,6 +137,10 @@ Status PgFindingStore::SetFindingStatus(int64_t id, FindingStatus status, const 
 
 }  // namespace
 
+std::unique_ptr<FindingStore> FindingStoreOn(std::shared_ptr<ConnectionPool> pool) {
+  return std::make_unique<PgFindingStore>(std::make_unique<PgConnection>(std::move(pool)));
+}
+
 Result<std::unique_ptr<FindingStore>> ConnectFindingStore(const std::string& url) {
   auto db = PgConnection::Open(url);
   if (!db.ok()) return db.status();

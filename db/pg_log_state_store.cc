@@ -365,6 +365,10 @@ Result<std::vector<std::pair<std::string, uint64_t>>> PgLogStateStore::EntriesCo
 
 }  // namespace
 
+std::unique_ptr<LogStateStore> LogStateStoreOn(std::shared_ptr<ConnectionPool> pool) {
+  return std::make_unique<PgLogStateStore>(std::make_unique<PgConnection>(std::move(pool)));
+}
+
 Result<std::unique_ptr<LogStateStore>> ConnectLogStateStore(const std::string& url) {
   auto db = PgConnection::Open(url);
   if (!db.ok()) return db.status();

@@ -571,6 +571,10 @@ class PgPinStore final : public PinStore {
 
 }  // namespace
 
+std::unique_ptr<PinStore> PinStoreOn(std::shared_ptr<ConnectionPool> pool) {
+  return std::make_unique<PgPinStore>(std::make_unique<PgConnection>(std::move(pool)));
+}
+
 Result<std::unique_ptr<PinStore>> ConnectPinStore(const std::string& url) {
   auto db = PgConnection::Open(url);
   if (!db.ok()) return db.status();

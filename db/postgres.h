@@ -7,6 +7,7 @@
 
 #include "base/status.h"
 #include "db/alert_store.h"
+#include "db/connection_pool.h"
 #include "db/finding_store.h"
 #include "db/log_state_store.h"
 #include "db/pin_store.h"
@@ -22,11 +23,20 @@ Result<std::unique_ptr<FindingStore>> ConnectFindingStore(const std::string& url
 Result<std::unique_ptr<AlertStore>> ConnectAlertStore(const std::string& url);
 Result<std::unique_ptr<PinStore>> ConnectPinStore(const std::string& url);
 
+// LogStateStoreOn .. PinStoreOn make a store on a shared pool (the daemon: workers, lease
+// keeper, alert sender, pin-set job and API share database.max_connections). They connect
+// nothing themselves: each transaction borrows a connection.
+std::unique_ptr<LogStateStore> LogStateStoreOn(std::shared_ptr<ConnectionPool> pool);
+std::unique_ptr<FindingStore> FindingStoreOn(std::shared_ptr<ConnectionPool> pool);
+std::unique_ptr<AlertStore> AlertStoreOn(std::shared_ptr<ConnectionPool> pool);
+std::unique_ptr<PinStore> PinStoreOn(std::shared_ptr<ConnectionPool> pool);
+
 // MigrateSchema applies the migrations the database is missing (db/migrations.h);
 // CheckSchema is OK only at SchemaVersion() and otherwise says which way to go;
 // SchemaVersionOf reads the version (0: never migrated). Each opens a connection of its own.
 Result<MigrateResult> MigrateSchema(const std::string& url);
 Status CheckSchema(const std::string& url);
+Status CheckSchema(std::shared_ptr<ConnectionPool> pool);  // on a connection of the pool (/readyz)
 Result<int> SchemaVersionOf(const std::string& url);
 
 // RedactUrl returns a connection URL or key=value string with any password (URL userinfo,

@@ -267,12 +267,12 @@ constexpr std::array<std::string_view, 2> kPublishKeys = {"signing_key", "direct
 constexpr std::array<std::string_view, 3> kHttpKeys = {"listen", "tls_cert_file", "tls_key_file"};
 constexpr std::array<std::string_view, 5> kAlertsKeys = {"alertmanager_urls", "resend_interval", "timeout",
                                                          "external_url", "send_severities"};
-constexpr std::array<std::string_view, 1> kDatabaseKeys = {"url"};
-constexpr std::array<std::string_view, 11> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
+constexpr std::array<std::string_view, 2> kDatabaseKeys = {"url", "max_connections"};
+constexpr std::array<std::string_view, 12> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
                                                        "entries_per_request", "requests_in_flight",
                                                        "request_timeout_ms", "low_speed_bytes_per_s",
                                                        "low_speed_time_ms", "plain_http_hosts",
-                                                       "list_public_keys"};
+                                                       "list_public_keys", "list_refresh_interval_s"};
 constexpr std::array<std::string_view, 4> kWatchKeys = {"name", "include_subdomains", "allowed_issuers", "known_keys"};
 constexpr std::array<std::string_view, 7> kRunKeys = {"replica_id", "lease_seconds", "commit_every_entries",
                                                       "commit_interval_ms", "match_threads", "progress_interval_s", "pinset_interval_s"};
@@ -417,6 +417,11 @@ Result<LogsConfig> ReadLogs(const Reader& r, const YAML::Node& node, const YAML:
     Result<int64_t> v = r.ReadInt(*f, 1000, kMaxDurationMs);  // curl counts whole seconds
     if (!v.ok()) return v.status();
     logs.low_speed_time_ms = *v;
+  }
+  if (const Reader::Field* f = fields->Find("list_refresh_interval_s")) {
+    Result<int64_t> v = r.ReadInt(*f, 0, kMaxDurationMs / 1000);  // 0: read once, at start
+    if (!v.ok()) return v.status();
+    logs.list_refresh_interval_s = *v;
   }
   return logs;
 }
@@ -809,6 +814,12 @@ Result<Config> ParseDocument(const Reader& r, const YAML::Node& root, std::strin
       Result<std::string> url = r.ReadString(f->value, f->mark(), f->path, "a PostgreSQL connection URL");
       if (!url.ok()) return url.status();
       config.database_url = *std::move(url);
+    }
+    // Two at least: the alert sender's LISTEN session holds one while it waits.
+    if (const Reader::Field* f = fields->Find("max_connections")) {
+      Result<int64_t> v = r.ReadInt(*f, 2, kMaxDatabaseConnections);
+      if (!v.ok()) return v.status();
+      config.database_max_connections = static_cast<size_t>(*v);
     }
   }
   const Reader::Field* logs = top->Find("logs");

@@ -6,12 +6,14 @@
 // The documented shape (README "Configuration"; these keys are an interface, extend only):
 //   database:
 //     url: postgresql://pinwatch@127.0.0.1:5432/pinwatch
+//     max_connections: 8            # the pool every thread shares (2..1000)
 //   logs:
 //     lists: [FILE-OR-URL, ...]     # log lists v3, union by log id; default: Google's
 //     states: [usable, qualified, readonly]
 //     start: end                    # or 0: where a newly seen log starts
 //     plain_http_hosts: [ctsim]     # logs reachable over plain http besides loopback
 //     list_public_keys: [FILE, ...] # lists must be signed by one of these (RSA, PEM)
+//     list_refresh_interval_s: 3600 # lists re-read while running (0: at start only)
 //     poll_interval_ms, entries_per_request, requests_in_flight, request_timeout_ms,
 //     low_speed_bytes_per_s, low_speed_time_ms   # tuning, see LogsConfig
 //   watch:
@@ -96,6 +98,10 @@ struct LogsConfig {
   // set, every list must come with a detached signature (LogListSignatureLocation) that
   // one of them verifies, or it is refused. Default none: lists are not checked.
   std::vector<std::string> list_public_keys;
+  // `logs.list_refresh_interval_s`: `run` reads the lists again this often (default 3600;
+  // 0: only at start). A new log is followed and a retired one let go without a restart; a
+  // list that cannot be read or is refused leaves the previous one in force.
+  int64_t list_refresh_interval_s = 3600;
   StartPosition start = StartPosition::kEnd;
   // How often a worker at the tip polls the tree head; 0 (the default) means
   // min(mmd / 10, 60 s), at least 1 s.
@@ -164,10 +170,16 @@ struct AlertsConfig {
   std::vector<db::Severity> send_severities = {db::Severity::kCritical, db::Severity::kWarning};
 };
 
+inline constexpr int64_t kMaxDatabaseConnections = 1000;
+
 // Config is the whole file after validation and overrides.
 struct Config {
   std::string source;  // where it came from (file name), for messages
   std::string database_url;
+  // `database.max_connections`: sessions this process holds at most, shared by the log
+  // workers, the lease keeper, the alert sender (one for its LISTEN), the pin-set job and
+  // the API; a transaction waits for a free one (db/connection_pool.h).
+  size_t database_max_connections = 8;
   LogsConfig logs;
   std::vector<WatchConfig> watch;
   RunConfig run;

@@ -7,63 +7,11 @@
 #include <thread>
 
 #include "base/encoding.h"
-#include "base/file.h"
-#include "net/http.h"
-#include "ctlog/loglist.h"
 #include "db/postgres.h"
 
 namespace pinwatch::monitor {
 
 namespace {
-
-// ReadList reads a log list, or its signature (`what`), from a file or an http(s) URL.
-Result<std::string> ReadList(const std::string& where, const std::string& what, size_t max_bytes) {
-  if (where.starts_with("https://") || where.starts_with("http://")) {
-    net::HttpOptions options;
-    options.max_response_bytes = max_bytes;
-    net::HttpClient http(options);
-    auto response = http.Get(where);
-    if (!response.ok()) return Status(response.status().code(), what + " " + where + ": " + response.status().message());
-    if (Status s = net::CheckHttpStatus(*response, what + " " + where); !s.ok()) return s;
-    return std::move(response->body);
-  }
-  return ReadFile(where, what, max_bytes);
-}
-
-Bytes BytesOf(const std::string& text) { return Bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size()); }
-
-// CheckListSignature refuses `list` (read from `where`) unless its detached signature
-// verifies with one of `keys` (PEM texts of logs.list_public_keys).
-Status CheckListSignature(const std::string& where, const std::string& list, const std::vector<std::string>& keys) {
-  const std::string sig_where = ctlog::LogListSignatureLocation(where);
-  auto signature = ReadList(sig_where, "log list signature", ctlog::kMaxLogListSignatureBytes);
-  if (!signature.ok()) {
-    return FailedPreconditionError("log list " + where + ": refused: its signature could not be read (" +
-                                   signature.status().message() + ")");
-  }
-  std::string why;
-  for (const std::string& key : keys) {
-    Status s = ctlog::VerifyLogListSignature(BytesOf(list), BytesOf(*signature), BytesOf(key));
-    if (s.ok()) return OkStatus();
-    if (s.code() == Code::kFailedPrecondition) return FailedPreconditionError("logs.list_public_keys: " + s.message());
-    why = s.message();
-  }
-  return FailedPreconditionError("log list " + where + ": refused: the signature " + sig_where +
-                                 " does not verify with any of logs.list_public_keys (" + why + ")");
-}
-
-db::LogRecord RecordOf(const ctlog::Log& log) {
-  db::LogRecord r;
-  r.log_id = log.log_id;
-  r.description = log.description.empty() ? Base64Encode(log.log_id) : log.description;
-  r.api = log.api;
-  r.url = log.monitoring_url;
-  r.submission_url = log.submission_url;
-  r.key = log.key;
-  r.mmd_seconds = log.mmd_seconds;
-  r.state = log.state ? std::string(ctlog::LogStateName(log.state->state)) : "";
-  return r;
-}
 
 // WorkerThread is one running LogWorker and what it ended with.
 struct WorkerThread {
@@ -76,53 +24,24 @@ struct WorkerThread {
 
 }  // namespace
 
-Result<std::vector<db::LogRecord>> LoadFollowedLogs(const LogsConfig& config) {
-  std::vector<std::string> keys;
-  for (const std::string& path : config.list_public_keys) {
-    auto pem = ReadFile(path, "logs.list_public_keys", 64 * 1024);
-    if (!pem.ok()) return FailedPreconditionError(pem.status().message());
-    keys.push_back(*std::move(pem));
-  }
-  std::vector<ctlog::LogList> lists;
-  for (const std::string& where : config.lists) {
-    auto text = ReadList(where, "log list", ctlog::kMaxLogListSizeBytes);
-    if (!text.ok()) return text.status();
-    // Checked before parsing: an unsigned list's bytes are not read at all.
-    if (!keys.empty()) {
-      if (Status s = CheckListSignature(where, *text, keys); !s.ok()) return s;
-    }
-    auto list = ctlog::ParseLogList(BytesOf(*text), where, {.plain_http_hosts = config.plain_http_hosts});
-    if (!list.ok()) return FailedPreconditionError(list.status().message());
-    lists.push_back(std::move(*list));
-  }
-  auto all = ctlog::UnionOfLists(lists);
-  if (!all.ok()) return all.status();
-  std::vector<ctlog::Log> chosen = ctlog::SelectLogs(*all, config.states);
-  std::vector<db::LogRecord> out;
-  out.reserve(chosen.size());
-  for (const ctlog::Log& log : chosen) out.push_back(RecordOf(log));
-  return out;
-}
-
-Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSignal& stop, const LogLine& log_line,
-                                alerts::Metrics& metrics) {
+Result<DaemonSummary> RunDaemon(const Config& config, std::shared_ptr<db::ConnectionPool> pool, FollowMode mode,
+                                StopSignal& stop, const LogLine& log_line, alerts::Metrics& metrics) {
   const bool once = mode == FollowMode::kOnce;
-  if (Status s = db::CheckSchema(config.database_url); !s.ok()) return s;
-  auto store = db::ConnectLogStateStore(config.database_url);
-  if (!store.ok()) return store.status();
-  auto logs = LoadFollowedLogs(config.logs);
-  if (!logs.ok()) return logs.status();
-  if (Status s = (*store)->SyncLogs(*logs); !s.ok()) return s;
+  if (Status s = db::CheckSchema(pool); !s.ok()) return s;
+  std::unique_ptr<db::LogStateStore> store = db::LogStateStoreOn(pool);
+  // A one-shot run reports a list it cannot use; the daemon keeps what it followed before.
+  FollowedLogs logs(config.logs, *store, log_line, metrics);
+  auto followed = logs.Start(/*keep_previous=*/!once);
+  if (!followed.ok()) return followed.status();
   auto watch = MakeWatched(config.watch);
   if (!watch.ok()) return watch.status();
-  log_line("replica " + config.run.replica_id + ": following " + std::to_string(logs->size()) + " logs, watching " +
+  log_line("replica " + config.run.replica_id + ": following " + std::to_string(*followed) + " logs, watching " +
            std::to_string(config.watch.size()) + " names" + (once ? " (once)" : ""));
 
-  metrics.SetLogsFollowed(logs->size());
-  watch::MatchPool pool(config.run.match_threads);
+  watch::MatchPool matchers(config.run.match_threads);
   DatabaseOutage outage(log_line, [&metrics](bool up) { metrics.SetDatabaseReachable(up); });
   DaemonSummary summary;
-  summary.logs_followed = logs->size();
+  summary.logs_followed = *followed;
   std::map<ctlog::LogId, std::unique_ptr<WorkerThread>> running;
   std::set<ctlog::LogId> finished;  // once: logs this replica has completed
   std::vector<ctlog::LogId> to_release;
@@ -156,7 +75,8 @@ Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSigna
 
   while (!stop.stopped()) {
     const uint64_t seen = stop.wakes();
-    auto view = (*store)->KeepLeases(config.run.replica_id, config.run.lease_seconds, to_release);
+    if (!once && logs.RefreshIfDue(std::chrono::steady_clock::now())) summary.logs_followed = logs.count();
+    auto view = store->KeepLeases(config.run.replica_id, config.run.lease_seconds, to_release);
     if (!view.ok()) {
       metrics.DatabaseError(view.status().code());
       // The release list is kept: those logs are handed back once the database answers.
@@ -193,24 +113,20 @@ Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSigna
     }
     for (const ctlog::LogId& id : view->held) {
       if (running.count(id) || finished.count(id)) continue;
-      auto record = (*store)->GetLog(id);
+      auto record = store->GetLog(id);
       if (!record.ok()) {
         log_line("log " + Base64Encode(id) + ": " + record.status().ToString());
         continue;
       }
-      auto worker_store = db::ConnectLogStateStore(config.database_url);
-      if (!worker_store.ok()) {
-        log_line(record->description + ": " + worker_store.status().ToString());
-        continue;
-      }
+      std::unique_ptr<db::LogStateStore> worker_store = db::LogStateStoreOn(pool);
       log_line(record->description + ": lease taken by " + config.run.replica_id);
       auto w = std::make_unique<WorkerThread>();
       w->description = record->description;
       WorkerThread* raw = w.get();
       if (stop.stopped()) break;
-      w->thread = std::thread([&config, &watch, &pool, &stop, &outage, &metrics, &log_line, mode, raw,
-                               record = std::move(*record), ws = std::move(*worker_store)]() mutable {
-        LogWorker worker(std::move(record), config, *watch, pool, std::move(ws), config.run.replica_id, raw->stop,
+      w->thread = std::thread([&config, &watch, &matchers, &stop, &outage, &metrics, &log_line, mode, raw,
+                               record = std::move(*record), ws = std::move(worker_store)]() mutable {
+        LogWorker worker(std::move(record), config, *watch, matchers, std::move(ws), config.run.replica_id, raw->stop,
                          outage, metrics, log_line);
         raw->result = worker.Follow(mode);
         raw->done = true;
@@ -231,7 +147,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSigna
   for (auto& [id, w] : running) w->thread.join();
   reap();
   running.clear();
-  if (Status s = (*store)->ReleaseLeases(config.run.replica_id, std::nullopt); !s.ok()) log_line("leases: " + s.ToString());
+  if (Status s = store->ReleaseLeases(config.run.replica_id, std::nullopt); !s.ok()) log_line("leases: " + s.ToString());
   metrics.SetLeasesHeld(0);
   return summary;
 }

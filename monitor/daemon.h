@@ -7,21 +7,19 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "alerts/metrics.h"
 #include "base/status.h"
+#include "db/connection_pool.h"
 #include "db/log_state_store.h"
 #include "monitor/config.h"
+#include "monitor/followed_logs.h"
 #include "monitor/worker.h"
 
 namespace pinwatch::monitor {
-
-// LoadFollowedLogs reads every list in config.lists (a file path, or an http(s) URL),
-// parses (ctlog::ParseLogList), unions them by log id and keeps the logs in config.states.
-// Errors name the list.
-Result<std::vector<db::LogRecord>> LoadFollowedLogs(const LogsConfig& config);
 
 // DaemonSummary is what `run --once` reports (and how it chooses its exit code).
 struct DaemonSummary {
@@ -38,8 +36,9 @@ struct DaemonSummary {
 // reached its tree head or failed). Returns an error only when it cannot start (database, schema
 // version, log lists, watch list) or, with kOnce, when the database becomes unreachable
 // (a one-shot run reports that rather than waiting for it). The workers and the lease keeper
-// report to `metrics` (borrowed).
-Result<DaemonSummary> RunDaemon(const Config& config, FollowMode mode, StopSignal& stop, const LogLine& log_line,
-                                alerts::Metrics& metrics);
+// report to `metrics` (borrowed). Every store borrows its connections from `pool`, so the
+// daemon holds at most database.max_connections sessions whatever the number of logs.
+Result<DaemonSummary> RunDaemon(const Config& config, std::shared_ptr<db::ConnectionPool> pool, FollowMode mode,
+                                StopSignal& stop, const LogLine& log_line, alerts::Metrics& metrics);
 
 }  // namespace pinwatch::monitor

@@ -12,10 +12,9 @@ namespace pinwatch::monitor {
 PinKeeper::PinKeeper(std::unique_ptr<db::PinStore> store, const Config& config, LogLine log_line)
     : store_(std::move(store)), proposer_(config.pinsets, *store_, log_line), log_line_(std::move(log_line)) {}
 
-Result<std::unique_ptr<PinKeeper>> PinKeeper::Start(const Config& config, LogLine log_line) {
-  auto store = db::ConnectPinStore(config.database_url);
-  if (!store.ok()) return store.status();
-  std::unique_ptr<PinKeeper> keeper(new PinKeeper(std::move(*store), config, log_line));
+Result<std::unique_ptr<PinKeeper>> PinKeeper::Start(const Config& config, std::shared_ptr<db::ConnectionPool> pool,
+                                                   LogLine log_line) {
+  std::unique_ptr<PinKeeper> keeper(new PinKeeper(db::PinStoreOn(std::move(pool)), config, log_line));
   std::vector<std::string> names;
   for (const pins::PinsetPolicy& p : config.pinsets) {
     names.push_back(p.name);

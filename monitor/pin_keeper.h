@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "base/stop_signal.h"
+#include "db/connection_pool.h"
 #include "db/pin_store.h"
 #include "monitor/config.h"
 #include "pins/proposer.h"
@@ -27,7 +28,8 @@ class PinKeeper {
   // Start connects, makes missing first versions and loads the signing key; nullptr-free
   // errors: kFailedPrecondition for an unusable signing key or directory, database errors
   // as the store gives them. With no pin-sets configured it does nothing.
-  static Result<std::unique_ptr<PinKeeper>> Start(const Config& config, LogLine log_line);
+  static Result<std::unique_ptr<PinKeeper>> Start(const Config& config, std::shared_ptr<db::ConnectionPool> pool,
+                                                  LogLine log_line);
 
   // Pass runs the proposer, then the publisher.
   Status Pass();

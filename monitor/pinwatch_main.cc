@@ -216,12 +216,10 @@ int Run(const Args& args) {
     else UsageError("run: unknown option " + a);
   }
   Config config = LoadConfigOrDie(args);
-  // The alert sender's connections (it meets the workers only in the database: the outbox).
   CheckSchemaOrDie(config);
-  auto alert_store = db::ConnectAlertStore(config.database_url);
-  if (!alert_store.ok()) DieWith(alert_store.status());
-  auto sender_findings = db::ConnectFindingStore(config.database_url);
-  if (!sender_findings.ok()) DieWith(sender_findings.status());
+  // Every thread's stores borrow from one pool: at most database.max_connections sessions.
+  auto pool = db::ConnectionPool::Open(config.database_url, config.database_max_connections);
+  if (!pool.ok()) DieWith(pool.status());
 
   // Stop signals go to one thread that tells everyone (sigwait: no async-signal worries).
   const sigset_t signals = BlockStopSignals();
@@ -251,18 +249,17 @@ int Run(const Args& args) {
   std::unique_ptr<api::HttpServer> http;
   std::unique_ptr<api::OperatorApi> operator_api;
   if (!config.http.listen.empty()) {
-    // The operator API's own connections: it meets the workers only in the database.
-    auto api_findings = db::ConnectFindingStore(config.database_url);
-    auto api_pins = db::ConnectPinStore(config.database_url);
-    auto api_logs = db::ConnectLogStateStore(config.database_url);
-    for (const Status& s : {api_findings.status(), api_pins.status(), api_logs.status()}) {
-      if (!s.ok()) DieWith(s);
-    }
+    // The operator API's own stores: it meets the workers only in the database.
     operator_api = std::make_unique<api::OperatorApi>(
-        api::ApiStores{std::move(*api_findings), std::move(*api_pins), std::move(*api_logs)},
+        api::ApiStores{db::FindingStoreOn(*pool), db::PinStoreOn(*pool), db::LogStateStoreOn(*pool)},
         api::OperatorApiOptions{.pinsets = config.pinsets, .publish = config.publish});
-    api::Probes probes{.metrics_text = [&metrics] { return metrics.Text(); },
-                       .ready = [&config] { return db::CheckSchema(config.database_url); },
+    api::Probes probes{.metrics_text =
+                           [&metrics, &pool] {
+                             const db::PoolStats p = (*pool)->Stats();
+                             metrics.SetDatabasePool(p.max_connections, p.open, p.in_use, p.waits);
+                             return metrics.Text();
+                           },
+                       .ready = [&pool] { return db::CheckSchema(*pool); },
                        .api = [&operator_api](const api::ApiRequest& r) { return operator_api->Handle(r); }};
     auto server = api::HttpServer::Start(
         {.host = config.http.host,
@@ -290,7 +287,7 @@ int Run(const Args& args) {
   // beside the workers.
   std::unique_ptr<PinKeeper> keeper;
   if (!config.pinsets.empty()) {
-    auto started = PinKeeper::Start(config, LogToStderr);
+    auto started = PinKeeper::Start(config, *pool, LogToStderr);
     if (!started.ok()) {
       finish_waiter();
       std::cerr << "pinwatch: " << started.status().message() << "\n";
@@ -303,12 +300,12 @@ int Run(const Args& args) {
     keeping = std::thread([&] { keeper->Run(stop, config.run.pinset_interval_s * 1000); });
   }
   // The sender runs on its own thread beside the workers.
-  alerts::AlertSender sender(SenderOptionsOf(config), std::move(*alert_store), std::move(*sender_findings), metrics,
+  alerts::AlertSender sender(SenderOptionsOf(config), db::AlertStoreOn(*pool), db::FindingStoreOn(*pool), metrics,
                              LogToStderr, stop);
   std::thread sending;
   if (mode == FollowMode::kForever) sending = std::thread([&sender] { sender.Run(); });
 
-  auto summary = RunDaemon(config, mode, stop, LogToStderr, metrics);
+  auto summary = RunDaemon(config, *pool, mode, stop, LogToStderr, metrics);
   if (mode == FollowMode::kOnce && summary.ok()) {
     // What this run found is told before it exits; what cannot be is sent by the next run.
     if (Status s = sender.SendOnce(); !s.ok()) LogToStderr(s.message() + "; the next run sends what is left");

@@ -27,6 +27,12 @@ and misbehave on request.
 
 Contents
   --seed S                 seed for every key, certificate and name (default "ctsim")
+  --logs N                 serve N logs from this process (default 1), each on a port of
+                           its own, generated from the plan with seed "S/0" .. "S/N-1" (so
+                           each has its own key, certificates and planted certificates);
+                           --log-list-out and /sim/log-list.json list them all, and
+                           --info-out, --facts-out, --pubkey-out and --port-file describe
+                           the first. Not with --certs, --key or --public-url
   --entries N              initial tree size (default 1000)
   --epoch-ms T             entry i has timestamp T + i*1000 ms (default 1735689600000)
   --epoch-age-s S          the same, with T = now - S seconds: certificates valid today
@@ -142,6 +148,7 @@ struct Flags {
   enum class LogListApi { kRfc6962, kStaticCt } log_list_api = LogListApi::kRfc6962;
   std::optional<uint64_t> entries, epoch_ms;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  uint32_t logs = 1;
   bool generate_only = false;
   uint64_t grow = 0, grow_interval_ms = 1000, grow_max_size = 0;
   ServerOptions server;
@@ -173,6 +180,10 @@ Flags ParseFlags(int argc, char** argv) {
       std::cout << kUsage;
       std::exit(0);
     } else if (a == "--seed") f.seed = value();
+    else if (a == "--logs") {
+      f.logs = u32();
+      if (f.logs < 1 || f.logs > 10000) Die("--logs wants 1 to 10000");
+    }
     else if (a == "--entries") f.entries = U64Flag(a, value());
     else if (a == "--epoch-ms") f.epoch_ms = U64Flag(a, value());
     else if (a == "--epoch-age-s") {
@@ -324,27 +335,50 @@ std::string FactsJsonText(const SimLog& log, const Plan& plan, const std::vector
 // log lists use.
 std::string Rfc3339(uint64_t unix_ms) { return FormatRfc3339(static_cast<int64_t>(unix_ms / 1000)); }
 
+// ListedLog is one log as a log list names it.
+struct ListedLog {
+  const SimLog* log;
+  std::string description;
+  std::string url;
+};
+
 // LogListJsonText is a Google v3 log list (https://www.gstatic.com/ct/log_list/v3/
-// log_list_schema.json) with one operator, "ctsim", and one usable log: this one, at `url`.
-// The list is "published" at `now_ms`; the log is usable since `usable_since_ms`.
-std::string LogListJsonText(const SimLog& log, const std::string& description, const std::string& url,
-                            Flags::LogListApi api, uint64_t usable_since_ms, uint64_t now_ms) {
+// log_list_schema.json) with one operator, "ctsim", and `logs`, all usable since
+// `usable_since_ms`. The list is "published" at `now_ms`.
+std::string LogListJsonText(const std::vector<ListedLog>& logs, Flags::LogListApi api, uint64_t usable_since_ms,
+                            uint64_t now_ms) {
   const bool tiled = api == Flags::LogListApi::kStaticCt;
-  std::string entry = "{\n          \"description\": " + JsonString(description) +
-                      ",\n          \"log_id\": " + JsonString(Base64Encode(log.log_id())) +
-                      ",\n          \"key\": " + JsonString(Base64Encode(log.key().spki_der()));
-  if (tiled) {
-    entry += ",\n          \"submission_url\": " + JsonString(url) + ",\n          \"monitoring_url\": " + JsonString(url);
-  } else {
-    entry += ",\n          \"url\": " + JsonString(url);
+  std::string entries;
+  for (const ListedLog& l : logs) {
+    std::string entry = "{\n          \"description\": " + JsonString(l.description) +
+                        ",\n          \"log_id\": " + JsonString(Base64Encode(l.log->log_id())) +
+                        ",\n          \"key\": " + JsonString(Base64Encode(l.log->key().spki_der()));
+    if (tiled) {
+      entry += ",\n          \"submission_url\": " + JsonString(l.url) + ",\n          \"monitoring_url\": " +
+               JsonString(l.url);
+    } else {
+      entry += ",\n          \"url\": " + JsonString(l.url);
+    }
+    entry += ",\n          \"mmd\": 86400,\n          \"state\": {\"usable\": {\"timestamp\": " +
+             JsonString(Rfc3339(usable_since_ms)) + "}}\n        }";
+    entries += (entries.empty() ? "\n        " : ",\n        ") + entry;
   }
-  entry += ",\n          \"mmd\": 86400,\n          \"state\": {\"usable\": {\"timestamp\": " +
-           JsonString(Rfc3339(usable_since_ms)) + "}}\n        }";
+  entries += "\n      ";
   return "{\n  \"version\": \"1.0\",\n  \"log_list_timestamp\": " + JsonString(Rfc3339(now_ms)) +
          ",\n  \"operators\": [\n    {\n      \"name\": \"ctsim\",\n      \"email\": [\"ctsim@example.invalid\"],\n"
-         "      \"logs\": [" + (tiled ? "" : "\n        " + entry + "\n      ") + "],\n      \"tiled_logs\": [" +
-         (tiled ? "\n        " + entry + "\n      " : "") + "]\n    }\n  ]\n}\n";
+         "      \"logs\": [" + (tiled ? "" : entries) + "],\n      \"tiled_logs\": [" + (tiled ? entries : "") +
+         "]\n    }\n  ]\n}\n";
 }
+
+// ServedLog is one log of this process: its generator (which its entry source points
+// into, so it stays put), the log and its server.
+struct ServedLog {
+  Plan plan;
+  std::unique_ptr<EntryGenerator> generator;
+  std::unique_ptr<SimLog> log;
+  std::unique_ptr<SimServer> server;
+  std::string url;
+};
 
 }  // namespace
 
@@ -377,67 +411,85 @@ int main(int argc, char** argv) {
     flags.server.faults = *faults;
   }
 
-  auto key = flags.key_file ? EcKey::FromPemFile(*flags.key_file) : EcKey::FromSeed(plan.seed, "log");
-  if (!key.ok()) Die(key.status().ToString());
-
+  if (flags.logs > 1 && (flags.certs_dir || flags.key_file || flags.public_url)) {
+    Die("--logs cannot be used with --certs, --key or --public-url");
+  }
   auto t0 = std::chrono::steady_clock::now();
-  EntrySource source;
-  uint64_t initial_size = plan.entries;
-  std::vector<Buffer> roots;
-  std::vector<PlantFacts> facts;
-  std::optional<EntryGenerator> generator;
-  if (flags.certs_dir) {
-    auto dir = LoadCertsDir(*flags.certs_dir, plan.epoch_ms);
-    if (!dir.ok()) Die(dir.status().ToString());
-    source = dir->source;
-    initial_size = dir->count;
-    roots = dir->roots;
-    if (flags.grow > 0) Die("--grow cannot be used with --certs");
-  } else {
-    auto g = EntryGenerator::Create(plan, *key);
-    if (!g.ok()) Die(g.status().ToString());
-    generator = std::move(*g);
-    roots = generator->pki().Roots();
-    facts = generator->Facts();
-    const EntryGenerator* gen = &*generator;
-    source = [gen](uint64_t begin, uint64_t end, EntryStore& out) { return gen->Generate(begin, end, out); };
+  std::vector<ServedLog> served(flags.logs);
+  std::vector<PlantFacts> facts;  // the first log's
+  for (uint32_t k = 0; k < flags.logs; ++k) {
+    ServedLog& s = served[k];
+    s.plan = plan;
+    if (flags.logs > 1) s.plan.seed = plan.seed + "/" + std::to_string(k);
+    auto key = flags.key_file ? EcKey::FromPemFile(*flags.key_file) : EcKey::FromSeed(s.plan.seed, "log");
+    if (!key.ok()) Die(key.status().ToString());
+    EntrySource source;
+    uint64_t initial_size = s.plan.entries;
+    std::vector<Buffer> roots;
+    if (flags.certs_dir) {
+      auto dir = LoadCertsDir(*flags.certs_dir, plan.epoch_ms);
+      if (!dir.ok()) Die(dir.status().ToString());
+      source = dir->source;
+      initial_size = dir->count;
+      roots = dir->roots;
+      if (flags.grow > 0) Die("--grow cannot be used with --certs");
+    } else {
+      auto g = EntryGenerator::Create(s.plan, *key);
+      if (!g.ok()) Die(g.status().ToString());
+      s.generator = std::make_unique<EntryGenerator>(std::move(*g));
+      roots = s.generator->pki().Roots();
+      if (k == 0) facts = s.generator->Facts();
+      const EntryGenerator* gen = s.generator.get();
+      source = [gen](uint64_t begin, uint64_t end, EntryStore& out) { return gen->Generate(begin, end, out); };
+    }
+    auto log = SimLog::Create(*key, source, initial_size, roots, flags.threads);
+    if (!log.ok()) Die(log.status().ToString());
+    s.log = std::move(*log);
+    if (k == 0) {
+      if (flags.pubkey_out) WriteFile(*flags.pubkey_out, key->PublicKeyPem());
+      if (flags.facts_out) {
+        const Pki no_pki;  // --certs: the certificates' CAs are not ctsim's
+        WriteFile(*flags.facts_out, FactsJsonText(*s.log, s.plan, facts, s.generator ? s.generator->pki() : no_pki));
+      }
+    }
   }
-  auto log = SimLog::Create(*key, source, initial_size, roots, flags.threads);
-  if (!log.ok()) Die(log.status().ToString());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ctlog::SignedTreeHead sth = (*log)->LatestSth();
-  std::cerr << "ctsim: " << sth.tree_size << " entries in " << seconds << " s ("
-            << (*log)->entries().memory_bytes() / (1024 * 1024) << " MiB of entries), root "
-            << Base64Encode(sth.root_hash) << ", log_id " << Base64Encode((*log)->log_id()) << "\n";
-
-  if (flags.pubkey_out) WriteFile(*flags.pubkey_out, key->PublicKeyPem());
-  if (flags.facts_out) {
-    const Pki no_pki;  // --certs: the certificates' CAs are not ctsim's
-    WriteFile(*flags.facts_out, FactsJsonText(**log, plan, facts, generator ? generator->pki() : no_pki));
+  for (const ServedLog& s : served) {
+    ctlog::SignedTreeHead sth = s.log->LatestSth();
+    std::cerr << "ctsim: " << sth.tree_size << " entries (" << s.log->entries().memory_bytes() / (1024 * 1024)
+              << " MiB of entries), root " << Base64Encode(sth.root_hash) << ", log_id " << Base64Encode(s.log->log_id())
+              << "\n";
   }
+  std::cerr << "ctsim: " << served.size() << (served.size() == 1 ? " log" : " logs") << " made in " << seconds << " s\n";
   if (flags.generate_only) return 0;
 
-  auto server = SimServer::Start(**log, flags.server);
-  if (!server.ok()) Die(server.status().ToString());
-  int port = (*server)->port();
   std::string host = flags.server.host.find(':') != std::string::npos ? "[" + flags.server.host + "]" : flags.server.host;
-  std::string url = flags.public_url ? *flags.public_url : "http://" + host + ":" + std::to_string(port) + "/";
+  std::vector<ListedLog> listed;
+  for (ServedLog& s : served) {
+    auto server = SimServer::Start(*s.log, flags.server);
+    if (!server.ok()) Die(server.status().ToString());
+    s.server = std::move(*server);
+    s.url = flags.public_url && flags.logs == 1 ? *flags.public_url
+                                                : "http://" + host + ":" + std::to_string(s.server->port()) + "/";
+    listed.push_back({s.log.get(), "ctsim " + s.plan.seed + " at " + s.url, s.url});
+  }
+  const ServedLog& first = served.front();
+  const int port = first.server->port();
   if (flags.info_out) {
-    WriteFile(*flags.info_out, "{\"url\": " + JsonString(url) + ", \"port\": " + std::to_string(port) +
-                                   ", \"log_id\": " + JsonString(Base64Encode((*log)->log_id())) +
-                                   ", \"key\": " + JsonString(Base64Encode(key->spki_der())) + "}\n");
+    WriteFile(*flags.info_out, "{\"url\": " + JsonString(first.url) + ", \"port\": " + std::to_string(port) +
+                                   ", \"log_id\": " + JsonString(Base64Encode(first.log->log_id())) +
+                                   ", \"key\": " + JsonString(Base64Encode(first.log->key().spki_der())) + "}\n");
   }
   {
     const auto now_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                   std::chrono::system_clock::now().time_since_epoch())
                                                   .count());
-    std::string log_list = LogListJsonText(**log, "ctsim " + plan.seed + " at " + url, url, flags.log_list_api,
-                                           plan.epoch_ms, now_ms);
+    const std::string log_list = LogListJsonText(listed, flags.log_list_api, plan.epoch_ms, now_ms);
     if (flags.log_list_out) WriteFile(*flags.log_list_out, log_list);
-    (*server)->SetLogList(std::move(log_list));
+    for (ServedLog& s : served) s.server->SetLogList(log_list);
   }
   if (flags.port_file) WriteFile(*flags.port_file, std::to_string(port) + "\n");
-  std::cout << "ctsim: serving " << url << std::endl;
+  for (const ServedLog& s : served) std::cout << "ctsim: serving " << s.url << std::endl;
 
   std::atomic<bool> stopping{false};
   std::mutex stop_mu;
@@ -447,12 +499,14 @@ int main(int argc, char** argv) {
     grower = std::thread([&] {
       std::unique_lock lock(stop_mu);
       while (!stop_cv.wait_for(lock, std::chrono::milliseconds(flags.grow_interval_ms), [&] { return stopping.load(); })) {
-        uint64_t size = (*log)->LatestSth().tree_size;
-        if (flags.grow_max_size > 0 && size >= flags.grow_max_size) continue;
-        uint64_t n = flags.grow;
-        if (flags.grow_max_size > 0) n = std::min(n, flags.grow_max_size - size);
-        auto grown = (*log)->Grow(n);
-        if (!grown.ok()) std::cerr << "ctsim: grow failed: " << grown.status().ToString() << "\n";
+        for (ServedLog& s : served) {
+          uint64_t size = s.log->LatestSth().tree_size;
+          if (flags.grow_max_size > 0 && size >= flags.grow_max_size) continue;
+          uint64_t n = flags.grow;
+          if (flags.grow_max_size > 0) n = std::min(n, flags.grow_max_size - size);
+          auto grown = s.log->Grow(n);
+          if (!grown.ok()) std::cerr << "ctsim: grow failed: " << grown.status().ToString() << "\n";
+        }
       }
     });
   }
@@ -464,7 +518,7 @@ int main(int argc, char** argv) {
   }
   stop_cv.notify_all();
   if (grower.joinable()) grower.join();
-  (*server)->Stop();
+  for (ServedLog& s : served) s.server->Stop();
   std::cerr << "ctsim: stopped by signal " << sig << "\n";
   return 0;
 }

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <latch>
 #include <thread>
 
@@ -961,6 +963,89 @@ TEST(StoreConnect, RedactUrl) {
   EXPECT_EQ(RedactUrl("postgresql://h:5432/db?application_name=a@b"), "postgresql://h:5432/db?application_name=a@b");
   EXPECT_EQ(RedactUrl("postgresql://h:5432/d@b"), "postgresql://h:5432/d@b");
   EXPECT_EQ(RedactUrl("postgresql:///db?host=/run/pg&user=u@x"), "postgresql:///db?host=/run/pg&user=u@x");
+}
+
+// --- the connection pool (issue 19) ---
+
+// Twelve threads, each with its own store, share a pool of three: every call succeeds and
+// the server never sees more than three sessions of this database.
+TEST_F(StoreTest, ThreadsShareAPoolAndNeverHoldMoreThanItsMax) {
+  ASSERT_NE(Open(), nullptr);  // migrated
+  auto pool = ConnectionPool::Open(Url(), 3);
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  std::atomic<int> failures{0};
+  std::atomic<size_t> peak_open{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 12; ++t) {
+    threads.emplace_back([&] {
+      std::unique_ptr<LogStateStore> store = LogStateStoreOn(*pool);
+      for (int i = 0; i < 30; ++i) {
+        if (!store->ListLogStatus().ok()) ++failures;
+        size_t open = (*pool)->Stats().open;
+        for (size_t seen = peak_open; open > seen && !peak_open.compare_exchange_weak(seen, open);) {
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_LE(peak_open.load(), 3u);
+  const PoolStats stats = (*pool)->Stats();
+  EXPECT_LE(stats.opened, 3u);  // none broke, so none was opened twice
+  EXPECT_EQ(stats.in_use, 0u);
+  EXPECT_LE(std::stoi(Sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                          "AND pid <> pg_backend_pid()")),
+            3);
+}
+
+// Both connections of a pool held (two alert senders listening): a transaction waits for
+// the pool's bound and then fails as transient, naming the setting; once one is given back
+// it goes through.
+TEST_F(StoreTest, ABusyPoolWaitsThenNamesItsLimit) {
+  ASSERT_NE(Open(), nullptr);
+  auto pool = ConnectionPool::Open(Url(), 2, std::chrono::milliseconds(300));
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  std::unique_ptr<AlertStore> first = AlertStoreOn(*pool);
+  std::unique_ptr<AlertStore> second = AlertStoreOn(*pool);
+  ASSERT_TRUE(first->WaitForChange(0).ok());  // each holds its LISTEN session from here on
+  ASSERT_TRUE(second->WaitForChange(0).ok());
+  EXPECT_EQ((*pool)->Stats().in_use, 2u);
+  std::unique_ptr<LogStateStore> store = LogStateStoreOn(*pool);
+  auto busy = store->ListLogStatus();
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.status().code(), Code::kUnavailable);
+  EXPECT_TRUE(Contains(busy.status().message(), "all 2 database connections (database.max_connections) stayed busy"))
+      << busy.status().message();
+  EXPECT_GE((*pool)->Stats().waits, 1u);
+  second.reset();  // its session is closed (a LISTENing one is never lent to transactions)
+  EXPECT_TRUE(store->ListLogStatus().ok());
+  EXPECT_EQ((*pool)->Stats().open, 2u);
+}
+
+// The server ends every session (as a restart does): the first transaction afterwards
+// meets a dead connection, and the pool then closes every idle one of the same age instead
+// of handing out the next dead one, so the retry succeeds.
+TEST_F(StoreTest, AfterEverySessionIsEndedTheNextTransactionSucceeds) {
+  ASSERT_NE(Open(), nullptr);
+  auto pool = ConnectionPool::Open(Url(), 4);
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  // Bursts of concurrent calls until the pool keeps at least three idle connections.
+  for (int burst = 0; burst < 100 && (*pool)->Stats().open < 3; ++burst) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&] { EXPECT_TRUE(LogStateStoreOn(*pool)->ListLogStatus().ok()); });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  const PoolStats before = (*pool)->Stats();
+  ASSERT_GE(before.open, 3u);
+  Sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+      "AND pid <> pg_backend_pid()");
+  auto after = LogStateStoreOn(*pool)->ListLogStatus();
+  EXPECT_TRUE(after.ok()) << after.status().ToString();
+  const PoolStats stats = (*pool)->Stats();
+  EXPECT_EQ(stats.open, 1u);  // the dead ones closed, one new one
+  EXPECT_EQ(stats.opened, before.opened + 1);
 }
 
 // --- the alert outbox (issue 15) ---

@@ -45,6 +45,7 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
                            "# pinwatch.yaml\n"
                            "database:\n"
                            "  url: postgresql://pinwatch@127.0.0.1:5432/pinwatch\n"
+                           "  max_connections: 20\n"
                            "logs:\n"
                            "  lists: [/etc/pinwatch/logs.json, https://example.net/list.json]\n"
                            "  states: [retired, usable]\n"
@@ -57,6 +58,7 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
                            "  low_speed_time_ms: 5000\n"
                            "  plain_http_hosts: [ctsim, logs.internal]\n"
                            "  list_public_keys: [/etc/pinwatch/google_log_list_pubkey.pem]\n"
+                           "  list_refresh_interval_s: 600\n"
                            "watch:\n"
                            "  - name: Example.com\n"
                            "    include_subdomains: true\n"
@@ -83,6 +85,8 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
   EXPECT_EQ(config->logs.start, StartPosition::kZero);
   EXPECT_EQ(config->logs.plain_http_hosts, (std::vector<std::string>{"ctsim", "logs.internal"}));
   EXPECT_EQ(config->logs.list_public_keys, (std::vector<std::string>{"/etc/pinwatch/google_log_list_pubkey.pem"}));
+  EXPECT_EQ(config->logs.list_refresh_interval_s, 600);
+  EXPECT_EQ(config->database_max_connections, 20u);
   EXPECT_EQ(config->logs.poll_interval_ms, 1500);
   EXPECT_EQ(config->logs.entries_per_request, 1000u);
   EXPECT_EQ(config->logs.requests_in_flight, 8u);
@@ -280,11 +284,15 @@ std::vector<BadCase> BadCases() {
        "c.yaml:3: alerts.external_url: expected an http:// or https:// URL with a host and no query, got "
        "the quoted string \"https://p.example/?x=1\""},
       {"unknown database key", "database:\n  uri: u\n" + std::string(kWatch),
-       "c.yaml:2: database.uri: unknown key, expected one of: url"},
+       "c.yaml:2: database.uri: unknown key, expected one of: url, max_connections"},
+      {"one database connection", "database:\n  url: u\n  max_connections: 1\n" + std::string(kWatch),
+       "c.yaml:3: database.max_connections: expected an integer from 2 to 1000, got \"1\""},
+      {"a list refresh in minutes", std::string(kDb) + kWatch + "logs:\n  list_refresh_interval_s: 5m\n",
+       "c.yaml:4: logs.list_refresh_interval_s: expected an integer from 0 to 31536000, got \"5m\""},
       {"unknown logs key", std::string(kDb) + kWatch + "logs:\n  start: end\n  list: [x]\n",
        "c.yaml:5: logs.list: unknown key, expected one of: lists, states, start, poll_interval_ms, "
        "entries_per_request, requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, "
-       "plain_http_hosts, list_public_keys"},
+       "plain_http_hosts, list_public_keys, list_refresh_interval_s"},
       {"unknown watch key", std::string(kDb) + "watch:\n  - name: a.example\n    include_subdomain: true\n",
        "c.yaml:4: watch[0].include_subdomain: unknown key, expected one of: name, include_subdomains, "
        "allowed_issuers, known_keys"},
@@ -298,7 +306,7 @@ std::vector<BadCase> BadCases() {
       {"logs is a list", std::string(kDb) + kWatch + "logs: [a]\n",
        "c.yaml:3: logs: expected a map with keys lists, states, start, poll_interval_ms, entries_per_request, "
        "requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, "
-       "plain_http_hosts, list_public_keys, got a list"},
+       "plain_http_hosts, list_public_keys, list_refresh_interval_s, got a list"},
       {"lists is a string", std::string(kDb) + kWatch + "logs:\n  lists: https://example.net/list.json\n",
        "c.yaml:4: logs.lists: expected a list of log list files or URLs, got \"https://example.net/list.json\""},
       {"lists is empty", std::string(kDb) + kWatch + "logs:\n  lists: []\n",

@@ -73,6 +73,7 @@ class ChildProcess {
   int Wait();
   // output is everything read so far.
   const std::string& output() const { return output_; }
+  pid_t pid() const { return pid_; }
 
  private:
   ChildProcess() = default;
