@@ -90,6 +90,12 @@ R LogWorker::Database(R result) {
   return result;
 }
 
+template <class R>
+R LogWorker::Queued(R result) {
+  if (!result.ok()) database_error_ = true;
+  return result;
+}
+
 void LogWorker::ReportRetry(const Status& failure, std::chrono::milliseconds delay) {
   // A slow, stalled or failing log is said at once, then at most every kRetryReportInterval
   // (a 429 storm would otherwise write a line per request).
@@ -155,14 +161,14 @@ Status LogWorker::Submit(Submission when) {
   pending_.clear();
   if (round_head_) batch.latest_tree_size = round_head_->tree_size;
   batch.started_at_end = started_at_end_;
-  if (Status s = Database(committer_.Submit(std::move(batch))); !s.ok()) return s;
+  if (Status s = Queued(committer_.Submit(std::move(batch))); !s.ok()) return s;
   submitted_position_ = position;
   submitted_verified_head_ = verifier_->verified_head();
   last_submit_ = SteadyClock::now();
   return OkStatus();
 }
 
-Status LogWorker::Flush() { return Database(committer_.Flush()); }
+Status LogWorker::Flush() { return Queued(committer_.Flush()); }
 
 Result<RoundResult> LogWorker::RecordMisbehaviour(const ctlog::Misbehaviour& m, std::optional<db::TreeState> rewind) {
   pending_.clear();  // entries past the verified size are not trusted; they are fetched again

@@ -94,9 +94,15 @@ class LogWorker {
   Status Submit(Submission when);
   Status Flush();
   Result<RoundResult> RecordMisbehaviour(const ctlog::Misbehaviour& m, std::optional<db::TreeState> rewind);
-  // Database passes a store call's status through, noting a failure as the database's.
+  // Database passes a store call's status through, noting a failure as the database's and
+  // a success as the database answering.
   template <class R>
   R Database(R result);
+  // Queued does the same for the committer's Submit and Flush, whose success may not have
+  // reached the database at all (queued, or nothing to flush): it notes failures only. An
+  // outage used to be "over" every second, at each round's empty flush, and said again.
+  template <class R>
+  R Queued(R result);
   void ReportRetry(const Status& failure, std::chrono::milliseconds delay);
   // OnCommit feeds the committer's outcomes to the metrics (on the committer's thread).
   void OnCommit(const db::BatchCommit& batch, const Status& result, double seconds);
