@@ -285,6 +285,38 @@ TEST_F(AlertsTest, BothAlertmanagersOfAnHaPairGetEveryAlert) {
   EXPECT_NE(half.out.find("1 of 2 Alertmanagers did not accept"), std::string::npos) << half.out;
 }
 
+// One of an HA pair down from the start (for good, as far as the first part knows): the
+// one that is up gets every alert without waiting for the other, and the other gets them
+// all when it returns.
+TEST_F(AlertsTest, OneOfAnHaPairDownDoesNotHoldUpTheOtherAndGetsItsAlertsWhenBack) {
+  auto up = AlertmanagerServer::Start();
+  auto down = AlertmanagerServer::Start();
+  ASSERT_TRUE(up.ok() && down.ok());
+  ASSERT_TRUE((*down)->Stop().ok());
+  auto sim = PlantedLog("alerts-ha-down");
+  ASSERT_NE(sim, nullptr);
+  const std::string config = Config("hadown", NewDatabase("hadown"), *sim, {(*up)->url(), (*down)->url()});
+  ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+  auto run = Run(config);
+  ASSERT_NE(run, nullptr);
+  WaitAccepted(*run, (*up)->url(), 4, "firing");
+  auto listed = (*up)->Alerts();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(AlertSummaries(*listed), kPlantAlerts);
+  ASSERT_TRUE(run->WaitForLine("alerts: " + (*down)->url() + " failed").ok()) << run->output();
+  auto owed = pg_->Psql("SELECT count(*) FROM alert_outbox", "hadown");
+  ASSERT_TRUE(owed.ok());
+  EXPECT_EQ(owed->substr(0, 1), "4");
+
+  ASSERT_TRUE((*down)->Restart().ok());
+  WaitAccepted(*run, (*down)->url(), 4, "firing");
+  auto back = (*down)->Alerts();
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(AlertSummaries(*back), kPlantAlerts);
+  run->Signal(SIGTERM);
+  EXPECT_EQ(run->Wait(), 0) << run->output();
+}
+
 // ShippedRulesWithStaleAfter returns deploy/prometheus/pinwatch-rules.yml with
 // PinwatchLogNotPolled's 15 minutes (the literal "> 900") cut to `seconds` and its `for:`
 // to 0s, written into `dir`; the other rules as shipped.
