@@ -339,6 +339,12 @@ class GuardedServer final : public Base {
     this->new_task_queue = [this] { return new ConnectionThreads(gate_, max_connections_); };
   }
 
+  // WidenBacklog lets connections wait for accept in the kernel's queue, as many as it
+  // allows, once bound: httplib listens with a backlog of 5, and each connection past a
+  // full queue had its SYN dropped and waited a second or three to retry, a normal
+  // client's among a burst of slow ones too.
+  void WidenBacklog() { listen(this->svr_sock_, SOMAXCONN); }
+
  private:
   bool process_and_close_socket(socket_t sock) override {
     SSL_CTX* tls = nullptr;
@@ -360,6 +366,7 @@ class GuardedServer final : public Base {
 struct HttpServer::Impl {
   // An httplib::SSLServer when TLS is configured: the same routes, HTTPS only.
   std::unique_ptr<httplib::Server> server;
+  std::function<void()> widen_backlog;  // GuardedServer::WidenBacklog of `server`
   Probes probes;
   int64_t ready_cache_ms = 1000;
   int port = 0;
@@ -405,9 +412,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
       return FailedPreconditionError("http: cannot use " + options.tls_cert_file + " and " + options.tls_key_file +
                                      " as a TLS certificate and key (PEM, matching each other)");
     }
+    impl->widen_backlog = [server = tls.get()] { server->WidenBacklog(); };
     impl->server = std::move(tls);
   } else {
-    impl->server = std::make_unique<GuardedServer<httplib::Server>>(options);
+    auto plain = std::make_unique<GuardedServer<httplib::Server>>(options);
+    impl->widen_backlog = [server = plain.get()] { server->WidenBacklog(); };
+    impl->server = std::move(plain);
   }
   httplib::Server& s = *impl->server;
   // The request has been read whole and checked before httplib parses it (ServeRequests):
@@ -526,6 +536,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     }
     impl->port = options.port;
   }
+  impl->widen_backlog();
   impl->thread = std::thread([state] {
     state->server->listen_after_bind();
     state->finished = true;

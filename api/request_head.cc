@@ -39,6 +39,10 @@ Framing HeadScanner::Scan(std::string_view received) {
     const size_t line_bytes = line_end - line_begin_;
     // A line too long is refused as soon as it is, not when (if ever) it ends.
     if (!request_line_done_ && line_bytes > limits_.max_request_line_bytes) {
+      // The target as far as it came, so that the answer can be in the shape its path expects.
+      const std::string_view line = received.substr(0, line_end);
+      const size_t space = line.find(' ');
+      if (space != std::string_view::npos) target_ = std::string(line.substr(space + 1, line.find(' ', space + 1) - space - 1));
       return Refuse(414, "request line over " + std::to_string(limits_.max_request_line_bytes) + " bytes");
     }
     if (request_line_done_ && line_bytes > limits_.max_header_line_bytes) {

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -117,6 +118,8 @@ class RawClient {
 // published pin-sets.
 struct Listener {
   std::atomic<int> api_calls{0};
+  std::mutex mu;
+  std::vector<std::string> api_bodies;  // what reached the API, in order
   std::string dir;
   std::unique_ptr<HttpServer> server;
 
@@ -130,8 +133,10 @@ struct Listener {
     options.pinsets_directory = dir;
     Probes probes{.metrics_text = [] { return std::string("pinwatch_up 1\n"); },
                   .ready = [] { return OkStatus(); },
-                  .api = [this](const ApiRequest&) {
+                  .api = [this](const ApiRequest& request) {
                     ++api_calls;
+                    std::lock_guard lock(mu);
+                    api_bodies.push_back(request.body);
                     return ApiResponse{.status = 200, .body = "{}"};
                   }};
     auto s = HttpServer::Start(options, std::move(probes));
@@ -172,13 +177,13 @@ std::string SlowLoris(const std::string& route, bool slow_body) {
   return "GET " + route + " HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(4000, 'a') + "\r\n\r\n";
 }
 
-// Slow-loris clients on every route, more than httplib's thread pool has threads (it has
-// max(8, cores - 1)), from a few addresses: while they trickle, a normal client is answered
-// at once, and each slow one is answered 408 and closed within the I/O bound.
+// Slow-loris clients on every route, eight times as many as httplib's thread pool had
+// threads (max(8, cores - 1)), from four addresses: while they trickle, a normal client is
+// answered at once, and each slow one is answered 408 and closed within the I/O bound.
 TEST(HostileClients, SlowLorisOnEveryRouteIsCutOffWhileOthersAreAnswered) {
   constexpr int64_t kIoTimeoutMs = 3000;
   Listener listener({.io_timeout_ms = kIoTimeoutMs});
-  const int kSlow = 4 * static_cast<int>(std::max(8u, std::thread::hardware_concurrency()));
+  const int kSlow = 8 * static_cast<int>(std::max(8u, std::thread::hardware_concurrency()));
   ASSERT_LE(kSlow / 4, HttpServerOptions::kDefaultMaxConnectionsPerAddress);
 
   // Each slow client's first byte goes out at once; the rest trickle from a thread of their own.
@@ -196,6 +201,11 @@ TEST(HostileClients, SlowLorisOnEveryRouteIsCutOffWhileOthersAreAnswered) {
     ASSERT_TRUE(slow.back()->Send(std::string_view(requests.back()).substr(0, first)));
     sent.push_back(first);
   }
+  // A burst of connections is accepted at once (httplib's backlog of 5 dropped the SYNs past
+  // it, which came back a second or three later).
+  const int64_t open_ms = MsSince(opened);
+  EXPECT_LT(open_ms, kIoTimeoutMs / 2) << "the listener was slow to accept a burst of connections";
+  std::printf("[ measured ] %d slow connections opened in %lld ms\n", kSlow, static_cast<long long>(open_ms));
   std::atomic<bool> stop{false};
   std::thread trickle([&] {
     // A byte to each open connection every 100 ms; what arrives is taken as it comes. The
@@ -222,6 +232,9 @@ TEST(HostileClients, SlowLorisOnEveryRouteIsCutOffWhileOthersAreAnswered) {
   for (auto& c : slow) still_open += c->closed() ? 0 : 1;
   EXPECT_EQ(health, 200);
   EXPECT_EQ(still_open, kSlow) << "slow connections were closed before the normal request was answered";
+  for (size_t i = 0; i < slow.size() && still_open != kSlow; ++i) {
+    if (slow[i]->closed()) std::printf("closed early: connection %zu after %zu bytes: %.40s\n", i, sent[i], slow[i]->received().c_str());
+  }
   EXPECT_LT(answered_ms, kIoTimeoutMs / 2) << "the normal request waited for the slow ones";
   std::printf("[ measured ] %d slow connections held (httplib's pool: %u threads); /healthz answered in %lld ms\n",
               still_open, std::max(8u, std::thread::hardware_concurrency() - 1),
@@ -243,6 +256,178 @@ TEST(HostileClients, SlowLorisOnEveryRouteIsCutOffWhileOthersAreAnswered) {
   EXPECT_EQ(listener.api_calls, 0);
   EXPECT_EQ(listener.Healthy(), 200);
   stop = true;
+}
+
+// One peer address gets max_connections_per_address connections at once, and the
+// listener max_connections: the one past either is answered 503 at once and closed, while
+// the others are held and another address is still served.
+TEST(HostileClients, OneAddressCannotTakeEveryConnection) {
+  constexpr int kPerAddress = 4, kMax = 10;
+  Listener listener({.io_timeout_ms = 60'000, .max_connections = kMax, .max_connections_per_address = kPerAddress});
+  const auto deadline = [] { return Clock::now() + std::chrono::seconds(10); };
+  // RefusedAmong opens `n` connections from `source`, each sending a byte of a request, and
+  // returns how many of them were answered 503 and closed (all others must stay open).
+  std::vector<std::unique_ptr<RawClient>> held;
+  const auto refused_among = [&](int n, const std::string& source, int expect_refused) {
+    std::vector<std::unique_ptr<RawClient>> opened;
+    for (int i = 0; i < n; ++i) {
+      opened.push_back(RawClient::Connect(listener.port(), source));
+      if (!opened.back() || !opened.back()->Send("G")) return -1;
+    }
+    // The refused ones close at once: wait until `expect_refused` have, then take stock.
+    const auto until = deadline();
+    for (int closed = 0; closed < expect_refused && Clock::now() < until;) {
+      std::vector<pollfd> fds;
+      for (auto& c : opened) fds.push_back({.fd = c->fd(), .events = POLLIN, .revents = 0});
+      poll(fds.data(), fds.size(), 100);
+      closed = 0;
+      for (auto& c : opened) closed += c->Pump() ? 0 : 1;
+    }
+    int refused = 0;
+    for (auto& c : opened) {
+      if (!c->Pump()) {
+        EXPECT_EQ(c->Status(), 503) << c->received();
+        EXPECT_NE(c->received().find("Retry-After: 1"), std::string::npos) << c->received();
+        ++refused;
+      } else {
+        held.push_back(std::move(c));
+      }
+    }
+    return refused;
+  };
+  // One connection past an address's share is refused (whichever of them it is).
+  EXPECT_EQ(refused_among(kPerAddress + 1, "127.0.0.9", 1), 1);
+  EXPECT_EQ(listener.Healthy(), 200);  // another address is served
+  // Two more addresses fill the listener; past it, any address is refused.
+  EXPECT_EQ(refused_among(kPerAddress, "127.0.0.10", 0), 0);
+  EXPECT_EQ(refused_among(kMax - 2 * kPerAddress, "127.0.0.11", 0), 0);
+  ASSERT_EQ(held.size(), static_cast<size_t>(kMax));
+  EXPECT_EQ(refused_among(1, "127.0.0.12", 1), 1);
+  // The held ones end; the listener takes connections again.
+  held.clear();
+  int health = 0;
+  for (const auto until = deadline(); health != 200 && Clock::now() < until;) health = listener.Healthy();
+  EXPECT_EQ(health, 200);
+  EXPECT_EQ(listener.api_calls, 0);
+}
+
+// Requests out of bounds or malformed, each sent whole (or as far as it goes) at once: each
+// is answered with its status (on API paths in the API's error shape) and the connection
+// closed, no handler sees any of them, and the listener answers the next request. A
+// Content-Length over the limit is refused without reading the body: with an I/O timeout of
+// a minute, the answer comes while the client has sent no byte of it.
+TEST(HostileClients, OversizedAndMalformedRequestsAreRefusedBeforeAnyHandler) {
+  Listener listener({.io_timeout_ms = 60'000});
+  struct Case {
+    std::string what, request;
+    int status;
+    std::string api_code;  // error.code on /api/ paths
+  };
+  const std::string pad(9000, 'a');
+  std::string many_headers, big_head;
+  for (int i = 0; i < 2000; ++i) many_headers += "X-H" + std::to_string(i) + ": v\r\n";
+  for (int i = 0; i < 5; ++i) big_head += "X-Big" + std::to_string(i) + ": " + std::string(7000, 'b') + "\r\n";
+  const std::vector<Case> cases = {
+      {"a URI of 9,000 bytes", "GET /healthz?" + pad + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, ""},
+      {"a URI of 9,000 bytes on the API", "GET /api/v1/findings?" + pad + " HTTP/1.1\r\n\r\n", 414, "uri_too_long"},
+      {"a URI that never ends", "GET /" + pad, 414, ""},
+      {"a header line of 9,000 bytes", "GET /metrics HTTP/1.1\r\nX-Big: " + pad + "\r\n\r\n", 431, ""},
+      {"a header line that never ends", "GET /api/v1/findings HTTP/1.1\r\nX-Big: " + pad, 431, "headers_too_large"},
+      {"2,000 headers", "GET /readyz HTTP/1.1\r\n" + many_headers + "\r\n", 431, ""},
+      {"2,000 headers on the API", "GET /api/v1/audit HTTP/1.1\r\n" + many_headers + "\r\n", 431, "headers_too_large"},
+      {"a head of 35,000 bytes", "GET / HTTP/1.1\r\n" + big_head + "\r\n", 431, ""},
+      {"a Content-Length of 1 GB",
+       "POST /api/v1/findings/1/ack HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n",
+       413, "payload_too_large"},
+      {"a Content-Length one byte over the limit",
+       "POST /api/v1/proposals/1/approve HTTP/1.1\r\nContent-Length: " + std::to_string((64 << 10) + 1) + "\r\n\r\n",
+       413, "payload_too_large"},
+      {"a chunked body without end",
+       "POST /api/v1/findings/1/ack HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "5\r\n{\"no\"\r\n",
+       411, "length_required"},
+      {"a chunked body with a Content-Length",
+       "POST /api/v1/findings/1/ack HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411,
+       "length_required"},
+      {"a Content-Length that is not a number", "POST /api/v1/findings/1/ack HTTP/1.1\r\nContent-Length: 2x\r\n\r\n{}",
+       400, "bad_request"},
+      {"a negative Content-Length", "POST /api/v1/findings/1/ack HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400,
+       "bad_request"},
+      {"two Content-Lengths",
+       "POST /api/v1/findings/1/ack HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 20\r\n\r\n{}", 400,
+       "bad_request"},
+      {"no request line", "\r\n\r\n", 400, ""},
+      {"a request line of one word", "GARBAGE\r\n\r\n", 400, ""},
+      {"HTTP/2.0 in a request line", "GET /healthz HTTP/2.0\r\n\r\n", 400, ""},
+      {"a space in the target", "GET /api/v1/findings x HTTP/1.1\r\n\r\n", 400, ""},
+      {"lines ending in LF alone", "GET /healthz HTTP/1.1\nHost: x\n\n", 400, ""},
+      {"a folded header line", "GET /api/v1/findings HTTP/1.1\r\nX-A: 1\r\n continued\r\n\r\n", 400, "bad_request"},
+      {"a header without a colon", "GET /api/v1/findings HTTP/1.1\r\nNoColon\r\n\r\n", 400, "bad_request"},
+      {"a space before the colon", "GET /api/v1/findings HTTP/1.1\r\nHost : x\r\n\r\n", 400, "bad_request"},
+  };
+  for (const Case& c : cases) {
+    auto client = RawClient::Connect(listener.port(), "127.0.0.20");
+    ASSERT_NE(client, nullptr) << c.what;
+    const Clock::time_point sent = Clock::now();
+    ASSERT_TRUE(client->Send(c.request)) << c.what;
+    ASSERT_TRUE(client->ReadUntilClosed(sent + std::chrono::seconds(10))) << c.what << ": still open";
+    EXPECT_EQ(client->Status(), c.status) << c.what << ": " << client->received().substr(0, 300);
+    EXPECT_NE(client->received().find("Connection: close"), std::string::npos) << c.what;
+    if (!c.api_code.empty()) {
+      EXPECT_NE(client->received().find("{\"error\":{\"code\":\"" + c.api_code + "\""), std::string::npos)
+          << c.what << ": " << client->received();
+    }
+    EXPECT_EQ(listener.Healthy(), 200) << "after " << c.what;
+  }
+  EXPECT_EQ(listener.api_calls, 0);
+}
+
+// What the listener does read ahead must not change what a good request means: a body
+// after "Expect: 100-continue" (the 100 comes first), two requests pipelined in one write,
+// and a request whose head and body come in several pieces all reach the handler whole.
+TEST(HostileClients, GoodRequestsReadAheadReachTheHandlerWhole) {
+  Listener listener({});
+  const std::string body = R"({"note": "seen"})";
+  const std::string post = "POST /api/v1/findings/1/ack HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  {
+    auto client = RawClient::Connect(listener.port(), "127.0.0.30");
+    ASSERT_NE(client, nullptr);
+    ASSERT_TRUE(client->Send(post + "Expect: 100-continue\r\nConnection: close\r\n\r\n"));
+    const auto until = Clock::now() + std::chrono::seconds(10);
+    while (client->received().find("\r\n\r\n") == std::string::npos && Clock::now() < until && client->Pump()) {
+      pollfd p{.fd = client->fd(), .events = POLLIN, .revents = 0};
+      poll(&p, 1, 100);
+    }
+    EXPECT_TRUE(client->received().starts_with("HTTP/1.1 100 Continue\r\n\r\n")) << client->received();
+    ASSERT_TRUE(client->Send(body));
+    ASSERT_TRUE(client->ReadUntilClosed(until));
+    const std::string& got = client->received();
+    EXPECT_NE(got.find("HTTP/1.1 200"), std::string::npos) << got;
+    EXPECT_EQ(got.find("100 Continue", 10), std::string::npos) << "a second 100:\n" << got;
+  }
+  {
+    auto client = RawClient::Connect(listener.port(), "127.0.0.30");
+    ASSERT_NE(client, nullptr);
+    ASSERT_TRUE(client->Send(post + "\r\n" + body + "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(client->ReadUntilClosed(Clock::now() + std::chrono::seconds(10)));
+    const std::string& got = client->received();
+    const size_t second = got.find("HTTP/1.1 200", 1);
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 200")) << got;
+    ASSERT_NE(second, std::string::npos) << got;
+    EXPECT_NE(got.find("ok\n", second), std::string::npos) << got;
+  }
+  {
+    const std::string whole = post + "\r\n" + body;
+    auto client = RawClient::Connect(listener.port(), "127.0.0.30");
+    ASSERT_NE(client, nullptr);
+    for (size_t at = 0; at < whole.size(); at += 7) ASSERT_TRUE(client->Send(whole.substr(at, 7)));
+    ASSERT_TRUE(client->Send("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(client->ReadUntilClosed(Clock::now() + std::chrono::seconds(10)));
+    EXPECT_TRUE(client->received().starts_with("HTTP/1.1 200")) << client->received();
+  }
+  std::lock_guard lock(listener.mu);
+  EXPECT_EQ(listener.api_bodies, std::vector<std::string>(3, body));
 }
 
 }  // namespace
