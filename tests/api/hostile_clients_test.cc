@@ -26,92 +26,18 @@
 #include <vector>
 
 #include "api/http_server.h"
+#include "tests/support/raw_client.h"
 
 namespace pinwatch::api {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using testing::RawClient;
+using testing::SlowClients;
 
 int64_t MsSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 }
-
-// RawClient is one TCP connection from a chosen loopback source address, which sends
-// exactly the bytes it is given, when it is told to.
-class RawClient {
- public:
-  static std::unique_ptr<RawClient> Connect(int port, const std::string& source) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return nullptr;
-    auto client = std::unique_ptr<RawClient>(new RawClient(fd));
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    if (inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
-        bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0) {
-      return nullptr;
-    }
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<uint16_t>(port));
-    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) return nullptr;
-    return client;
-  }
-  ~RawClient() { close(fd_); }
-
-  // Send sends all of `bytes`; false when the connection is gone.
-  bool Send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
-  // Pump takes what the server has sent without waiting; false once it has closed.
-  bool Pump() {
-    while (!closed_) {
-      char buf[4096];
-      const ssize_t n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);
-      if (n > 0) {
-        received_.append(buf, static_cast<size_t>(n));
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        return true;
-      } else if (!(n < 0 && errno == EINTR)) {
-        closed_ = true;  // the end of the stream, or a reset
-        closed_at_ = Clock::now();
-      }
-    }
-    return false;
-  }
-  // ReadUntilClosed takes what the server sends until it closes (true) or `deadline` (false).
-  bool ReadUntilClosed(Clock::time_point deadline) {
-    while (Pump()) {
-      const int64_t left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) return false;
-      pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
-      poll(&p, 1, static_cast<int>(left));
-    }
-    return true;
-  }
-  // Status is the status code of the first answer received (0: none).
-  int Status() const {
-    int status = 0;
-    return std::sscanf(received_.c_str(), "HTTP/1.%*d %d", &status) == 1 ? status : 0;
-  }
-  int fd() const { return fd_; }
-  bool closed() const { return closed_; }
-  Clock::time_point closed_at() const { return closed_at_; }
-  const std::string& received() const { return received_; }
-
- private:
-  explicit RawClient(int fd) : fd_(fd) {}
-  int fd_;
-  std::atomic<bool> closed_{false};  // read by other threads while one pumps
-  Clock::time_point closed_at_;
-  std::string received_;
-};
 
 // Listener serves every kind of route there is: the page, /endpoints, /metrics, the
 // probes, /openapi.json, the API (a stub that counts the requests reaching it) and the
@@ -186,76 +112,50 @@ TEST(HostileClients, SlowLorisOnEveryRouteIsCutOffWhileOthersAreAnswered) {
   const int kSlow = 8 * static_cast<int>(std::max(8u, std::thread::hardware_concurrency()));
   ASSERT_LE(kSlow / 4, HttpServerOptions::kDefaultMaxConnectionsPerAddress);
 
-  // Each slow client's first byte goes out at once; the rest trickle from a thread of their own.
-  std::vector<std::unique_ptr<RawClient>> slow;
-  std::vector<std::string> requests;
-  std::vector<size_t> sent;
+  // Each slow client's first byte goes out at once (a slow body's whole head); the rest
+  // trickle, a byte every 100 ms: 4,000 bytes would take 400 s.
+  SlowClients slow;
   const Clock::time_point opened = Clock::now();
   for (int i = 0; i < kSlow; ++i) {
-    const std::string& route = kRoutes[static_cast<size_t>(i) % kRoutes.size()];
-    requests.push_back(SlowLoris(route, (i / static_cast<int>(kRoutes.size())) % 2 == 1));
-    slow.push_back(RawClient::Connect(listener.port(), "127.0.0." + std::to_string(2 + i % 4)));
-    ASSERT_NE(slow.back(), nullptr) << "connection " << i;
-    // A slow body's head goes whole, then the body a byte at a time.
-    const size_t first = requests.back().starts_with("POST") ? requests.back().find("\r\n\r\n") + 5 : 1;
-    ASSERT_TRUE(slow.back()->Send(std::string_view(requests.back()).substr(0, first)));
-    sent.push_back(first);
+    const std::string request = SlowLoris(kRoutes[static_cast<size_t>(i) % kRoutes.size()],
+                                          (i / static_cast<int>(kRoutes.size())) % 2 == 1);
+    const size_t first = request.starts_with("POST") ? request.find("\r\n\r\n") + 5 : 1;
+    ASSERT_TRUE(slow.Open(listener.port(), "127.0.0." + std::to_string(2 + i % 4), request, first)) << i;
   }
   // A burst of connections is accepted at once (httplib's backlog of 5 dropped the SYNs past
   // it, which came back a second or three later).
   const int64_t open_ms = MsSince(opened);
   EXPECT_LT(open_ms, kIoTimeoutMs / 2) << "the listener was slow to accept a burst of connections";
   std::printf("[ measured ] %d slow connections opened in %lld ms\n", kSlow, static_cast<long long>(open_ms));
-  std::atomic<bool> stop{false};
-  std::thread trickle([&] {
-    // A byte to each open connection every 100 ms; what arrives is taken as it comes. The
-    // slowest a request may be is 4,000 bytes in 400 s: this gives up long before.
-    while (!stop && Clock::now() < opened + std::chrono::milliseconds(4 * kIoTimeoutMs)) {
-      std::vector<pollfd> fds;
-      for (auto& c : slow) fds.push_back({.fd = c->closed() ? -1 : c->fd(), .events = POLLIN, .revents = 0});
-      poll(fds.data(), fds.size(), 100);
-      bool open = false;
-      for (size_t i = 0; i < slow.size(); ++i) {
-        if (!slow[i]->Pump()) continue;
-        open = true;
-        if (sent[i] < requests[i].size() && slow[i]->Send(std::string_view(requests[i]).substr(sent[i], 1))) ++sent[i];
-      }
-      if (!open) return;
-    }
-  });
+  slow.Start(std::chrono::milliseconds(100), opened + std::chrono::milliseconds(4 * kIoTimeoutMs));
 
   // Meanwhile a normal client is answered, every slow connection still held.
   const Clock::time_point asked = Clock::now();
   const int health = listener.Healthy(std::chrono::milliseconds(2 * kIoTimeoutMs));
   const int64_t answered_ms = MsSince(asked);
-  int still_open = 0;
-  for (auto& c : slow) still_open += c->closed() ? 0 : 1;
+  const int still_open = slow.OpenNow();
   EXPECT_EQ(health, 200);
   EXPECT_EQ(still_open, kSlow) << "slow connections were closed before the normal request was answered";
-  for (size_t i = 0; i < slow.size() && still_open != kSlow; ++i) {
-    if (slow[i]->closed()) std::printf("closed early: connection %zu after %zu bytes: %.40s\n", i, sent[i], slow[i]->received().c_str());
-  }
   EXPECT_LT(answered_ms, kIoTimeoutMs / 2) << "the normal request waited for the slow ones";
   std::printf("[ measured ] %d slow connections held (httplib's pool: %u threads); /healthz answered in %lld ms\n",
               still_open, std::max(8u, std::thread::hardware_concurrency() - 1),
               static_cast<long long>(answered_ms));
 
   // Each slow client is answered 408 and closed within the bound; none reached the API.
-  trickle.join();
+  slow.Join();
   int64_t latest_ms = 0;
-  for (size_t i = 0; i < slow.size(); ++i) {
-    ASSERT_TRUE(slow[i]->closed()) << "connection " << i;
-    EXPECT_EQ(slow[i]->Status(), 408) << requests[i].substr(0, 40) << ": " << slow[i]->received().substr(0, 200);
-    EXPECT_LT(sent[i], requests[i].size()) << "connection " << i << " finished its request";
+  for (const SlowClients::Slow& c : slow.clients()) {
+    ASSERT_TRUE(c.client->closed()) << c.request.substr(0, 40);
+    EXPECT_EQ(c.client->Status(), 408) << c.request.substr(0, 40) << ": " << c.client->received().substr(0, 200);
+    EXPECT_LT(c.sent, c.request.size()) << c.request.substr(0, 40) << " was sent whole";
     latest_ms = std::max<int64_t>(
-        latest_ms, std::chrono::duration_cast<std::chrono::milliseconds>(slow[i]->closed_at() - opened).count());
+        latest_ms, std::chrono::duration_cast<std::chrono::milliseconds>(c.client->closed_at() - opened).count());
   }
   EXPECT_LT(latest_ms, 3 * kIoTimeoutMs);
   std::printf("[ measured ] the last slow connection was closed %lld ms after it opened (I/O bound %lld ms)\n",
               static_cast<long long>(latest_ms), static_cast<long long>(kIoTimeoutMs));
   EXPECT_EQ(listener.api_calls, 0);
   EXPECT_EQ(listener.Healthy(), 200);
-  stop = true;
 }
 
 // One peer address gets max_connections_per_address connections at once, and the
@@ -428,6 +328,58 @@ TEST(HostileClients, GoodRequestsReadAheadReachTheHandlerWhole) {
   }
   std::lock_guard lock(listener.mu);
   EXPECT_EQ(listener.api_bodies, std::vector<std::string>(3, body));
+}
+
+// Over HTTPS the handshake is bounded too: clients that trickle a ClientHello (a record
+// header promising 4,000 bytes, then a byte every 100 ms) are closed within the I/O bound,
+// and an HTTPS client is answered meanwhile.
+TEST(HostileClients, SlowTlsHandshakesAreCutOffWhileOthersAreAnswered) {
+  char tmpl[] = "/tmp/pinwatch-tls-hostile.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string make = "cd " + dir +
+                           " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+                           " -keyout tls.key -out tls.crt -subj /CN=localhost -days 2 >/dev/null 2>&1";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  constexpr int64_t kIoTimeoutMs = 2000;
+  auto server = HttpServer::Start({.host = "127.0.0.1",
+                                   .port = 0,
+                                   .tls_cert_file = dir + "/tls.crt",
+                                   .tls_key_file = dir + "/tls.key",
+                                   .io_timeout_ms = kIoTimeoutMs},
+                                  {});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  const int port = (*server)->port();
+
+  constexpr int kSlow = 24;
+  SlowClients slow;
+  const Clock::time_point opened = Clock::now();
+  const std::string hello = std::string("\x16\x03\x01\x0f\xa0", 5) + std::string(4000, '\0');
+  for (int i = 0; i < kSlow; ++i) ASSERT_TRUE(slow.Open(port, "127.0.0." + std::to_string(40 + i % 2), hello, 1));
+  slow.Start(std::chrono::milliseconds(100), opened + std::chrono::milliseconds(4 * kIoTimeoutMs));
+
+  httplib::SSLClient tls("127.0.0.1", port);
+  tls.enable_server_certificate_verification(false);  // a self-signed test certificate
+  tls.set_read_timeout(std::chrono::milliseconds(2 * kIoTimeoutMs));
+  const Clock::time_point asked = Clock::now();
+  auto health = tls.Get("/healthz");
+  const int64_t answered_ms = MsSince(asked);
+  const int still_open = slow.OpenNow();
+  ASSERT_TRUE(health) << httplib::to_string(health.error());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(still_open, kSlow);
+  EXPECT_LT(answered_ms, kIoTimeoutMs / 2);
+  std::printf("[ measured ] %d slow TLS handshakes held; /healthz over HTTPS answered in %lld ms\n", still_open,
+              static_cast<long long>(answered_ms));
+
+  slow.Join();
+  for (const SlowClients::Slow& c : slow.clients()) {
+    ASSERT_TRUE(c.client->closed());
+    EXPECT_LT(c.sent, c.request.size());
+    EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(c.client->closed_at() - opened).count(),
+              3 * kIoTimeoutMs);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
