@@ -13,6 +13,10 @@
 //                  revalidate cheaply and see a new version at once
 // and the operator API, the web page and the report intake are to join it (issues 17, 20).
 // It knows nothing of the daemon or the metrics library: what it serves comes as functions.
+// Against hostile clients it reads each request whole under its own limits before httplib
+// parses it (a connection per thread up to a limit and per address, one deadline per
+// request, bounded lines, heads and bodies: connection.h, request_head.h; README,
+// "Hostile clients").
 #pragma once
 
 #include <functional>
