@@ -1,15 +1,22 @@
 #include "api/http_server.h"
 
 #include <httplib.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "api/connection.h"
 #include "api/openapi.h"
+#include "api/request_head.h"
+#include "api/request_parse.h"
 #include "api/web_assets.h"
 #include "base/encoding.h"
 #include "base/file.h"
@@ -21,8 +28,13 @@ namespace {
 // kMaxRequestBodyBytes: nothing served today takes a body; the API's limit (64 KiB) is the
 // most any route will.
 constexpr size_t kMaxRequestBodyBytes = 64 << 10;
-// kIoTimeoutS bounds a client that sends or reads too slowly (one server thread each).
-constexpr time_t kIoTimeoutS = 10;
+// kMaxRequestsPerConnection: a kept-alive connection is closed after this many requests.
+constexpr int kMaxRequestsPerConnection = 100;
+// kLingerMs: after a refusal the listener reads (and drops) what the client is still
+// sending for at most this long before closing, so that the client, still writing its
+// request, reads the refusal rather than a reset.
+constexpr int64_t kLingerMs = 1000;
+constexpr size_t kLingerBytes = 1 << 20;
 
 // kMaxPublishedBytes: a pin-set document is a few hundred bytes; nothing larger is served.
 constexpr size_t kMaxPublishedBytes = 1 << 20;
@@ -66,11 +78,295 @@ void RefuseWrites(httplib::Server& s, const std::string& pattern) {
   s.Patch(pattern, not_allowed);
 }
 
+using Clock = std::chrono::steady_clock;
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    default: return "Error";
+  }
+}
+
+std::string ErrorCodeOf(int status) {
+  switch (status) {
+    case 408: return "request_timeout";
+    case 411: return "length_required";
+    case 413: return "payload_too_large";
+    case 414: return "uri_too_long";
+    case 431: return "headers_too_large";
+    case 503: return "unavailable";
+    default: return "bad_request";
+  }
+}
+
+// Refusal is a whole answer the listener gives by itself, before httplib sees the request;
+// on API paths in the API's error shape. The connection is closed after it.
+std::string Refusal(int status, const std::string& target, const std::string& reason) {
+  std::string body = reason + "\n", content_type = "text/plain";
+  if (target.starts_with("/api/")) {
+    ApiResponse error = ErrorResponse(status, ErrorCodeOf(status), reason);
+    body = std::move(error.body);
+    content_type = std::move(error.content_type);
+  }
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(ReasonPhrase(status)) +
+                    "\r\nContent-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\nConnection: close\r\n";
+  if (status == 503) out += "Retry-After: 1\r\n";
+  if (target.starts_with("/api/")) out += "Cache-Control: no-store\r\n";
+  return out + "\r\n" + body;
+}
+
+// RefuseAndLinger writes a refusal, ends the writing side, and drops what the client still
+// sends for a moment (kLingerMs, kLingerBytes) so that it gets to read the refusal.
+void RefuseAndLinger(Connection& conn, int status, const std::string& target, const std::string& reason,
+                     int64_t io_timeout_ms) {
+  const std::string answer = Refusal(status, target, reason);
+  if (conn.Write(answer.data(), answer.size(), Clock::now() + std::chrono::milliseconds(io_timeout_ms)) < 0) return;
+  shutdown(conn.fd(), SHUT_WR);
+  const Deadline linger = Clock::now() + std::chrono::milliseconds(std::min(kLingerMs, io_timeout_ms));
+  char drop[16 << 10];
+  for (size_t dropped = 0; dropped < kLingerBytes;) {
+    const ssize_t n = conn.Read(drop, sizeof(drop), linger);
+    if (n <= 0) return;
+    dropped += static_cast<size_t>(n);
+  }
+}
+
+// ReplayStream is one request, already read whole and checked, as httplib's parser reads
+// it; the answer goes straight to the connection, each write bounded by the I/O timeout.
+class ReplayStream : public httplib::Stream {
+ public:
+  ReplayStream(Connection& conn, std::string request, const Endpoint& peer, int64_t io_timeout_ms)
+      : conn_(conn), request_(std::move(request)), peer_(peer), io_timeout_(io_timeout_ms) {}
+
+  bool is_readable() const override { return read_ < request_.size(); }
+  bool is_writable() const override { return conn_.WaitWritable(Clock::now() + io_timeout_); }
+  ssize_t read(char* ptr, size_t size) override {
+    const size_t n = std::min(size, request_.size() - read_);
+    std::memcpy(ptr, request_.data() + read_, n);
+    read_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    const ssize_t n = conn_.Write(ptr, size, Clock::now() + io_timeout_);
+    return n < 0 ? -1 : n;
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = peer_.address;
+    port = peer_.port;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    const Endpoint local = LocalOf(conn_.fd());
+    ip = local.address;
+    port = local.port;
+  }
+  socket_t socket() const override { return conn_.fd(); }
+
+ private:
+  Connection& conn_;
+  const std::string request_;
+  size_t read_ = 0;
+  const Endpoint peer_;
+  const std::chrono::milliseconds io_timeout_;
+};
+
+// ProcessRequest is httplib's own Server::process_request: it parses one request from the
+// stream, routes it and writes the answer.
+using ProcessRequest = std::function<bool(httplib::Stream&, bool close_connection, bool& connection_closed)>;
+
+// ServeRequests serves one connection's requests in turn. Each must arrive whole, head and
+// body, by its deadline (the first from the connection's start, the next from the end of
+// the answer before), checked by HeadScanner as it comes; only then does httplib see it.
+// A client that trickles therefore holds its thread for one I/O timeout at most, and
+// nothing unbounded is ever buffered.
+void ServeRequests(Connection& conn, const Endpoint& peer, int64_t io_timeout_ms, Deadline deadline,
+                   const ProcessRequest& process) {
+  const HeadLimits limits{.max_body_bytes = kMaxRequestBodyBytes};
+  std::string buffer;  // bytes received and not yet served
+  for (int served = 0; served < kMaxRequestsPerConnection; ++served) {
+    HeadScanner scanner(limits);
+    Framing framing = scanner.Scan(buffer);
+    bool continued = false;
+    while (framing.verdict != Framing::Verdict::kComplete ||
+           buffer.size() < framing.head_bytes + framing.body_bytes) {
+      if (framing.verdict == Framing::Verdict::kRefuse) {
+        RefuseAndLinger(conn, framing.status, scanner.target(), framing.reason, io_timeout_ms);
+        return;
+      }
+      size_t want = 16 << 10;
+      if (framing.verdict == Framing::Verdict::kComplete) {
+        want = std::min<size_t>(want, framing.head_bytes + framing.body_bytes - buffer.size());
+        if (framing.expect_continue && !continued) {
+          constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          if (conn.Write(kContinue.data(), kContinue.size(), deadline) < 0) return;
+          continued = true;
+        }
+      }
+      char chunk[16 << 10];
+      const ssize_t n = conn.Read(chunk, want, deadline);
+      if (n == Connection::kTimedOut && !buffer.empty()) {
+        RefuseAndLinger(conn, 408, scanner.target(), "the request did not arrive in time", io_timeout_ms);
+      }
+      if (n <= 0) return;  // the client left or went quiet (between requests: the normal end)
+      buffer.append(chunk, static_cast<size_t>(n));
+      if (framing.verdict == Framing::Verdict::kNeedMore) framing = scanner.Scan(buffer);
+    }
+    const size_t length = framing.head_bytes + framing.body_bytes;
+    std::string request = buffer.substr(0, length);
+    buffer.erase(0, length);
+    // "Expect: 100-continue" has been answered (or its body came anyway): httplib would answer it again.
+    if (framing.expect_continue) {
+      request.erase(framing.expect_line_begin, framing.expect_line_end - framing.expect_line_begin);
+    }
+    ReplayStream stream(conn, std::move(request), peer, io_timeout_ms);
+    bool closed = false;
+    const bool last = served + 1 == kMaxRequestsPerConnection;
+    if (!process(stream, last, closed) || closed) return;
+    deadline = Clock::now() + std::chrono::milliseconds(io_timeout_ms);
+  }
+}
+
+// over_capacity is set on the accepting thread while it refuses a connection that found
+// every thread taken.
+thread_local bool over_capacity = false;
+
+// ServeConnection admits one accepted socket through the gate, serves it (TLS with `tls`)
+// and closes it; a connection not admitted is answered 503 at once (plain HTTP; over TLS
+// it is closed without a handshake) and never waits.
+void ServeConnection(int fd, SSL_CTX* tls, ConnectionGate& gate, int max_connections, int64_t io_timeout_ms,
+                     const ProcessRequest& process) {
+  const Deadline deadline = Clock::now() + std::chrono::milliseconds(io_timeout_ms);
+  const Endpoint peer = PeerOf(fd);
+  const std::string refused =
+      over_capacity ? "already " + std::to_string(max_connections) + " connections" : gate.Admit(fd, peer.address);
+  if (!refused.empty()) {
+    if (tls == nullptr) {
+      const std::string answer = Refusal(503, "", "too many connections: " + refused);
+      Connection::Plain(fd)->Write(answer.data(), answer.size(), Clock::now());  // no waiting on this thread
+    }
+    shutdown(fd, SHUT_RDWR);
+    close(fd);
+    return;
+  }
+  if (std::unique_ptr<Connection> conn = tls ? Connection::Tls(fd, tls, deadline) : Connection::Plain(fd)) {
+    ServeRequests(*conn, peer, io_timeout_ms, deadline, process);
+  }
+  gate.Leave(fd, peer.address);
+  shutdown(fd, SHUT_RDWR);
+  close(fd);
+}
+
+// ConnectionThreads runs each accepted connection on a thread of its own, up to
+// max_connections at once. httplib's ThreadPool has max(8, cores - 1) threads and queues
+// the rest, so as many slow clients held all of them and no other request was answered
+// (issue 19). Past the limit a connection is refused on the accepting thread itself.
+class ConnectionThreads : public httplib::TaskQueue {
+ public:
+  ConnectionThreads(ConnectionGate& gate, int max_connections) : gate_(gate), max_(max_connections) {}
+
+  void enqueue(std::function<void()> fn) override {
+    bool admitted = false;
+    {
+      std::lock_guard lock(mu_);
+      admitted = running_ < max_;
+      if (admitted) ++running_;
+    }
+    if (!admitted) {
+      RefuseOnThisThread(std::move(fn));
+      return;
+    }
+    try {
+      std::thread([this, fn = std::move(fn)]() mutable {
+        // A TLS write to a peer gone raises SIGPIPE; blocked, it stays pending on this thread.
+        sigset_t pipe;
+        sigemptyset(&pipe);
+        sigaddset(&pipe, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+        fn();
+        fn = nullptr;
+        Done();
+      }).detach();
+    } catch (const std::system_error&) {  // no thread to be had: refused like one over the limit
+      Done();
+      RefuseOnThisThread(std::move(fn));
+    }
+  }
+
+  // shutdown wakes every connection (the accept loop has ended) and waits for their threads.
+  void shutdown() override {
+    gate_.Stop();
+    std::unique_lock lock(mu_);
+    idle_.wait(lock, [this] { return running_ == 0; });
+  }
+
+ private:
+  // RefuseOnThisThread runs `fn` at once with over_capacity set: it refuses and returns.
+  static void RefuseOnThisThread(std::function<void()> fn) {
+    over_capacity = true;
+    fn();
+    over_capacity = false;
+  }
+  void Done() {
+    std::lock_guard lock(mu_);
+    if (--running_ == 0) idle_.notify_all();
+  }
+
+  ConnectionGate& gate_;
+  const int max_;
+  std::mutex mu_;
+  std::condition_variable idle_;
+  int running_ = 0;
+};
+
+// GuardedServer is httplib's Server or SSLServer with its connections served by
+// ServeConnection on ConnectionThreads instead of its own loop and pool: httplib still
+// parses, routes and answers each request.
+template <class Base>
+class GuardedServer final : public Base {
+ public:
+  template <class... Args>
+  GuardedServer(const HttpServerOptions& options, Args&&... args)
+      : Base(std::forward<Args>(args)...),
+        gate_(options.max_connections, options.max_connections_per_address),
+        max_connections_(options.max_connections),
+        io_timeout_ms_(options.io_timeout_ms) {
+    this->new_task_queue = [this] { return new ConnectionThreads(gate_, max_connections_); };
+  }
+
+  // WidenBacklog lets connections wait for accept in the kernel's queue, as many as it
+  // allows, once bound: httplib listens with a backlog of 5, and each connection past a
+  // full queue had its SYN dropped and waited a second or three to retry, a normal
+  // client's among a burst of slow ones too.
+  void WidenBacklog() { listen(this->svr_sock_, SOMAXCONN); }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    SSL_CTX* tls = nullptr;
+    if constexpr (std::is_same_v<Base, httplib::SSLServer>) tls = this->ssl_context();
+    ServeConnection(sock, tls, gate_, max_connections_, io_timeout_ms_,
+                    [this](httplib::Stream& stream, bool close_connection, bool& connection_closed) {
+                      return this->process_request(stream, close_connection, connection_closed, nullptr);
+                    });
+    return true;
+  }
+
+  ConnectionGate gate_;
+  const int max_connections_;
+  const int64_t io_timeout_ms_;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
   // An httplib::SSLServer when TLS is configured: the same routes, HTTPS only.
   std::unique_ptr<httplib::Server> server;
+  std::function<void()> widen_backlog;  // GuardedServer::WidenBacklog of `server`
   Probes probes;
   int64_t ready_cache_ms = 1000;
   int port = 0;
@@ -99,6 +395,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   impl->probes = std::move(probes);
   impl->ready_cache_ms = options.ready_cache_ms;
   Impl* state = impl.get();
+  if (options.io_timeout_ms <= 0 || options.max_connections <= 0 || options.max_connections_per_address <= 0) {
+    return FailedPreconditionError("http: the I/O timeout and the connection limits must be positive");
+  }
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
     return FailedPreconditionError("http: TLS needs both a certificate and a key file");
   }
@@ -107,19 +406,23 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     for (const std::string* file : {&options.tls_cert_file, &options.tls_key_file}) {
       if (Result<std::string> pem = ReadFile(*file, "TLS file", 1 << 20); !pem.ok()) return pem.status();
     }
-    auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(), options.tls_key_file.c_str());
+    auto tls = std::make_unique<GuardedServer<httplib::SSLServer>>(options, options.tls_cert_file.c_str(),
+                                                                   options.tls_key_file.c_str());
     if (!tls->is_valid()) {
       return FailedPreconditionError("http: cannot use " + options.tls_cert_file + " and " + options.tls_key_file +
                                      " as a TLS certificate and key (PEM, matching each other)");
     }
+    impl->widen_backlog = [server = tls.get()] { server->WidenBacklog(); };
     impl->server = std::move(tls);
   } else {
-    impl->server = std::make_unique<httplib::Server>();
+    auto plain = std::make_unique<GuardedServer<httplib::Server>>(options);
+    impl->widen_backlog = [server = plain.get()] { server->WidenBacklog(); };
+    impl->server = std::move(plain);
   }
   httplib::Server& s = *impl->server;
+  // The request has been read whole and checked before httplib parses it (ServeRequests):
+  // the limit here is a second line, and no read of httplib's own waits.
   s.set_payload_max_length(kMaxRequestBodyBytes);
-  s.set_read_timeout(kIoTimeoutS, 0);
-  s.set_write_timeout(kIoTimeoutS, 0);
   s.set_tcp_nodelay(true);
   // SO_REUSEADDR (a restart binds while old connections linger) but not httplib's default
   // SO_REUSEPORT, with which a second pinwatch on the same port would bind too and the
@@ -233,6 +536,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     }
     impl->port = options.port;
   }
+  impl->widen_backlog();
   impl->thread = std::thread([state] {
     state->server->listen_after_bind();
     state->finished = true;

@@ -13,6 +13,10 @@
 //                  revalidate cheaply and see a new version at once
 // and the operator API, the web page and the report intake are to join it (issues 17, 20).
 // It knows nothing of the daemon or the metrics library: what it serves comes as functions.
+// Against hostile clients it reads each request whole under its own limits before httplib
+// parses it (a connection per thread up to a limit and per address, one deadline per
+// request, bounded lines, heads and bodies: connection.h, request_head.h; README,
+// "Hostile clients").
 #pragma once
 
 #include <functional>
@@ -45,6 +49,20 @@ struct HttpServerOptions {
   // PEM certificate (chain) and private key: serve HTTPS only (http.tls_cert_file and
   // http.tls_key_file). Both empty: plain HTTP.
   std::string tls_cert_file, tls_key_file;
+  // io_timeout_ms bounds a client that sends or reads too slowly: a request (the TLS
+  // handshake of a new connection included, and the wait for it on a kept-alive one) must
+  // arrive whole within it, or the connection is answered 408 and closed; each write of an
+  // answer must finish within it.
+  int64_t io_timeout_ms = kDefaultIoTimeoutMs;
+  // At most max_connections connections are served at once, each on a thread of its own,
+  // and at most max_connections_per_address from one peer address; a connection past
+  // either is answered 503 (Retry-After: 1) and closed at once.
+  int max_connections = kDefaultMaxConnections;
+  int max_connections_per_address = kDefaultMaxConnectionsPerAddress;
+
+  static constexpr int64_t kDefaultIoTimeoutMs = 10'000;
+  static constexpr int kDefaultMaxConnections = 256;
+  static constexpr int kDefaultMaxConnectionsPerAddress = 32;
 };
 
 class HttpServer {

@@ -7,7 +7,8 @@
 // writes, compared before and after). SQL metacharacters are stored verbatim. Two approvers
 // through the API make version 2 and the audit log names both; a second vote is 409.
 // Failed authentications from one address are slowed (429, Retry-After), and no token
-// ever reaches the daemon's log.
+// ever reaches the daemon's log. HostileConnectionsChangeNothingAndNoSecretLeaks: the
+// listener under slow-loris, oversized and malformed requests, end to end.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -19,6 +20,9 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,6 +30,7 @@
 #include <vector>
 
 #include "tests/integration/daemon_fixture.h"
+#include "tests/support/raw_client.h"
 
 namespace pinwatch {
 namespace {
@@ -442,6 +447,156 @@ TEST_F(OperatorApiTest, RefusesWithoutChangingAnythingAndTwoApproversApply) {
   for (const std::string& token : tokens_) {
     EXPECT_EQ(log.find(token), std::string::npos) << "a token in the log:\n" << log;
     EXPECT_EQ(log.find(token.substr(4)), std::string::npos) << "a token's secret part in the log:\n" << log;
+  }
+}
+
+// The listener of `pinwatch run` under hostile connections (issue 19), end to end: more
+// slow-loris connections than cpp-httplib's pool had threads, on every route (the page,
+// /metrics, the probes, /v1/pinsets/ and each API route, reads and writes), are each
+// answered 408 and closed within the I/O bound while an operator's API request is answered;
+// oversized and malformed requests with an approver's token are refused with their status;
+// and none of it changes the database. Nothing secret (a token, the database password, the
+// signing key) is in the daemon's output or in /metrics.
+TEST_F(OperatorApiTest, HostileConnectionsChangeNothingAndNoSecretLeaks) {
+  auto sim = SimProcess::Start({"--entries", "400", "--seed", "operator-hostile", "--plant",
+                                "100:x509:e1:key-a:api.mybank.test"});
+  ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+  auto plants = PlantsOf(**sim);
+  ASSERT_EQ(plants.size(), 1u);
+  const std::string a = plants.at(100).leaf_pin;
+  const std::string watch = "  - name: mybank.test\n    include_subdomains: true\n    known_keys: [\"" + a + "\"]\n";
+  ASSERT_EQ(std::system(("cd " + dir_ + " && " + PinwatchPath() + " keygen --out signing.pem > public.pem 2>/dev/null").c_str()), 0);
+  std::stringstream key_text;
+  key_text << std::ifstream(dir_ + "/signing.pem").rdbuf();
+  const std::string rest = "pinsets:\n  - name: api\n    names: [api.mybank.test]\n    pins: [\"" + a + "\", \"" +
+                           kBackupPin + "\"]\npublish:\n  signing_key: " + dir_ + "/signing.pem\n  directory: " + dir_ +
+                           "/published\nhttp:\n  listen: 127.0.0.1:0\n";
+  // A database password (the test server trusts loopback, so any is accepted; it is in the
+  // configuration all the same, which is what must not leak).
+  const std::string password = "pw-S3cr3t-" + std::to_string(NowS());
+  std::string url = NewDatabase(kDatabase);
+  ASSERT_NE(url.find("pinwatch@"), std::string::npos) << url;
+  url.replace(url.find("pinwatch@"), 9, "pinwatch:" + password + "@");
+  const std::string config = WriteConfig("hostile", url, {(*sim)->LogListPath()}, watch, rest);
+  ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+  CommandResult once = Pinwatch(config, {"run", "--once"});
+  ASSERT_EQ(once.exit_code, 0) << once.err;
+  const std::string alice = AddOperator(config, "alice", "approver");
+  const std::string vera = AddOperator(config, "vera", "viewer");
+  const std::string rex = AddOperator(config, "rex", "approver");
+  ASSERT_EQ(Pinwatch(config, {"operator", "remove", "rex"}).exit_code, 0);
+  rapidjson::Document findings = FindingsJson(config);
+  ASSERT_GE(findings.Size(), 1u);
+  const std::string f = "/api/v1/findings/" + std::to_string(findings[0]["id"].GetInt64());
+
+  auto child = ChildProcess::Start({PinwatchPath(), "--config", config, "run"});
+  ASSERT_TRUE(child.ok()) << child.status().ToString();
+  Daemon daemon(std::move(*child));
+  port_ = daemon.StartDraining();
+  ASSERT_GT(port_, 0);
+  const auto before = Snapshot();
+
+  // Every route, each slow in its head (one byte at a time) and, for writes, in its body
+  // (a whole head with alice's token, then a body slower than its Content-Length).
+  const std::vector<std::string> reads = {"/",        "/app.js",          "/endpoints",
+                                          "/metrics", "/healthz",         "/readyz",
+                                          "/openapi.json", "/v1/pinsets/api.json", "/api/v1/findings",
+                                          f,          "/api/v1/proposals", "/api/v1/proposals/1",
+                                          "/api/v1/pinsets", "/api/v1/pinsets/api", "/api/v1/pinsets/api/export?format=json",
+                                          "/api/v1/logs", "/api/v1/audit"};
+  const std::vector<std::string> writes = {f + "/ack", f + "/resolve", f + "/reopen", "/api/v1/proposals/1/approve",
+                                           "/api/v1/proposals/1/reject"};
+  using Clock = std::chrono::steady_clock;
+  testing::SlowClients slow;
+  int opened_count = 0;
+  const Clock::time_point opened = Clock::now();
+  const auto open = [&](const std::string& request, size_t first) {
+    const std::string source = "127.0.10." + std::to_string(1 + opened_count++ % 4);
+    EXPECT_TRUE(slow.Open(port_, source, request, first)) << request.substr(0, 60);
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& path : reads) {
+      open("GET " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + vera + "\r\nX-Slow: " +
+               std::string(4000, 'a') + "\r\n\r\n",
+           1);
+    }
+    for (const std::string& path : writes) {
+      const std::string head = "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + alice +
+                               "\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n";
+      open(head + "{\"note\": \"" + std::string(3986, 'n') + "\"}", head.size() + 1);
+      open("POST " + path + " HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(4000, 'a') + "\r\n\r\n", 1);
+    }
+  }
+  ASSERT_GT(opened_count, 8 * 2);  // more than twice httplib's pool of max(8, cores - 1)
+  slow.Start(std::chrono::milliseconds(200), opened + std::chrono::seconds(40));
+
+  // Meanwhile vera lists the findings, and the probes answer.
+  const Clock::time_point asked = Clock::now();
+  Answer listed = Send("127.0.11.1", {"GET", "/api/v1/findings"}, vera);
+  const int64_t answered_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - asked).count();
+  const int held = slow.OpenNow();
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(held, opened_count) << "slow connections were closed before the request was answered";
+  EXPECT_LT(answered_ms, 5000) << "the API request waited for the slow connections";
+  std::printf("[ measured ] %d slow connections to pinwatch run held; GET /api/v1/findings answered in %lld ms\n",
+              held, static_cast<long long>(answered_ms));
+
+  slow.Join();
+  int64_t latest_ms = 0;
+  for (const testing::SlowClients::Slow& c : slow.clients()) {
+    ASSERT_TRUE(c.client->closed()) << c.request.substr(0, 60);
+    EXPECT_EQ(c.client->Status(), 408) << c.request.substr(0, 60) << ": " << c.client->received().substr(0, 200);
+    latest_ms = std::max<int64_t>(
+        latest_ms, std::chrono::duration_cast<std::chrono::milliseconds>(c.client->closed_at() - opened).count());
+  }
+  EXPECT_LT(latest_ms, 30'000);  // the I/O bound is 10 s
+  std::printf("[ measured ] the last slow connection was closed %lld ms after it opened (I/O bound 10000 ms)\n",
+              static_cast<long long>(latest_ms));
+  EXPECT_EQ(Snapshot(), before);
+
+  // Out of bounds with a good token, on a write route: refused before the API sees it.
+  const std::string token = "Authorization: Bearer " + alice + "\r\nContent-Type: application/json\r\n";
+  std::string many_headers;
+  for (int i = 0; i < 2000; ++i) many_headers += "X-H" + std::to_string(i) + ": v\r\n";
+  const std::vector<std::pair<std::string, int>> refused = {
+      {"POST " + f + "/ack?" + std::string(9000, 'q') + " HTTP/1.1\r\n" + token + "Content-Length: 2\r\n\r\n{}", 414},
+      {"POST " + f + "/ack HTTP/1.1\r\n" + token + "X-Big: " + std::string(9000, 'b') + "\r\nContent-Length: 2\r\n\r\n{}",
+       431},
+      {"POST " + f + "/ack HTTP/1.1\r\n" + token + many_headers + "Content-Length: 2\r\n\r\n{}", 431},
+      {"POST " + f + "/ack HTTP/1.1\r\n" + token + "Content-Length: 1000000000\r\n\r\n", 413},
+      {"POST " + f + "/ack HTTP/1.1\r\n" + token + "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"no\"\r\n", 411},
+      {"POST " + f + "/ack HTTP/1.1\r\n" + token + "Content-Length: 2\r\nContent-Length: 20\r\n\r\n{}", 400},
+      {"POST " + f + "/ack HTTP/1.1\n" + token + "Content-Length: 2\r\n\r\n{}", 400},
+  };
+  for (const auto& [request, status] : refused) {
+    auto client = testing::RawClient::Connect(port_, "127.0.12.1");
+    ASSERT_NE(client, nullptr);
+    ASSERT_TRUE(client->Send(request));
+    ASSERT_TRUE(client->ReadUntilClosed(Clock::now() + std::chrono::seconds(20))) << request.substr(0, 60);
+    EXPECT_EQ(client->Status(), status) << request.substr(0, 80) << ": " << client->received().substr(0, 300);
+    EXPECT_EQ(Send("127.0.11.1", {"GET", "/healthz"}, "").status, 200);
+  }
+  EXPECT_EQ(Snapshot(), before);
+  // The same token does act when the request is in bounds.
+  EXPECT_EQ(Send("127.0.11.1", {"POST", f + "/ack", R"({"note": "in bounds"})"}, alice).status, 200);
+  EXPECT_EQ(Send("127.0.11.2", {"GET", "/api/v1/findings"}, rex).status, 401);
+
+  // Nothing secret in /metrics or in what the daemon wrote.
+  Answer metrics = Send("127.0.11.1", {"GET", "/metrics"}, "");
+  ASSERT_EQ(metrics.status, 200);
+  const std::string log = daemon.Stop();
+  EXPECT_EQ(daemon.exit_code(), 0) << log;
+  std::vector<std::string> secrets = {password};
+  for (const std::string& t : tokens_) secrets.insert(secrets.end(), {t, t.substr(4)});
+  std::istringstream pem(key_text.str());
+  for (std::string line; std::getline(pem, line);) {
+    if (!line.starts_with("-----") && line.size() >= 16) secrets.push_back(line);  // the key's base64 lines
+  }
+  ASSERT_GE(secrets.size(), 8u);
+  for (const std::string& secret : secrets) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << "a secret in the daemon's output:\n" << log;
+    EXPECT_EQ(metrics.body.find(secret), std::string::npos) << "a secret in /metrics";
   }
 }
 
