@@ -27,7 +27,8 @@
 // | a trickle above that limit (total deadline)    | here trickle_past_the_deadline                                |
 // | tiles that lie about sizes                     | scan_test.cc StaticTiles.TilesThatLieAboutTheirWidthFailNam-  |
 // |                                                |   ingIt, BothApis/ScanTest.LyingTreeHeadsAreRefusedAndNoEn-   |
-// |                                                |   tryIsSkipped; static_client_test.cc; here                   |
+// |                                                |   tryIsSkipped; tree_range_test.cc StaticHashTiles.* (hash    |
+// |                                                |   tiles, start: end); static_client_test.cc; here             |
 // |                                                |   checkpoint_beyond_its_tiles, sth_beyond_its_entries,        |
 // |                                                |   tiles_one_short                                             |
 // | tree heads from the future                     | sth_test.cc CheckTreeHeadBounds.*; ScanTest.LyingTreeHeads…;  |
