@@ -3,6 +3,7 @@
 // the Merkle checks belong to TreeVerifier, driven by Scanner.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,7 +37,9 @@ class LogSource {
   // FetchTreeHead fetches the log's newest tree head and checks its signature: the answer
   // holds the head and the outcome (OK, or kMisbehaviour saying why it does not verify; the
   // head is then evidence, never a target). kUnavailable after retries; kMalformed for a
-  // response that does not parse; kFailedPrecondition for a checkpoint of another origin or key.
+  // response that does not parse, or for a well-signed head that CheckTreeHeadBounds
+  // refuses (a size beyond what the API allows, a timestamp from the future);
+  // kFailedPrecondition for a checkpoint of another origin or key.
   virtual Result<TreeHeadAnswer> FetchTreeHead() = 0;
 
   // LatestTreeHead is FetchTreeHead with the signature required: kMisbehaviour if it does
@@ -111,6 +114,11 @@ inline Clock* ClockOf(const LogSourceOptions& options, std::optional<StopAwareCl
   if (options.clock != nullptr || options.stop == nullptr) return options.clock;
   own.emplace(*options.stop);
   return &*own;
+}
+// UnixNowMsOn reads `clock` (nullptr: the system clock) in milliseconds since the epoch.
+inline int64_t UnixNowMsOn(Clock* clock) {
+  const auto now = (clock != nullptr ? *clock : SystemClock()).Now();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
 }
 }  // namespace log_source_internal
 

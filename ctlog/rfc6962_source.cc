@@ -16,6 +16,7 @@ class Rfc6962Source final : public LogSource {
  public:
   Rfc6962Source(std::string url, LogKey key, const LogSourceOptions& options)
       : stop_clock_(),
+        clock_(log_source_internal::ClockOf(options, stop_clock_)),
         description_(url),
         key_(std::move(key)),
         client_(std::move(url), Rfc6962ClientOptions{
@@ -23,7 +24,7 @@ class Rfc6962Source final : public LogSource {
                                     .retry = options.retry,
                                     .entries_per_request = options.entries_per_request,
                                     .max_requests_in_flight = options.max_requests_in_flight,
-                                    .clock = log_source_internal::ClockOf(options, stop_clock_),
+                                    .clock = clock_,
                                 }) {}
 
   Result<TreeHeadAnswer> FetchTreeHead() override {
@@ -33,6 +34,11 @@ class Rfc6962Source final : public LogSource {
     if (Status s = VerifySignedTreeHead(answer.head, key_); !s.ok()) {
       answer.signature = Status(s.code(), "get-sth from " + description_ + ": " + s.message());
       if (s.code() != Code::kMisbehaviour) return answer.signature;
+      return answer;  // a forged head is evidence, whatever it claims
+    }
+    if (Status s = CheckTreeHeadBounds(answer.head, kMaxTreeSize, log_source_internal::UnixNowMsOn(clock_));
+        !s.ok()) {
+      return Status(s.code(), "get-sth from " + description_ + ": " + s.message());
     }
     return answer;
   }
@@ -91,6 +97,7 @@ class Rfc6962Source final : public LogSource {
   }
 
   std::optional<StopAwareClock> stop_clock_;  // before the client, which borrows it
+  Clock* clock_;                              // nullptr: the system clock
   std::string description_;
   LogKey key_;
   Rfc6962Client client_;

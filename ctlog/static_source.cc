@@ -19,6 +19,7 @@ class StaticCtSource final : public LogSource {
  public:
   StaticCtSource(std::string monitoring_url, std::string origin, LogKey key, const LogSourceOptions& options)
       : stop_clock_(),
+        clock_(log_source_internal::ClockOf(options, stop_clock_)),
         description_(monitoring_url),
         origin_(std::move(origin)),
         key_(std::move(key)),
@@ -26,7 +27,7 @@ class StaticCtSource final : public LogSource {
                                                .http = log_source_internal::HttpOptionsOf(options),
                                                .retry = options.retry,
                                                .max_requests_in_flight = options.max_requests_in_flight,
-                                               .clock = log_source_internal::ClockOf(options, stop_clock_),
+                                               .clock = clock_,
                                            }) {}
 
   Result<TreeHeadAnswer> FetchTreeHead() override {
@@ -43,6 +44,12 @@ class StaticCtSource final : public LogSource {
         Status why(s.code(), "checkpoint from " + description_ + ": checkpoint: " + s.message());
         if (s.code() != Code::kMisbehaviour) return why;
         return TreeHeadAnswer{.head = std::move(head), .signature = std::move(why)};
+      }
+    }
+    // Every line carries the same size; the leaf_index extension bounds it at 2^40.
+    for (const SignedTreeHead& head : *heads) {
+      if (Status s = CheckTreeHeadBounds(head, kLeafIndexLimit, log_source_internal::UnixNowMsOn(clock_)); !s.ok()) {
+        return Status(s.code(), "checkpoint from " + description_ + ": " + s.message());
       }
     }
     return TreeHeadAnswer{.head = std::move(heads->front())};
@@ -150,6 +157,7 @@ class StaticCtSource final : public LogSource {
   }
 
   std::optional<StopAwareClock> stop_clock_;  // before the client, which borrows it
+  Clock* clock_;                              // nullptr: the system clock
   std::string description_;
   std::string origin_;
   LogKey key_;

@@ -1,5 +1,7 @@
 #include "ctlog/sth.h"
 
+#include <string>
+
 #include "base/byte_writer.h"
 #include "ctlog/log_key.h"
 
@@ -51,6 +53,24 @@ Status VerifySignedTreeHead(const SignedTreeHead& sth, const LogKey& key) {
   if (Status s = key.Verify(input, sth.signature); !s.ok()) {
     return Status(s.code(), "tree head (tree_size " + std::to_string(sth.tree_size) + ", timestamp " +
                                 std::to_string(sth.timestamp_ms) + "): " + s.message());
+  }
+  return OkStatus();
+}
+
+Status CheckTreeHeadBounds(const SignedTreeHead& head, uint64_t max_tree_size, int64_t now_unix_ms) {
+  if (head.tree_size > max_tree_size) {
+    return MalformedError("tree head (tree_size " + std::to_string(head.tree_size) + ", timestamp " +
+                          std::to_string(head.timestamp_ms) + "): tree_size is beyond " +
+                          std::to_string(max_tree_size) + ", the largest this monitor accepts");
+  }
+  // now + tolerance, computed without overflow (a clock before 1970 counts as 0).
+  const uint64_t now_ms = now_unix_ms > 0 ? static_cast<uint64_t>(now_unix_ms) : 0;
+  if (head.timestamp_ms > now_ms && head.timestamp_ms - now_ms > kMaxTreeHeadFutureMs) {
+    return MalformedError("tree head (tree_size " + std::to_string(head.tree_size) + ", timestamp " +
+                          std::to_string(head.timestamp_ms) + "): timestamp is " +
+                          std::to_string((head.timestamp_ms - now_ms) / 1000) +
+                          " s in the future (our clock says " + std::to_string(now_ms) + "; at most " +
+                          std::to_string(kMaxTreeHeadFutureMs / 1000) + " s is tolerated)");
   }
   return OkStatus();
 }

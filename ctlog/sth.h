@@ -50,6 +50,22 @@ struct SignedTreeHead {
 std::vector<uint8_t> SerializeTreeHeadSignatureInput(uint64_t timestamp_ms, uint64_t tree_size,
                                                      const Hash& root_hash);
 
+// kMaxTreeSize is the largest tree size a monitor accepts: 2^63 - 1. A signed 64-bit
+// integer (PostgreSQL's bigint, where positions and sizes are stored) holds no more, and
+// the largest real logs hold about 2^31 entries.
+inline constexpr uint64_t kMaxTreeSize = (uint64_t{1} << 63) - 1;
+// kMaxTreeHeadFutureMs is how far past our clock a tree head's timestamp may lie: ten
+// minutes. A log signs a head when it makes it, so a later timestamp is a log's (or our)
+// clock gone wrong; ten minutes forgives an unsynchronised clock, not a head from tomorrow.
+inline constexpr uint64_t kMaxTreeHeadFutureMs = 10 * 60 * 1000;
+
+// CheckTreeHeadBounds checks what a signature cannot: that head.tree_size is at most
+// `max_tree_size` (kMaxTreeSize, or less where an API bounds it) and head.timestamp_ms at
+// most kMaxTreeHeadFutureMs after `now_unix_ms`. OK if so; kMalformed naming the field and
+// the bound otherwise (such a head is refused, never a target; the next fetch may bring a
+// good one, and a clock that was wrong may be right by then). Thread-safe.
+Status CheckTreeHeadBounds(const SignedTreeHead& head, uint64_t max_tree_size, int64_t now_unix_ms);
+
 // VerifySignedTreeHead checks sth.signature over the TreeHeadSignature of (timestamp,
 // tree_size, root_hash) with the log's key. OK if it verifies; kMisbehaviour if it does
 // not (a wrong key, or an altered or forged tree head); kMalformed if the signature's

@@ -352,6 +352,9 @@ FollowResult LogWorker::Follow(FollowMode mode) {
     }
     log_line_(log_.description + ": " + s.ToString());
     if (once || s.code() == Code::kAborted || s.code() == Code::kFailedPrecondition) {
+      // The round's error report is queued on the committer, which drops what is queued
+      // when the worker goes: wait for it, or `status` never shows why the log failed.
+      (void)committer_.Flush();  // a commit error here was the round's own, reported above
       out.status = s;
       return out;
     }

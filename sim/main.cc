@@ -131,6 +131,11 @@ Faults (flags set the initial faults; requests to /sim/ are never faulted or cou
                            (streamed answers are application/octet-stream, so they are
                            never compressed; hostile bodies are not trickled)
   --faults JSON            the same as a JSON object, e.g. '{"http_429_every":3}'
+A log that lies about its tree (JSON only; get-entries and tiles still serve the truth):
+  head_tree_size N         get-sth and the checkpoint claim N entries, validly signed
+  head_timestamp_ms T      ... and are dated T (e.g. tomorrow)
+  tile_width_delta D       every data and hash tile holds D more (or fewer) entries or
+                           hashes than its width (-256..256; the last one repeated)
 
 Runs until SIGINT or SIGTERM.
 )";

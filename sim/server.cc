@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -181,6 +182,16 @@ Result<Faults> ParseFaultsJson(std::string_view json) {
     else if (name == "delay_ms") s = u32(f.delay_ms);
     else if (name == "trickle_ms") s = u32(f.trickle_ms);
     else if (name == "extra_entries") s = u32(f.extra_entries);
+    else if (name == "head_tree_size" || name == "head_timestamp_ms") {
+      if (!v.IsUint64()) return MalformedError("faults: \"" + std::string(name) + "\" must be a non-negative integer");
+      (name == "head_tree_size" ? f.head_tree_size : f.head_timestamp_ms) = v.GetUint64();
+    } else if (name == "tile_width_delta") {
+      // Bounded so that a tile stays at most two tiles' worth.
+      if (!v.IsInt() || v.GetInt() < -256 || v.GetInt() > 256) {
+        return MalformedError("faults: \"tile_width_delta\" must be an integer in [-256, 256]");
+      }
+      f.tile_width_delta = v.GetInt();
+    }
     else if (name == "hostile_chunked") s = flag(f.hostile_chunked);
     else if (name == "hostile_bytes") {
       if (!v.IsUint64()) return MalformedError("faults: \"hostile_bytes\" must be a non-negative integer");
@@ -227,7 +238,10 @@ std::string FaultsJson(const Faults& f) {
          ",\"hostile_bytes\":" + std::to_string(f.hostile_bytes) +
          ",\"hostile_chunked\":" + (f.hostile_chunked ? "true" : "false") +
          ",\"trickle_ms\":" + std::to_string(f.trickle_ms) +
-         ",\"extra_entries\":" + std::to_string(f.extra_entries) + "}";
+         ",\"extra_entries\":" + std::to_string(f.extra_entries) +
+         ",\"head_tree_size\":" + std::to_string(f.head_tree_size) +
+         ",\"head_timestamp_ms\":" + std::to_string(f.head_timestamp_ms) +
+         ",\"tile_width_delta\":" + std::to_string(f.tile_width_delta) + "}";
 }
 
 struct SimServer::Impl {
@@ -261,6 +275,10 @@ struct SimServer::Impl {
       ctlog::Hash root = sth.root_hash;
       root[31] ^= forked ? 0x55 : 0x01;
       sth = log.SignTreeHead(sth.timestamp_ms, sth.tree_size, root);
+    }
+    if (f.head_tree_size != 0 || f.head_timestamp_ms != 0) {
+      sth = log.SignTreeHead(f.head_timestamp_ms != 0 ? f.head_timestamp_ms : sth.timestamp_ms,
+                             f.head_tree_size != 0 ? f.head_tree_size : sth.tree_size, sth.root_hash);
     }
     if (f.bad_signature && !sth.signature.signature.empty()) sth.signature.signature[10] ^= 0x01;
     return sth;
@@ -356,6 +374,12 @@ struct SimServer::Impl {
       if (!WaitUnlessStopped(delay)) return false;
       return sink.write(body->data() + offset, 1);
     });
+  }
+
+  // ServedWidth is how many entries or hashes a tile of `width` holds as served.
+  static uint64_t ServedWidth(uint64_t width, const Faults& f) {
+    const int64_t served = static_cast<int64_t>(width) + f.tile_width_delta;
+    return served > 0 ? static_cast<uint64_t>(served) : 0;
   }
 
   void Route();
@@ -525,6 +549,7 @@ void SimServer::Impl::Route() {
       res.status = 404;
       return;
     }
+    const Faults f = CurrentFaults();
     auto lock = log.ReadLock();
     uint64_t tree_size = log.LatestSth().tree_size;
     unsigned node_level = static_cast<unsigned>(8 * *level);
@@ -534,10 +559,11 @@ void SimServer::Impl::Route() {
       res.status = 404;
       return;
     }
+    const uint64_t served = ServedWidth(*width, f);
     std::string body;
-    body.reserve(*width * 32);
-    for (uint64_t k = 0; k < *width; ++k) {
-      const ctlog::Hash& h = log.tree().PerfectNode(node_level, first + k);
+    body.reserve(served * 32);
+    for (uint64_t k = 0; k < served; ++k) {
+      const ctlog::Hash& h = log.tree().PerfectNode(node_level, std::min(first + k, nodes - 1));
       body.append(reinterpret_cast<const char*>(h.data()), h.size());
     }
     res.set_content(FaultedBody(res, std::move(body)), "application/octet-stream");
@@ -553,13 +579,16 @@ void SimServer::Impl::Route() {
     Faults f = CurrentFaults();
     auto lock = log.ReadLock();
     uint64_t first = *index * 256;
-    if (first + *width > log.LatestSth().tree_size) {
+    const uint64_t tree_size = log.LatestSth().tree_size;
+    if (first + *width > tree_size) {
       res.status = 404;
       return;
     }
+    const uint64_t served = ServedWidth(*width, f);
     Buffer tile;
-    tile.reserve(*width * 1200);
-    for (uint64_t i = first; i < first + *width; ++i) {
+    tile.reserve(served * 1200);
+    for (uint64_t k = 0; k < served; ++k) {
+      const uint64_t i = std::min(first + k, tree_size - 1);
       Buffer leaf_input = LeafInputServed(i, f);
       auto leaf = ctlog::ParseMerkleTreeLeaf(leaf_input);
       Bytes chain_bytes = log.entries().Chain(i);

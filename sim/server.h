@@ -58,6 +58,15 @@ struct Faults {
   // get-entries answers this many entries beyond the asked (inclusive) end, as far as the
   // tree has them, ignoring max_batch: a log that sends more than asked.
   uint32_t extra_entries = 0;
+  // A log that lies about its tree (issue 19). get-sth and the checkpoint serve a head,
+  // validly signed, that claims head_tree_size entries (0: the true size; the root stays
+  // the true tree's) and is dated head_timestamp_ms (0: the true timestamp), while
+  // get-entries and the tiles still serve only the true tree. Every data and hash tile
+  // holds tile_width_delta entries or hashes more (or, negative, fewer) than its width,
+  // the last one repeated beyond the tree.
+  uint64_t head_tree_size = 0;
+  uint64_t head_timestamp_ms = 0;
+  int32_t tile_width_delta = 0;
 };
 
 // HostileBodyName is the JSON/flag name of `body` ("", "nesting", "values", "zeros");

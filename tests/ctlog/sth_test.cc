@@ -32,6 +32,49 @@ TEST(DigitallySigned, ParseEncodeRoundTripAndErrors) {
   EXPECT_NE(ParseDigitallySigned(trailing).status().message().find("trailing"), std::string::npos);
 }
 
+// What a signature cannot vouch for (issue 19): a size beyond the bound, a timestamp from
+// the future. Each case: the head, the bound, the clock, and the error expected (or none).
+TEST(CheckTreeHeadBounds, RefusesSizesBeyondTheBoundAndHeadsFromTheFuture) {
+  constexpr int64_t kNow = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+  constexpr uint64_t kNowU = kNow;
+  struct Case {
+    const char* desc;
+    uint64_t tree_size, timestamp_ms, max_tree_size;
+    int64_t now_ms;
+    const char* want_error;  // nullptr: accepted
+  };
+  const Case cases[] = {
+      {"a head from now", 1000, kNowU, kMaxTreeSize, kNow, nullptr},
+      {"a head from last year", 1000, kNowU - 365ull * 86'400'000, kMaxTreeSize, kNow, nullptr},
+      {"exactly the tolerance ahead", 1000, kNowU + kMaxTreeHeadFutureMs, kMaxTreeSize, kNow, nullptr},
+      {"one millisecond beyond it", 1000, kNowU + kMaxTreeHeadFutureMs + 1, kMaxTreeSize, kNow,
+       "timestamp is 600 s in the future"},
+      {"a day ahead", 1000, kNowU + 86'400'000, kMaxTreeSize, kNow, "timestamp is 86400 s in the future"},
+      {"timestamp 2^64-1", 1000, UINT64_MAX, kMaxTreeSize, kNow, "in the future"},
+      {"a clock before 1970 still refuses 2^64-1", 1000, UINT64_MAX, kMaxTreeSize, -5, "in the future"},
+      {"size 2^63-1", kMaxTreeSize, kNowU, kMaxTreeSize, kNow, nullptr},
+      {"size 2^63", kMaxTreeSize + 1, kNowU, kMaxTreeSize, kNow,
+       "tree_size is beyond 9223372036854775807"},
+      {"size 2^64-1", UINT64_MAX, kNowU, kMaxTreeSize, kNow, "tree_size is beyond 9223372036854775807"},
+      {"static-ct-api: 2^40", uint64_t{1} << 40, kNowU, uint64_t{1} << 40, kNow, nullptr},
+      {"static-ct-api: 2^40 + 1", (uint64_t{1} << 40) + 1, kNowU, uint64_t{1} << 40, kNow,
+       "tree_size is beyond 1099511627776"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.desc);
+    const Status s = CheckTreeHeadBounds({.tree_size = c.tree_size, .timestamp_ms = c.timestamp_ms}, c.max_tree_size,
+                                         c.now_ms);
+    if (c.want_error == nullptr) {
+      EXPECT_TRUE(s.ok()) << s.ToString();
+      continue;
+    }
+    EXPECT_EQ(s.code(), Code::kMalformed) << s.ToString();
+    EXPECT_NE(s.message().find(c.want_error), std::string::npos) << s.message();
+    // The message names the head it refuses.
+    EXPECT_NE(s.message().find("tree_size " + std::to_string(c.tree_size)), std::string::npos) << s.message();
+  }
+}
+
 // Log keys from ct/rfc6962/log_keys/logs.json, by log name.
 class SthVerifyTest : public TestdataTest {
  protected:

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <chrono>
 #include <map>
 
 #include "base/encoding.h"
@@ -259,6 +260,96 @@ TEST_P(ScanTest, ForkIsMisbehaviour) {
   EXPECT_EQ(seen->kind, Misbehaviour::Kind::kForkedTreeHead);
   EXPECT_EQ(seen->verified_head->tree_size, seen->tree_head->tree_size);
   EXPECT_EQ(run.got.count, 1000u);
+}
+
+// A log whose signed head lies about its tree (issue 19): a size beyond 2^63 (or, over
+// static-ct-api, beyond 2^40), a timestamp from tomorrow, or more entries than it serves.
+// Each is refused or fails with an error naming it; what was delivered is entries from 0
+// on, in order (the sink checks) and none skipped, at most up to where the log stopped
+// answering (the first final error cancels the requests in flight, so maybe fewer), and
+// nothing is verified.
+TEST_P(ScanTest, LyingTreeHeadsAreRefusedAndNoEntryIsSkipped) {
+  constexpr uint64_t kTrueSize = 1000;
+  auto sim = StartSim({"--entries", std::to_string(kTrueSize), "--seed", "lying-head"});
+  ASSERT_TRUE(sim);
+  const bool tiles = GetParam() == Api::kStaticCt;
+  const uint64_t tomorrow_ms =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count()) + 86'400'000;
+  struct Case {
+    std::string desc, faults;
+    Code code;
+    std::string want_error;
+    uint64_t max_delivered;  // entries [0, n) reach the sink, n <= max_delivered
+  };
+  const Case cases[] = {
+      {"size 2^63", R"({"head_tree_size": 9223372036854775808})", Code::kMalformed,
+       tiles ? "tree_size is beyond 1099511627776" : "tree_size is beyond 9223372036854775807", 0},
+      {"size 2^64-1", R"({"head_tree_size": 18446744073709551615})", Code::kMalformed, "tree_size is beyond", 0},
+      {"size 2^40 + 1", R"({"head_tree_size": 1099511627777})", tiles ? Code::kMalformed : Code::kFailedPrecondition,
+       tiles ? "tree_size is beyond 1099511627776" : "start beyond tree size", tiles ? 0 : kTrueSize},
+      {"a head from tomorrow", R"({"head_timestamp_ms": )" + std::to_string(tomorrow_ms) + "}", Code::kMalformed,
+       "s in the future", 0},
+      // 300 entries more than served. RFC 6962: every real entry arrives, then get-entries
+      // past the end is refused (HTTP 400). static-ct-api: the full tiles 0-2 arrive, then
+      // tile 3, full in a tree of 1300, is not there (HTTP 404; ctsim has only 003.p/232).
+      {"300 entries more than it serves", R"({"head_tree_size": 1300})", Code::kFailedPrecondition,
+       tiles ? ": HTTP 404" : "HTTP 400", tiles ? 768 : kTrueSize},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.desc);
+    SetFaults(*sim, c.faults);
+    FreshScan run(*sim, GetParam());
+    ASSERT_FALSE(run.result.ok());
+    EXPECT_EQ(run.result.status().code(), c.code) << run.result.status().ToString();
+    EXPECT_NE(run.result.status().message().find(c.want_error), std::string::npos) << run.result.status().ToString();
+    EXPECT_LE(run.got.count, c.max_delivered);
+    EXPECT_EQ(run.got.next_index, run.got.count);
+    EXPECT_EQ(run.verifier.verified_end(), 0u);
+    EXPECT_EQ(run.verifier.pending_end(), 0u) << "rewound: nothing unverified is kept";
+  }
+}
+
+// static-ct-api tiles that hold more or fewer entries than their width (issue 19): a short
+// full tile, a full tile with one entry too many, a partial tile with one more or one less
+// than its width. Each is retried and then fails as kMalformed naming the tile and the
+// count; no entry of the bad tile, or after it, is delivered. A partial tile answered
+// with the full 256 entries is the one legitimate "more" (tlog-tiles) and is cut.
+TEST(StaticTiles, TilesThatLieAboutTheirWidthFailNamingIt) {
+  struct Case {
+    const char* desc;
+    uint64_t entries;
+    int delta;
+    const char* want_error;  // nullptr: the scan verifies
+    uint64_t delivered;
+  };
+  const Case cases[] = {
+      {"full tiles one short", 512, -1, "data tile holds 255 entries, expected 256", 0},
+      {"full tiles one too many", 512, 1, "data tile holds more than 256 entries", 0},
+      {"partial tile 200 one too many", 200, 1, "tile/data/000.p/200: data tile holds more than 200 entries", 0},
+      {"partial tile 200 one short", 200, -1, "tile/data/000.p/200: data tile holds 199 entries, expected 200", 0},
+      {"partial tile 200 served as 256", 200, 56, nullptr, 200},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.desc);
+    auto sim = StartSim({"--entries", std::to_string(c.entries), "--seed", "lying-tiles", "--faults",
+                         R"({"tile_width_delta": )" + std::to_string(c.delta) + "}"});
+    ASSERT_TRUE(sim);
+    FreshScan run(*sim, Api::kStaticCt);
+    if (c.want_error == nullptr) {
+      ASSERT_TRUE(run.result.ok()) << run.result.status().ToString();
+      EXPECT_FALSE(run.result->misbehaviour.has_value());
+      EXPECT_EQ(run.verifier.verified_end(), c.entries);
+    } else {
+      ASSERT_FALSE(run.result.ok());
+      EXPECT_EQ(run.result.status().code(), Code::kMalformed) << run.result.status().ToString();
+      EXPECT_NE(run.result.status().message().find(c.want_error), std::string::npos)
+          << run.result.status().ToString();
+      EXPECT_EQ(run.verifier.verified_end(), 0u);
+    }
+    EXPECT_EQ(run.got.count, c.delivered);
+    EXPECT_EQ(run.got.next_index, c.delivered);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BothApis, ScanTest, ::testing::Values(Api::kRfc6962, Api::kStaticCt), ApiName);

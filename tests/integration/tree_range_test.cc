@@ -153,6 +153,38 @@ TEST_P(TreeRangeTest, VerifierStartedAtTheEndFollowsTheLog) {
   EXPECT_EQ(verifier.verified_head()->tree_size, 66537u);
 }
 
+// Starting at the end of a static-ct-api log whose hash tiles lie about their width, or
+// whose checkpoint claims more than its tiles hold (issue 19): an error naming the tile,
+// never a range. (70,000 entries: tile 0/273.p/112 and tile 1/001.p/17 make the range.)
+TEST(StaticHashTiles, TilesOfTheWrongWidthOrMissingFailNamingIt) {
+  struct Case {
+    const char* desc;
+    const char* faults;
+    Code code;
+    const char* want_error;
+  };
+  const Case cases[] = {
+      {"hash tiles one hash short", R"({"tile_width_delta": -1})", Code::kMalformed, "hash tile of"},
+      {"hash tiles one hash too many", R"({"tile_width_delta": 1})", Code::kMalformed, "hash tile of"},
+      // 70,100 entries: tile 0/273.p/212, and the full 0/273 neither exists.
+      {"a checkpoint 100 entries larger", R"({"head_tree_size": 70100})", Code::kFailedPrecondition, "HTTP 404"},
+  };
+  auto sim = StartSim({"--entries", "70000", "--seed", "lying-hash-tiles"});
+  ASSERT_TRUE(sim);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.desc);
+    ASSERT_TRUE(sim->Post("/sim/faults", c.faults).ok());
+    auto source = SourceFor(*sim, Api::kStaticCt);
+    auto head = source->LatestTreeHead();  // validly signed, whatever it claims
+    ASSERT_TRUE(head.ok()) << head.status().ToString();
+    auto range = source->TreeRangeAt(*head);
+    ASSERT_FALSE(range.ok());
+    EXPECT_EQ(range.status().code(), c.code) << range.status().ToString();
+    EXPECT_NE(range.status().message().find(c.want_error), std::string::npos) << range.status().ToString();
+    EXPECT_NE(range.status().message().find("/tile/"), std::string::npos) << range.status().ToString();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(BothApis, TreeRangeTest, ::testing::Values(Api::kRfc6962, Api::kStaticCt), ApiName);
 
 // static-ct-api entries name their issuers by fingerprint; Issuer resolves each one to the

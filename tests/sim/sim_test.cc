@@ -820,6 +820,26 @@ TEST(FaultsJsonTest, StreamFaultsRoundTripAndBadValuesAreRefused) {
   }
 }
 
+// The lying log's faults (issue 19): what the scan and daemon tests use them for is in
+// tests/integration (scan_test.cc, log_faults_test.cc); here, their JSON.
+TEST(FaultsJsonTest, LyingHeadAndTileFaultsRoundTripAndBadValuesAreRefused) {
+  const Faults want{.head_tree_size = uint64_t{1} << 63, .head_timestamp_ms = UINT64_MAX, .tile_width_delta = -256};
+  auto f = ParseFaultsJson(FaultsJson(want));
+  ASSERT_TRUE(f.ok()) << f.status().ToString() << "\n" << FaultsJson(want);
+  EXPECT_EQ(f->head_tree_size, uint64_t{1} << 63);
+  EXPECT_EQ(f->head_timestamp_ms, UINT64_MAX);
+  EXPECT_EQ(f->tile_width_delta, -256);
+  auto defaults = ParseFaultsJson("{}");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->head_tree_size, 0u);
+  EXPECT_EQ(defaults->head_timestamp_ms, 0u);
+  EXPECT_EQ(defaults->tile_width_delta, 0);
+  for (const char* bad : {R"({"head_tree_size": -1})", R"({"head_timestamp_ms": "1"})", R"({"tile_width_delta": 257})",
+                          R"({"tile_width_delta": -257})", R"({"tile_width_delta": 1.5})"}) {
+    EXPECT_EQ(ParseFaultsJson(bad).status().code(), Code::kMalformed) << bad;
+  }
+}
+
 // HostileBytes is the first `n` bytes of the endless hostile body `body`, written out
 // independently of AppendHostileBytes from the grammar of each kind.
 std::string HostileBytes(HostileBody body, size_t n) {
