@@ -10,16 +10,21 @@
 // transaction needs, waits until pg_stat_activity shows the daemon waiting for it (so the
 // daemon is provably inside that transaction, or between an Alertmanager's answer and its
 // record), kills, then lets go. The rest are random delays (seeded; PINWATCH_CRASH_SEED
-// repeats a run), a kill when a commit's write transaction is seen open, and a kill on the
-// daemon's own "published" line, while it writes the pin-set files.
+// repeats a run), a kill when a commit's write transaction is seen open, and a kill as the
+// daemon creates a pin-set file (inotify), while it writes it.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -173,7 +178,7 @@ enum class Moment {
   kApproveRandom,        // `proposals approve` (the first approver) and the daemon at a random delay
   kApproveMidDecision,   // the second approval held inside its transaction, with the daemon
   kPublishInDatabase,    // the daemon held storing the new version's signed document
-  kPublishWritingFiles,  // the daemon on its "published" line: writing the pin-set files
+  kPublishWritingFiles,  // the daemon as it creates the first pin-set file (inotify)
 };
 
 const char* MomentName(Moment m) {
@@ -211,7 +216,8 @@ std::string Fields(const rapidjson::Value& obj, const std::vector<const char*>& 
 struct Outcome {
   std::multiset<std::string> findings;
   std::multiset<std::string> alerts;  // labels, and the finding each one's finding_id names
-  std::multiset<std::string> proposals;
+  std::multiset<std::string> proposals;  // with their evidence and decisions
+  std::multiset<std::string> audit;      // every pin-set decision and publication
   std::vector<std::string> versions;  // the pin-set's versions and their signed documents (times left out)
   std::set<std::string> published_files;
   std::string published_document;     // the published api.json, times left out
@@ -330,11 +336,21 @@ class CrashAnywhereTest : public DaemonTest {
                  r.sql->Number("SELECT count(*) FROM pinset_versions WHERE version = 2 AND document IS NOT NULL") == 1 &&
                  std::filesystem::exists(r.publish_dir + "/api.json") &&
                  DocumentWithoutTimes(ReadAll(r.publish_dir + "/api.json")).find("\"version\":2") != std::string::npos &&
+                 FilesIn(r.publish_dir) == std::set<std::string>{"api.json", "api.json.sig"} &&
                  AllDelivered(r, kExpectedAlerts);
         },
         seconds(60), {}, milliseconds(50));
-    ASSERT_TRUE(done) << r.name << ": position " << Position(r) << ", verified " << Verified(r) << "\n"
-                      << daemon.output();
+    std::string files;
+    for (const std::string& f : FilesIn(r.publish_dir)) files += " " + f;
+    ASSERT_TRUE(done) << r.name << ": position " << Position(r) << ", verified " << Verified(r) << ", published:" << files
+                      << "\n" << daemon.output();
+  }
+
+  static std::set<std::string> FilesIn(const std::string& dir) {
+    std::set<std::string> out;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) out.insert(entry.path().filename().string());
+    return out;
   }
 
   static std::string ReadAll(const std::string& path) {
@@ -377,6 +393,15 @@ class CrashAnywhereTest : public DaemonTest {
         deciders.insert(std::string(d["operator"].GetString()) + ":" + d["decision"].GetString());
       }
       for (const std::string& d : deciders) row += d + " ";
+      row += Fields(p, {"reason", "lead_time_s", "first_precertificate_at", "first_certificate_at"});
+      std::multiset<std::string> evidence;  // the certificates and their log entries
+      for (const auto& e : p["evidence"].GetArray()) {
+        std::string cert = Fields(e, {"tbs_sha256", "spki_sha256", "issuer_spki_sha256", "serial"});
+        for (const auto& x : e["entries"].GetArray()) cert += Fields(x, {"index", "entry_type", "verified"});
+        cert += "findings=" + std::to_string(e["finding_ids"].Size());
+        evidence.insert(cert);
+      }
+      for (const std::string& e : evidence) row += "[" + e + "] ";
       out.proposals.insert(row);
     }
     rapidjson::Document pinset = Json(r.config, {"pinset", "show", "api", "--json"});
@@ -388,9 +413,12 @@ class CrashAnywhereTest : public DaemonTest {
       out.versions.push_back(row);
       if (v["document"].IsString()) current_document = v["document"].GetString();
     }
-    for (const auto& entry : std::filesystem::directory_iterator(r.publish_dir)) {
-      out.published_files.insert(entry.path().filename().string());
+    rapidjson::Document audit = Json(r.config, {"audit", "--json"});
+    ASSERT_TRUE(audit.IsArray());
+    for (const auto& a : audit.GetArray()) {
+      out.audit.insert(Fields(a, {"operator", "action", "pinset", "version", "reason", "detail"}));
     }
+    out.published_files = FilesIn(r.publish_dir);
     const std::string published = ReadAll(r.publish_dir + "/api.json");
     EXPECT_EQ(published, current_document) << r.name << ": the file is not the stored document of the current version";
     out.published_document = DocumentWithoutTimes(published);
@@ -427,6 +455,41 @@ double ConsistencyProofsChecked(int port) {
   }
   return sum;
 }
+
+// DirectoryWatch reports files created in a directory (inotify), from its construction on.
+class DirectoryWatch {
+ public:
+  explicit DirectoryWatch(const std::string& dir) : fd_(inotify_init1(IN_CLOEXEC)) {
+    EXPECT_GE(fd_, 0) << std::strerror(errno);
+    EXPECT_GE(inotify_add_watch(fd_, dir.c_str(), IN_CREATE), 0) << dir << ": " << std::strerror(errno);
+  }
+  ~DirectoryWatch() { close(fd_); }
+  DirectoryWatch(const DirectoryWatch&) = delete;
+  DirectoryWatch& operator=(const DirectoryWatch&) = delete;
+
+  // NextCreated returns the name of the next file created whose name starts with `prefix`
+  // (and is longer); kUnavailable after `timeout`.
+  Result<std::string> NextCreated(const std::string& prefix, seconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    alignas(inotify_event) char buf[4096];
+    while (Clock::now() < deadline) {
+      pollfd pfd = {fd_, POLLIN, 0};
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+      if (poll(&pfd, 1, static_cast<int>(std::max<int64_t>(left, 1))) <= 0) continue;
+      const ssize_t n = read(fd_, buf, sizeof buf);
+      for (ssize_t at = 0; n > 0 && at < n;) {
+        const auto* event = reinterpret_cast<const inotify_event*>(buf + at);
+        const std::string name = event->len > 0 ? event->name : "";
+        if (name.size() > prefix.size() && name.starts_with(prefix)) return name;
+        at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+      }
+    }
+    return UnavailableError("no file " + prefix + "* was created in time");
+  }
+
+ private:
+  int fd_;
+};
 
 int PortOf(ChildProcess& daemon) {
   auto line = daemon.WaitForLine("http: serving");
@@ -744,13 +807,18 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
     EXPECT_EQ(crash.sql->Number("SELECT count(*) FROM pinset_versions WHERE document IS NULL"), 1);
   }
   {
-    // The next start publishes it: the line comes between storing the document and writing
-    // the files.
+    // The next start publishes it, writing each file beside its place and renaming it
+    // there (pins/publisher.cc WriteFileAtomically): killed as the first of those files
+    // appears (inotify), while it is being written.
+    DirectoryWatch watch(crash.publish_dir);
     start();
     ASSERT_FALSE(HasFatalFailure());
-    auto line = daemon->WaitForLine("pin-set api version 2 published", seconds(30));
-    ASSERT_TRUE(line.ok()) << daemon->output();
-    kill(Moment::kPublishWritingFiles, "on the \"published\" line");
+    auto created = watch.NextCreated("api.json.", seconds(30));
+    ASSERT_TRUE(created.ok()) << created.status().ToString() << "\n" << daemon->output();
+    kill(Moment::kPublishWritingFiles, *created + " created");
+    std::string left;
+    for (const std::string& f : FilesIn(crash.publish_dir)) left += " " + f;
+    journal.back() += "; the directory then held" + left;
   }
   // The log grows while the daemon is down: the last start resumes at a verified head below
   // the new one, and must prove the new head consistent with it.
@@ -780,6 +848,7 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
   EXPECT_EQ(crashed.alerts, reference.alerts);
   EXPECT_EQ(crashed.proposals, reference.proposals);
   EXPECT_EQ(crashed.versions, reference.versions);
+  EXPECT_EQ(crashed.audit, reference.audit);
   EXPECT_EQ(crashed.published_document, reference.published_document);
   EXPECT_EQ(crashed.published_files, (std::set<std::string>{"api.json", "api.json.sig"}))
       << "a file left in the published directory";
