@@ -65,18 +65,18 @@ struct PlantSpec {
   bool alerting;  // at least one finding of severity warning or critical
 };
 const std::vector<PlantSpec> kCrashPlants = {
-    {100, "100:x509:e1:key-a:api.mybank.test", true, false},                     // known_key (the pin-set's key)
-    {2500, "2500:both:e1:key-b:api.mybank.test", true, true},                    // the rotation: unexpected_key, add proposal
-    {5000, "5000:precert:rogue:key-c:login.mybank.test", true, true},            // unexpected_issuer
-    {8000, "8000:x509:e2:key-a:mybank.test,shop.partner.test", true, true},      // known_key + unexpected_key
-    {11000, "11000:malformed:normal::broken.mybank.test", true, true},           // malformed
-    {14000, "14000:x509:normal::unrelated.example", false, false},                // not watched: nothing
-    {17000, "17000:precert:rogue:key-d:pay.mybank.test", true, true},            // unexpected_issuer
-    {21000, "21000:x509:e2:key-e:mail.mybank.test", true, true},                 // unexpected_key
-    {24000, "24000:both:rogue:key-f:vpn.mybank.test", true, true},               // unexpected_issuer (two entries)
-    {27000, "27000:x509:e1:key-g:www.mybank.test", true, true},                  // unexpected_key
-    {29000, "29000:precert:rogue:key-h:sso.mybank.test", true, true},            // unexpected_issuer
-    {31000, "31000:x509:rogue:key-i:late.mybank.test", true, true},              // after the approval's growth
+    {100, "100:x509:e1:key-a:api.mybank.test", true, false},                 // known_key (the pin-set's key)
+    {2500, "2500:both:e1:key-b:api.mybank.test", true, true},                // rotation: unexpected_key, a proposal
+    {5000, "5000:precert:rogue:key-c:login.mybank.test", true, true},        // unexpected_issuer
+    {8000, "8000:x509:e2:key-a:mybank.test,shop.partner.test", true, true},  // known_key + unexpected_key
+    {11000, "11000:malformed:normal::broken.mybank.test", true, true},       // malformed
+    {14000, "14000:x509:normal::unrelated.example", false, false},           // not watched: nothing
+    {17000, "17000:precert:rogue:key-d:pay.mybank.test", true, true},        // unexpected_issuer
+    {21000, "21000:x509:e2:key-e:mail.mybank.test", true, true},             // unexpected_key
+    {24000, "24000:both:rogue:key-f:vpn.mybank.test", true, true},           // unexpected_issuer (two entries)
+    {27000, "27000:x509:e1:key-g:www.mybank.test", true, true},              // unexpected_key
+    {29000, "29000:precert:rogue:key-h:sso.mybank.test", true, true},        // unexpected_issuer
+    {31000, "31000:x509:rogue:key-i:late.mybank.test", true, true},          // after the approval's growth
 };
 constexpr size_t kExpectedFindings = 12;  // 8000 makes two, 14000 none, the others one each
 constexpr size_t kExpectedAlerts = 10;    // all but the two known_key (info)
@@ -120,7 +120,8 @@ class HeldLock {
   ~HeldLock() { Release(); }
   // rows is how many rows the locking statement returned (a row lock's rows).
   size_t rows() const { return rows_; }
-  // Text runs a query inside the lock's transaction (it may read what the lock keeps others from).
+  // Number runs a query inside the lock's transaction (it may read what the lock keeps
+  // others from) and returns its first value (0 for none).
   int64_t Number(const std::string& query) {
     pqxx::result r = tx_->exec(query);
     return r.empty() || r[0][0].is_null() ? 0 : r[0][0].as<int64_t>();
@@ -166,6 +167,10 @@ constexpr char kCommitOpenSql[] =
     "AND backend_xid IS NOT NULL AND (query LIKE '%UPDATE logs SET position%' OR query LIKE '%INSERT INTO certificate%' "
     "OR query LIKE '%INSERT INTO findings%' OR query LIKE '%INSERT INTO replica_log_entries%' "
     "OR query LIKE '%UPDATE certificate_entries SET verified%')";
+
+// Sessions waiting for an advisory lock (the pin-set's: db/pg_pin_store.cc LockPinset).
+constexpr char kAdvisoryWaitSql[] =
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'";
 
 // The kinds of moment a kill aims at.
 enum class Moment {
@@ -277,10 +282,11 @@ class CrashAnywhereTest : public DaemonTest {
         kBackupPin + "\"]\n    min_pins: 2\n    approvals_required: 2\n";
     r.publish_dir = dir_ + "/published-" + name;
     const std::string logs = "  entries_per_request: 128\n  requests_in_flight: 2\n";
-    r.config = WriteConfig(name, r.db_url, {r.sim->LogListPath()}, watch,
-                           common + "publish:\n  signing_key: " + dir_ + "/signing.pem\n  directory: " + r.publish_dir + "\n",
-                           "0", logs);
-    r.workstation_config = WriteConfig(name + "-workstation", r.db_url, {r.sim->LogListPath()}, watch, common, "0", logs);
+    const std::string publish =
+        "publish:\n  signing_key: " + dir_ + "/signing.pem\n  directory: " + r.publish_dir + "\n";
+    const std::vector<std::string> lists = {r.sim->LogListPath()};
+    r.config = WriteConfig(name, r.db_url, lists, watch, common + publish, "0", logs);
+    r.workstation_config = WriteConfig(name + "-workstation", r.db_url, lists, watch, common, "0", logs);
     ASSERT_EQ(Pinwatch(r.config, {"migrate"}).exit_code, 0);
     for (const char* op : {"alice", "bob"}) ASSERT_EQ(Pinwatch(r.config, {"operator", "add", op}).exit_code, 0);
     r.sql = std::make_unique<Sql>(r.db_url);
@@ -506,7 +512,8 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
   std::cout << "crash_anywhere: seed " << seed << " (repeat with PINWATCH_CRASH_SEED=" << seed << ")" << std::endl;
   std::mt19937_64 rng(seed);
 
-  ASSERT_EQ(std::system(("cd " + dir_ + " && " + PinwatchPath() + " keygen --out signing.pem > public.pem 2>/dev/null").c_str()), 0);
+  const std::string keygen = "cd " + dir_ + " && " + PinwatchPath() + " keygen --out signing.pem > public.pem 2>/dev/null";
+  ASSERT_EQ(std::system(keygen.c_str()), 0);
   // Ten days old: every planted certificate is valid today, as a proposal's must be.
   const int64_t epoch_ms =
       (std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch()).count() - 10 * 86400) *
@@ -572,7 +579,7 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
     daemon_started = Clock::now();
   };
   // Kill ends the daemon with SIGKILL and records the moment.
-  auto kill = [&](Moment m, const std::string& detail) {
+  auto kill_daemon = [&](Moment m, const std::string& detail) {
     daemon->Signal(SIGKILL);
     EXPECT_EQ(daemon->Wait(), 128 + SIGKILL) << daemon->output();
     daemon.reset();
@@ -650,8 +657,8 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
         ASSERT_FALSE(HasFatalFailure());
         const auto at = daemon_started + delay;
         PollUntil([&] { return Clock::now() >= at; }, delay + seconds(1), tick, milliseconds(20));  // the kill time
-        kill(m, std::to_string(delay.count()) + " ms after the start" +
-                    (Position(crash) == kGrownSize ? ", the backfill already over" : ""));
+        kill_daemon(m, std::to_string(delay.count()) + " ms after the start" +
+                           (Position(crash) == kGrownSize ? ", the backfill already over" : ""));
         break;
       }
       case Moment::kCommitWithMatch:
@@ -667,7 +674,7 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
         ASSERT_TRUE(PollUntil([&] { return BlockedOn(*crash.sql, needle) > 0; }, seconds(60), tick))
             << "no commit reached " << needle << "\n" << daemon->output();
         const uint64_t before = Position(crash);
-        kill(m, "held at " + needle);
+        kill_daemon(m, "held at " + needle);
         lock.Release();
         // The held commit's session ends with its client; its transaction did not commit.
         ASSERT_TRUE(PollUntil([&] { return BlockedOn(*crash.sql, needle) == 0; }, seconds(10)));
@@ -681,7 +688,7 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
         ASSERT_TRUE(PollUntil([&] { return crash.sql->Number(kCommitOpenSql) > 0; }, seconds(60), tick,
                               milliseconds(0)))
             << daemon->output();
-        kill(m, "write transaction open");
+        kill_daemon(m, "write transaction open");
         break;
       }
       case Moment::kAlertBeforeSend: {
@@ -696,7 +703,7 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
                               seconds(60), tick))
             << daemon->output();
         const int64_t finding = lock.Number(fresh);
-        kill(m, "finding " + std::to_string(finding) + " committed");
+        kill_daemon(m, "finding " + std::to_string(finding) + " committed");
         lock.Release();
         auto listed = crash.am->Alerts();
         ASSERT_TRUE(listed.ok());
@@ -715,7 +722,7 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
         ASSERT_TRUE(PollUntil([&] { return BlockedOn(*crash.sql, "INSERT INTO alert_deliveries") > 0; }, seconds(60),
                               tick))
             << daemon->output();
-        kill(m, std::to_string(open) + " alert(s) accepted");
+        kill_daemon(m, std::to_string(open) + " alert(s) accepted");
         lock.Release();
         auto listed = crash.am->Alerts();
         ASSERT_TRUE(listed.ok());
@@ -746,8 +753,8 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
     std::this_thread::sleep_for(delay);  // the kill time
     approve->Signal(SIGKILL);
     const int approve_exit = approve->Wait();
-    kill(Moment::kApproveRandom, std::to_string(delay.count()) + " ms into the approval (it exited " +
-                                     std::to_string(approve_exit) + ")");
+    kill_daemon(Moment::kApproveRandom,
+                std::to_string(delay.count()) + " ms into the approval (it exited " + std::to_string(approve_exit) + ")");
     start();
     ASSERT_FALSE(HasFatalFailure());
     // Its pin-set lock at start (version 1) is over before the next step holds that lock.
@@ -770,20 +777,12 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
     HeldLock lock(crash.db_url, "SELECT pg_advisory_xact_lock(hashtext('pinwatch pinset api'))");
     auto approve = StartApprove(crash.workstation_config, proposal, "bob");
     ASSERT_NE(approve, nullptr);
-    ASSERT_TRUE(PollUntil(
-        [&] {
-          return crash.sql->Number("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
-                                   "wait_event = 'advisory'") > 0;
-        },
-        seconds(30)))
-        << approve->output();
+    ASSERT_TRUE(PollUntil([&] { return crash.sql->Number(kAdvisoryWaitSql) > 0; }, seconds(30))) << approve->output();
     approve->Signal(SIGKILL);
     approve->Wait();
-    kill(Moment::kApproveMidDecision, "held at the pin-set lock");
+    kill_daemon(Moment::kApproveMidDecision, "held at the pin-set lock");
     lock.Release();
-    ASSERT_TRUE(PollUntil([&] { return crash.sql->Number("SELECT count(*) FROM pg_stat_activity WHERE "
-                                                         "datname = current_database() AND wait_event = 'advisory'") == 0; },
-                          seconds(10)));
+    ASSERT_TRUE(PollUntil([&] { return crash.sql->Number(kAdvisoryWaitSql) == 0; }, seconds(10)));
     EXPECT_EQ(crash.sql->Number(decided_by + "'bob'"), 0) << "a decision held when its process died was applied";
     EXPECT_EQ(crash.sql->Number("SELECT max(version) FROM pinset_versions"), 1);
   }
@@ -801,7 +800,7 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
     ASSERT_TRUE(PollUntil([&] { return BlockedOn(*crash.sql, "UPDATE pinset_versions SET document") > 0; },
                           seconds(30)))
         << daemon->output();
-    kill(Moment::kPublishInDatabase, "held storing version 2's document");
+    kill_daemon(Moment::kPublishInDatabase, "held storing version 2's document");
     lock.Release();
     ASSERT_TRUE(PollUntil([&] { return BlockedOn(*crash.sql, "pinset_versions") == 0; }, seconds(10)));
     EXPECT_EQ(crash.sql->Number("SELECT count(*) FROM pinset_versions WHERE document IS NULL"), 1);
@@ -815,7 +814,7 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
     ASSERT_FALSE(HasFatalFailure());
     auto created = watch.NextCreated("api.json.", seconds(30));
     ASSERT_TRUE(created.ok()) << created.status().ToString() << "\n" << daemon->output();
-    kill(Moment::kPublishWritingFiles, *created + " created");
+    kill_daemon(Moment::kPublishWritingFiles, *created + " created");
     std::string left;
     for (const std::string& f : FilesIn(crash.publish_dir)) left += " " + f;
     journal.back() += "; the directory then held" + left;
@@ -870,8 +869,8 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
   }
   for (const std::string& line : journal) std::cout << "  " << line << "\n";
   std::cout << "crash_anywhere: " << total << " kills, " << starts << " starts (" << starts_past_verified_head
-            << " from a verified head below the log's size; the last checked " << proofs << " consistency proof(s)); " << kFinalSize
-            << " entries; findings " << crashed.findings.size() << " (expected " << reference.findings.size()
+            << " from a verified head below the log's size; the last checked " << proofs << " consistency proof(s)); "
+            << kFinalSize << " entries; findings " << crashed.findings.size() << " (expected " << reference.findings.size()
             << "); alerts " << crashed.alerts.size() << " (expected " << reference.alerts.size() << "); proposals "
             << crashed.proposals.size() << "; pin-set versions " << crashed.versions.size() << "; reference backfill "
             << static_cast<int>(entries_per_s) << " entries/s, reference run " << reference_s << " s, crashed run "
