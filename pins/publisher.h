@@ -26,8 +26,10 @@ PinsetDocument DocumentOf(const db::PinsetVersion& version, int64_t published_at
 PinsetDocument ExportDocumentOf(const db::PinsetVersion& version, int64_t now_s);
 
 // WriteFileAtomically replaces `path` with `bytes` (written beside it under a unique name,
-// then renamed), so a reader never sees half a document and concurrent writers do not
-// collide. Skips the write when the file already holds them.
+// PATH.XXXXXX, locked until it is renamed), so a reader never sees half a document and
+// concurrent writers do not collide. Skips the write when the file already holds them.
+// First removes the temporary files of `path` that no writer holds (left by one that was
+// killed). Thread-safe, and safe between processes sharing the directory.
 Status WriteFileAtomically(const std::string& path, const std::string& bytes);
 
 class Publisher {

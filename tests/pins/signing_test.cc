@@ -5,12 +5,16 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <sys/stat.h>
 #include <thread>
@@ -401,6 +405,47 @@ TEST(WriteFileAtomically, ConcurrentWritersOfOnePathAllSucceedAndLeaveOneWholeFi
   struct stat st {};
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u) << "apps' web server must be able to read it";
+}
+
+// A writer killed between creating its temporary file and renaming it (kill -9 while
+// publishing, crash_anywhere_test) left api.json.XXXXXX in the published directory for
+// good. The next write of the path removes such files, but not one a live writer holds
+// locked, nor one made a moment ago (its writer may not have locked it yet).
+TEST(WriteFileAtomically, TheNextWriteRemovesTheTemporaryFileOfAKilledWriter) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  // Files of killed writers, a minute old; one just made (its writer may be about to lock it).
+  ASSERT_NO_FATAL_FAILURE(WriteFile(dir.Path("api.json.AbC123"), "{\"name\":\"api\",\"ver"));  // cut short
+  ASSERT_NO_FATAL_FAILURE(WriteFile(dir.Path("api.json.sig.Qq1234"), ""));  // another path's
+  ASSERT_NO_FATAL_FAILURE(WriteFile(dir.Path("www.json.Zz9876"), ""));      // another set's
+  // A writer still at work holds its file locked (flock) until it renames it.
+  ASSERT_NO_FATAL_FAILURE(WriteFile(dir.Path("api.json.Live42"), "{"));
+  const timespec a_minute_ago[2] = {{time(nullptr) - 60, 0}, {time(nullptr) - 60, 0}};
+  for (const char* name : {"api.json.AbC123", "api.json.sig.Qq1234", "www.json.Zz9876", "api.json.Live42"}) {
+    ASSERT_EQ(utimensat(AT_FDCWD, dir.Path(name).c_str(), a_minute_ago, 0), 0) << name;
+  }
+  ASSERT_NO_FATAL_FAILURE(WriteFile(dir.Path("api.json.New123"), ""));
+  const int live = open(dir.Path("api.json.Live42").c_str(), O_RDONLY);
+  ASSERT_GE(live, 0);
+  ASSERT_EQ(flock(live, LOCK_EX), 0);
+
+  ASSERT_TRUE(WriteFileAtomically(dir.Path("api.json"), kDocument).ok());
+  auto names = [&] {
+    std::set<std::string> out;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) out.insert(entry.path().filename());
+    return out;
+  };
+  EXPECT_EQ(names(), (std::set<std::string>{"api.json", "api.json.Live42", "api.json.New123", "api.json.sig.Qq1234",
+                                            "www.json.Zz9876"}));
+  EXPECT_EQ(ReadText(dir.Path("api.json")), kDocument);
+
+  // Its writer dies: the lock goes with it, and the next write (even one that finds the
+  // file already right and writes nothing) removes what it left.
+  close(live);
+  ASSERT_TRUE(WriteFileAtomically(dir.Path("api.json"), kDocument).ok());
+  EXPECT_EQ(names(), (std::set<std::string>{"api.json", "api.json.New123", "api.json.sig.Qq1234", "www.json.Zz9876"}));
+  ASSERT_TRUE(WriteFileAtomically(dir.Path("api.json.sig"), "sig\n").ok());
+  EXPECT_EQ(names(), (std::set<std::string>{"api.json", "api.json.New123", "api.json.sig", "www.json.Zz9876"}));
 }
 
 }  // namespace
