@@ -51,7 +51,8 @@ ApiResponse ErrorOf(const Status& s) {
 
 // Query reads the query parameters a route accepts; anything else is refused.
 std::optional<ApiResponse> UnknownParameter(const ApiRequest& r, std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : r.query) {
+  for (const auto& parameter : r.query) {
+    const std::string& key = parameter.first;  // not a structured binding: clang 14 cannot capture one
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
       return Error(400, "unknown_parameter", "unknown query parameter \"" + key.substr(0, 64) + "\"");
     }

@@ -35,17 +35,23 @@ function(pinwatch_test name)
   add_test(NAME ${name} COMMAND ${name})
 endfunction()
 
-# pinwatch_fuzzer(name SRC … DEPS … CORPUS dir…): a libFuzzer target. With PINWATCH_FUZZ=ON
-# (clang) it is a real fuzzer; otherwise it links a small driver that replays the corpus
-# files, and ctest runs that replay so every seed stays a regression test.
+# pinwatch_fuzzer(name SRC … DEPS … CORPUS path… [FUZZ_ARGS -flag=value…]): a libFuzzer
+# target; CORPUS names seed files and directories, FUZZ_ARGS are libFuzzer flags for its
+# timed run. With PINWATCH_FUZZ=ON (clang) it is a real fuzzer, and ctest runs
+# it for a bounded time as the test `<name>` (tests/fuzz/run_fuzzer.sh: a fresh writable copy of
+# the seeds under <build>/fuzz/<name>/, crashers in <build>/fuzz/<name>/artifacts/); otherwise
+# it links a small driver that replays the seeds, and ctest runs that replay as
+# `<name>_replay` so every seed stays a regression test.
 function(pinwatch_fuzzer name)
-  cmake_parse_arguments(A "" "" "SRCS;DEPS;CORPUS" ${ARGN})
+  cmake_parse_arguments(A "" "" "SRCS;DEPS;CORPUS;FUZZ_ARGS" ${ARGN})
   add_executable(${name} ${A_SRCS})
   target_link_libraries(${name} PRIVATE ${A_DEPS})
   target_compile_options(${name} PRIVATE -Wall -Wextra -Werror -Wno-missing-field-initializers)
   if(PINWATCH_FUZZ)
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    add_test(NAME ${name} COMMAND ${PROJECT_SOURCE_DIR}/tests/fuzz/run_fuzzer.sh
+      $<TARGET_FILE:${name}> ${PROJECT_BINARY_DIR}/fuzz/${name} ${A_FUZZ_ARGS} ${A_CORPUS})
   else()
     target_sources(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cc)
     add_test(NAME ${name}_replay COMMAND ${name} ${A_CORPUS})

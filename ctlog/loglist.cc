@@ -50,11 +50,14 @@ std::string Index(const std::string& path, size_t i) {
   return path + "[" + std::to_string(i) + "]";
 }
 
-// CheckObject: the value is an object without duplicate member names (RapidJSON keeps both
-// and FindMember returns the first; another reader of the same signed bytes might take the
-// last, so a duplicate is an ambiguity we refuse). Objects here have a handful of members.
+// CheckObject: the value is an object of at most kMaxJsonObjectMembers members without
+// duplicate names (RapidJSON keeps both and FindMember returns the first; another reader of
+// the same signed bytes might take the last, so a duplicate is an ambiguity we refuse).
 Status CheckObject(const Ctx& ctx, const Value& v, const std::string& path) {
   if (!v.IsObject()) return ctx.Error(path, "expected object");
+  if (v.MemberCount() > kMaxJsonObjectMembers) {
+    return ctx.Error(path, "more than " + std::to_string(kMaxJsonObjectMembers) + " members (kMaxJsonObjectMembers)");
+  }
   for (auto a = v.MemberBegin(); a != v.MemberEnd(); ++a) {
     for (auto b = v.MemberBegin(); b != a; ++b) {
       if (a->name == b->name) {
@@ -485,6 +488,10 @@ Result<LogList> ParseLogList(Bytes json, std::string_view list_name, const LogLi
     std::string op_path = Index("operators", i);
     auto op = ParseOperator(ctx, (**ops_v)[i], op_path);
     if (!op.ok()) return op.status();
+    if (seen.size() + op->logs.size() + op->tiled_logs.size() > kMaxLogsPerList) {
+      return ctx.Error(op_path, "the list names more than " + std::to_string(kMaxLogsPerList) +
+                                    " logs (kMaxLogsPerList)");
+    }
     // A log id must appear once per list: two entries for one log could disagree.
     for (const auto& [logs, key] : {std::pair{&op->logs, "logs"}, std::pair{&op->tiled_logs, "tiled_logs"}}) {
       for (size_t j = 0; j < logs->size(); ++j) {

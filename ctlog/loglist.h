@@ -27,6 +27,15 @@ namespace pinwatch::ctlog {
 // all_logs_list ~80 KB, Apple's ~150 KB); 4 MiB leaves room for years of growth while bounding
 // the memory an attacker-controlled (e.g. MITM'd before signature check) body can cost.
 inline constexpr size_t kMaxLogListSizeBytes = size_t{4} << 20;
+// kMaxLogsPerList bounds the logs of one list (logs and tiled_logs of every operator). Real
+// lists name 75-170 (Google's all_logs_list, every log since 2013: 117; Apple's: 166), and
+// each log followed costs a worker thread and database connections, so a list naming
+// thousands is refused rather than followed (issue 19).
+inline constexpr size_t kMaxLogsPerList = 1000;
+// kMaxJsonObjectMembers bounds the members of each object read from a list: real objects
+// hold at most a dozen. The bound keeps the duplicate-member check, quadratic in an
+// object's members, from turning one 4 MiB object into minutes of work.
+inline constexpr size_t kMaxJsonObjectMembers = 100;
 
 // LogId is RFC 6962 §3.2 LogID: SHA-256 over the log's DER SubjectPublicKeyInfo.
 using LogId = Hash;
@@ -130,7 +139,8 @@ struct LogListOptions {
 // unique within the list. On failure returns kMalformed whose message starts with the list
 // name and names the JSON path, e.g. "log list 'chrome': operators[3].logs[1].key: expected
 // base64 string". Rules: input <= kMaxLogListSizeBytes, valid UTF-8, one JSON value and
-// nothing after it but whitespace, no duplicate member names in objects we read; unknown
+// nothing after it but whitespace, at most kMaxLogsPerList logs, no duplicate member names
+// and at most kMaxJsonObjectMembers members in objects we read; unknown
 // members are ignored (forward compatibility); a "state" object must hold exactly one known
 // state (unknown state names are ignored, so a new state alone is an error rather than a
 // silently dropped log). Times are RFC 3339 as ParseRfc3339Ms (base/time.h) accepts. The result owns all its

@@ -699,6 +699,84 @@ TEST(LogListSignatureLocation, FollowsGooglesConvention) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Hostile sizes (issue 19). What a daemon follows is bounded by a count, refused naming the
+// limit, and the checks on a list stay cheap whatever its shape.
+
+// ListOfLogs is a list of `logs` RFC 6962 logs, `per_operator` to an operator. Keys are
+// distinct bytes (keys are not parsed here) and each log_id is the key's SHA-256.
+std::string ListOfLogs(size_t logs, size_t per_operator) {
+  std::string json = R"({"version": "1", "operators": [)";
+  for (size_t i = 0; i < logs; ++i) {
+    if (i % per_operator == 0) {
+      if (i > 0) json += "]},";
+      json += R"({"name": "op)" + std::to_string(i / per_operator) + R"(", "email": [], "logs": [)";
+    } else {
+      json += ",";
+    }
+    const std::string key = "key of log " + std::to_string(i);
+    json += R"({"key": ")" + Base64Encode(AsBytes(key)) + R"(", "log_id": ")" +
+            Base64Encode(Sha256Of(AsBytes(key))) + R"(", "mmd": 86400, "url": "https://log)" + std::to_string(i) +
+            R"(.example/", "state": {"usable": {"timestamp": "2023-11-26T12:00:00Z"}}})";
+  }
+  return json + (logs > 0 ? "]}" : "") + "]}";
+}
+
+size_t LogCount(const LogList& list) {
+  size_t n = 0;
+  for (const Operator& op : list.operators) n += op.logs.size() + op.tiled_logs.size();
+  return n;
+}
+
+TEST(ParseLogList, AListOfTheMostLogsParsesAndOneMoreIsRefusedNamingTheLimit) {
+  const std::string full_json = ListOfLogs(kMaxLogsPerList, 50);
+  ASSERT_LT(full_json.size(), kMaxLogListSizeBytes);  // the count, not the size, is the bound here
+  auto full = ParseLogList(AsBytes(full_json), "big");
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  EXPECT_EQ(LogCount(*full), kMaxLogsPerList);
+  const std::vector<LogList> twice = {*full, *full};
+  auto merged = UnionOfLists(twice);
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(merged->size(), kMaxLogsPerList);
+  EXPECT_EQ(SelectLogs(*merged).size(), kMaxLogsPerList);
+
+  auto over = ParseLogList(AsBytes(ListOfLogs(kMaxLogsPerList + 1, 50)), "big");
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), Code::kMalformed);
+  // 1,001 logs in operators of 50: the 21st operator (operators[20]) holds the 1,001st.
+  EXPECT_EQ(over.status().message(),
+            "log list 'big': operators[20]: the list names more than 1000 logs (kMaxLogsPerList)");
+}
+
+TEST(ParseLogList, ThousandsOfLogsOfOneOperatorAreRefusedNamingTheLimit) {
+  const std::string json = ListOfLogs(5000, 5000);
+  ASSERT_LT(json.size(), kMaxLogListSizeBytes);
+  auto list = ParseLogList(AsBytes(json), "one operator");
+  ASSERT_FALSE(list.ok());
+  EXPECT_THAT(list.status().message(), HasSubstr("operators[0]: the list names more than 1000 logs"));
+}
+
+TEST(ParseLogList, AnObjectWithTooManyMembersIsRefusedNamingTheLimit) {
+  // A log of six known and 94 unknown members, the bound, parses (forward compatibility)...
+  std::string padding;
+  for (size_t i = 0; i < kMaxJsonObjectMembers - 6; ++i) padding += R"(, "future)" + std::to_string(i) + R"(": 0)";
+  auto at_bound = ParseLogList(AsBytes(MinimalList(ValidLogFields() + padding)), "wide");
+  ASSERT_TRUE(at_bound.ok()) << at_bound.status().ToString();
+  // ...one more is refused. So is one object filling most of the 4 MiB a list may have: ~400,000
+  // members, whose duplicate check would otherwise compare ~10^11 pairs of names.
+  auto over = ParseLogList(AsBytes(MinimalList(ValidLogFields() + padding + R"(, "one_more": 0)")), "wide");
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().message(),
+            "log list 'wide': operators[0].logs[0]: more than 100 members (kMaxJsonObjectMembers)");
+  std::string huge;
+  for (size_t i = 0; huge.size() < kMaxLogListSizeBytes - 4096; ++i) huge += R"(,"m)" + std::to_string(i) + R"(":0)";
+  const std::string json = MinimalList(ValidLogFields() + huge);
+  ASSERT_LE(json.size(), kMaxLogListSizeBytes);
+  auto refused = ParseLogList(AsBytes(json), "wide");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("operators[0].logs[0]: more than 100 members"));
+}
+
+// ---------------------------------------------------------------------------------------
 // Detached signatures.
 
 TEST_F(LogListData, SignaturesVerifyAndAOneByteChangeFails) {
