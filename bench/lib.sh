@@ -57,7 +57,7 @@ bench_ctsim() {
   "$BUILD/sim/ctsim" "$@" >"$work/$name.out" 2>"$work/$name.err" &
   sim_pid=$!
   pids+=("$sim_pid")
-  until [ "$(grep -c '^ctsim: serving' "$work/$name.out" 2>/dev/null)" -ge "$logs" ]; do
+  until [ "$(cat "$work/$name.out" 2>/dev/null | grep -c '^ctsim: serving')" -ge "$logs" ]; do
     kill -0 "$sim_pid" 2>/dev/null || { cat "$work/$name.err" >&2; return 1; }
     sleep 0.2
   done

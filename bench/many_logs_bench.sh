@@ -34,11 +34,12 @@ printf -- '- {name: decoy%d.example, include_subdomains: true}\n' $(seq 1 999) |
 echo "| logs | growth | poll | CPU % of one core (10 s slices min–max) | entries/s | RSS (peak) | threads | PostgreSQL sessions (pool: in use/open) |" >"$work/table"
 echo "|---|---|---|---|---|---|---|---|" >>"$work/table"
 
-# metric NAME: the sum of a metric's series on pinwatch's /metrics.
-metric() { curl -fsS "$metrics_url" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $2 } END { print s + 0 }'; }
+# metric NAME: the sum of a metric's series on pinwatch's /metrics (labels may hold spaces:
+# the value is the last field).
+metric() { curl -fsS "$metrics_url" | awk -v m="$1" '$1 == m || index($0, m "{") == 1 { s += $NF } END { print s + 0 }'; }
 # logs_past N: how many logs pinwatch has processed past entry N.
 logs_past() {
-  curl -fsS "$metrics_url" | awk -v n="$1" 'index($1, "pinwatch_log_position{") == 1 && $2 + 0 >= n { c++ } END { print c + 0 }'
+  curl -fsS "$metrics_url" | awk -v n="$1" 'index($0, "pinwatch_log_position{") == 1 && $NF + 0 >= n { c++ } END { print c + 0 }'
 }
 
 for n in $LOGS; do
@@ -86,7 +87,7 @@ for n in $LOGS; do
   hwm="$(proc_status "$pw" VmHWM)"
   threads="$(proc_status "$pw" Threads)"
   sessions="$(psql -tA "$PG_URL" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'logs$n'")"
-  pool_in_use="$(curl -fsS "$metrics_url" | awk '$1 ~ /^pinwatch_database_connections\{.*in_use/ { print $2 }')"
+  pool_in_use="$(curl -fsS "$metrics_url" | awk '/^pinwatch_database_connections\{.*in_use/ { print $NF }')"
   pool_open="$(metric pinwatch_database_connections)"
   python3 - "$n" "$grow" "${POLL_MS:-default}" "$t0" "$t1" "$tck" "$processed0" "$processed1" "$rss" "$hwm" "$threads" \
     "$sessions" "${pool_in_use:-?}" "$pool_open" "$SLICE_S" "${ticks[@]}" >>"$work/table" <<'PY'

@@ -95,6 +95,7 @@ for names in $NAMES; do
   awk -v n="$names" -v u="$user" -v s="$sys" -v r="$rss_kb" -v w="$wall" -v b="$(wc -c <"$work/start_$names.yaml")" 'BEGIN {
     printf "start with %d watch names (%d bytes of YAML; run --once, no logs): %.2f s wall, %.2f CPU-s, peak RSS %.1f MiB\n", n, b, w, u + s, r / 1024 }' \
     | tee -a "$work/start"
+  echo "$names $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" >>"$work/start_cpu"
 done
 for run in $(seq 1 "$RUNS"); do
   for names in $NAMES; do
@@ -116,22 +117,30 @@ print(f"pinwatch run --once, {names} names: {n} entries, {wall_s:.1f} s wall, {n
 PY
   done
 done
-python3 - "$ENTRIES" "$work/results" "$NAMES" >"$work/summary" <<'PY'
+# The table: entries per CPU-second of the whole process, and net of the start cost (the
+# CPU of `run --once` with the same watch list and no logs), which a long-running daemon
+# pays once.
+python3 - "$ENTRIES" "$work/results" "$NAMES" "$work/start_cpu" >"$work/summary" <<'PY'
 import statistics, sys
 n, path, order = int(sys.argv[1]), sys.argv[2], sys.argv[3].split()
+start = dict((names, float(cpu)) for names, cpu in (line.split() for line in open(sys.argv[4])))
 rows = {}
 for line in open(path):
     names, user, sys_s, rss_kb, wall, findings = line.split()
-    rows.setdefault(names, []).append((n / (float(user) + float(sys_s)), int(rss_kb) / 1024))
+    cpu = float(user) + float(sys_s)
+    rows.setdefault(names, []).append((n / cpu, n / (cpu - start[names]), int(rss_kb) / 1024))
 first = statistics.median(r[0] for r in rows[order[0]])
+first_net = statistics.median(r[1] for r in rows[order[0]])
 if len(order) > 1 or len(rows[order[0]]) > 1:
-    print(f"\n| watch names | entries per CPU-second, median (min–max) of {len(rows[order[0]])} | peak RSS | vs {order[0]} names |")
-    print("|---|---|---|---|")
+    print(f"\n{n:,} entries; median (min–max) of {len(rows[order[0]])} runs")
+    print(f"| watch names | start CPU | entries per CPU-second | vs {order[0]} names | net of start | vs {order[0]} names | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
     for names in order:
-        rate = [r[0] for r in rows[names]]
-        med = statistics.median(rate)
-        print(f"| {int(names):,} | {med:,.0f} ({min(rate):,.0f}–{max(rate):,.0f}) | {max(r[1] for r in rows[names]):.1f} MiB "
-              f"| {(med / first - 1) * 100:+.1f}% |")
+        rate, net = [r[0] for r in rows[names]], [r[1] for r in rows[names]]
+        med, med_net = statistics.median(rate), statistics.median(net)
+        print(f"| {int(names):,} | {start[names]:.2f} s | {med:,.0f} ({min(rate):,.0f}–{max(rate):,.0f}) | {(med / first - 1) * 100:+.1f}% "
+              f"| {med_net:,.0f} ({min(net):,.0f}–{max(net):,.0f}) | {(med_net / first_net - 1) * 100:+.1f}% "
+              f"| {max(r[2] for r in rows[names]):.1f} MiB |")
 print(f"PINWATCH_ENTRIES_PER_CPU_S={first:.0f}")
 PY
 grep -v '^PINWATCH' "$work/summary"
