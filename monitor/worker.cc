@@ -80,6 +80,14 @@ std::chrono::milliseconds LogWorker::PollInterval() const {
   return std::chrono::milliseconds(std::clamp<int64_t>(ms, 1000, 60'000));
 }
 
+std::chrono::milliseconds LogWorker::JitteredPollInterval() {
+  // ±10%: workers started together (a daemon's start, 100 logs) drift apart instead of
+  // polling, fetching and allocating at the same moments for ever.
+  const auto interval = PollInterval();
+  std::uniform_int_distribution<int64_t> jitter(-interval.count() / 10, interval.count() / 10);
+  return interval + std::chrono::milliseconds(jitter(poll_jitter_));
+}
+
 template <class R>
 R LogWorker::Database(R result) {
   if (!result.ok()) {
@@ -333,7 +341,7 @@ FollowResult LogWorker::Follow(FollowMode mode) {
       metrics_.RoundSucceeded();
       backoff = kFirstBackoff;
       if (once && (round->caught_up || round->misbehaviour)) return out;
-      if (round->caught_up || round->misbehaviour) stop_.WaitFor(PollInterval());
+      if (round->caught_up || round->misbehaviour) stop_.WaitFor(JitteredPollInterval());
       continue;
     }
     if (stop_.stopped()) break;

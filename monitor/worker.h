@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,7 @@ class LogWorker {
   // OnCommit feeds the committer's outcomes to the metrics (on the committer's thread).
   void OnCommit(const db::BatchCommit& batch, const Status& result, double seconds);
   std::chrono::milliseconds PollInterval() const;
+  std::chrono::milliseconds JitteredPollInterval();
 
   db::LogRecord log_;
   const Config& config_;
@@ -115,6 +117,7 @@ class LogWorker {
   std::string replica_id_;
   const StopSignal& stop_;
   DatabaseOutage& outage_;
+  std::minstd_rand poll_jitter_{std::random_device{}()};
   LogLine log_line_;
   alerts::Metrics& replica_metrics_;
   alerts::LogMetrics metrics_;  // before committer_: its thread reports here until it ends
