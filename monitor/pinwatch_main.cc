@@ -488,11 +488,6 @@ int main(int argc, char** argv) {
   // 1M-entry backfill 1.8 s -> 0.5 s, peak RSS unchanged (bench/run_once_bench.sh).
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  // glibc gives busy threads arenas of their own (up to 8 per core) and each keeps its
-  // peak; `run` has two threads per log. At 100 logs polling together that was 221 MB
-  // RSS, 138 MB with two arenas at the same CPU (bench/many_logs_bench.sh).
-  // MALLOC_ARENA_MAX, when set, still decides.
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
   // A database or log connection that breaks must be an error value, not a dead process
   // (libpqxx's advice; libpq and curl avoid SIGPIPE themselves, this covers the rest).
   signal(SIGPIPE, SIG_IGN);
