@@ -14,12 +14,6 @@
 namespace pinwatch {
 namespace {
 
-size_t CountOf(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
-  return n;
-}
-
 std::string FirstLine(const std::string& psql_output) { return psql_output.substr(0, psql_output.find('\n')); }
 
 // Eight logs committing at once used to deadlock every time: the worker's commit and the

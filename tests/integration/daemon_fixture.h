@@ -25,6 +25,13 @@ using testing::PostgresServer;
 using testing::RunCommand;
 using testing::SimProcess;
 
+// CountOf counts the occurrences of `needle` in `haystack` (lines of a daemon's output).
+inline size_t CountOf(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
 inline std::string PinwatchPath() { return std::string(PINWATCH_BIN_DIR) + "/monitor/pinwatch"; }
 
 // A fact of one planted certificate, from ctsim's facts file.

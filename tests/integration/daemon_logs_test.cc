@@ -155,9 +155,7 @@ TEST_F(DaemonLogsTest, LogListsAreReadAgainWhileRunningAndABadOneChangesNothing)
   EXPECT_EQ((*daemon)->Wait(), 0) << (*daemon)->output();
   // The bad list was said once, not at every reading after it.
   const std::string& out = (*daemon)->output();
-  size_t said = 0;
-  for (size_t at = out.find("stays in force"); at != std::string::npos; at = out.find("stays in force", at + 1)) ++said;
-  EXPECT_EQ(said, 1u) << out;
+  EXPECT_EQ(CountOf(out, "stays in force"), 1u) << out;
   EXPECT_EQ(FindingsJson(config).Size(), 2u);  // the plant of each log, once
 
   // Started with a list that does not parse: the daemon keeps what the database follows

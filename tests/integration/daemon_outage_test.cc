@@ -17,12 +17,6 @@
 namespace pinwatch {
 namespace {
 
-size_t CountOf(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
-  return n;
-}
-
 // PortOf reads the listener's port from "http: serving http://127.0.0.1:PORT/ ...".
 int PortOf(ChildProcess& daemon) {
   auto line = daemon.WaitForLine("http: serving http://127.0.0.1:");
