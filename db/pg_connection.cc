@@ -54,24 +54,17 @@ Status CheckUnambiguousUrl(const std::string& url) {
 }
 
 PooledPq::~PooledPq() {
-  using Returned = ConnectionPool::Impl::Returned;
-  if (pool_) pool_->GiveBack(std::move(pq_), generation_, broken_ ? Returned::kBroken : close_ ? Returned::kClose : Returned::kReusable);
+  if (pool_) pool_->GiveBack(std::move(pq_), generation_, how_);
 }
 
 Result<PooledPq> ConnectionPool::Impl::Borrow(std::string_view what) {
-  std::vector<Idle> stale;  // closed outside the lock: closing talks to the server
   std::unique_lock lock(mu_);
   const auto deadline = std::chrono::steady_clock::now() + wait;
   bool counted_wait = false;
   for (;;) {
-    while (!idle_.empty()) {
+    if (!idle_.empty()) {  // all current: GiveBack closes the old ones when one breaks
       Idle next = std::move(idle_.back());
       idle_.pop_back();
-      if (next.generation < generation_) {
-        --open_;
-        stale.push_back(std::move(next));
-        continue;
-      }
       ++in_use_;
       return PooledPq(this, std::move(next.pq), next.generation);
     }
@@ -80,7 +73,6 @@ Result<PooledPq> ConnectionPool::Impl::Borrow(std::string_view what) {
       ++in_use_;
       const uint64_t generation = generation_;
       lock.unlock();
-      stale.clear();
       auto pq = OpenPq(url);
       lock.lock();
       if (!pq.ok()) {
@@ -106,27 +98,24 @@ Result<PooledPq> ConnectionPool::Impl::Borrow(std::string_view what) {
   }
 }
 
-void ConnectionPool::Impl::GiveBack(std::unique_ptr<pqxx::connection> pq, uint64_t generation, Returned how) {
-  std::vector<Idle> closing;  // closed outside the lock
+void ConnectionPool::Impl::GiveBack(std::unique_ptr<pqxx::connection> pq, uint64_t generation,
+                                    PooledPq::Returned how) {
+  std::vector<Idle> closing;  // closed outside the lock: closing talks to the server
   {
     std::lock_guard lock(mu_);
     --in_use_;
-    if (how == Returned::kBroken) generation_ = std::max(generation_, generation + 1);
-    if (how != Returned::kReusable || generation < generation_) {
+    if (how == PooledPq::Returned::kBroken && generation >= generation_) {
+      // Every idle connection is as old as the broken one: close them all.
+      generation_ = generation + 1;
+      for (Idle& idle : idle_) closing.push_back(std::move(idle));
+      open_ -= idle_.size();
+      idle_.clear();
+    }
+    if (how != PooledPq::Returned::kReusable || generation < generation_) {
       --open_;
       closing.push_back({std::move(pq), generation});
     } else {
       idle_.push_back({std::move(pq), generation});
-    }
-    // Every idle connection as old as a broken one is suspect too.
-    for (auto it = idle_.begin(); it != idle_.end();) {
-      if (it->generation < generation_) {
-        --open_;
-        closing.push_back(std::move(*it));
-        it = idle_.erase(it);
-      } else {
-        ++it;
-      }
     }
   }
   returned_.notify_all();

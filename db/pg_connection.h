@@ -32,28 +32,30 @@ Status CheckUnambiguousUrl(const std::string& url);
 // PooledPq is one borrowed connection; destroying it gives the connection back.
 class PooledPq {
  public:
+  // How a connection goes back: to the idle ones, closed alone (a LISTEN session), or
+  // closed with every idle one as old as it (broken: a server restart ends them all, and
+  // each would otherwise cost a failed transaction to find out).
+  enum class Returned { kReusable, kClose, kBroken };
+
   PooledPq(ConnectionPool::Impl* pool, std::unique_ptr<pqxx::connection> pq, uint64_t generation)
       : pool_(pool), pq_(std::move(pq)), generation_(generation) {}
   PooledPq(PooledPq&& other) noexcept
       : pool_(std::exchange(other.pool_, nullptr)), pq_(std::move(other.pq_)), generation_(other.generation_),
-        broken_(other.broken_), close_(other.close_) {}
+        how_(other.how_) {}
   PooledPq& operator=(PooledPq&&) = delete;
   ~PooledPq();
 
   pqxx::connection& pq() { return *pq_; }
-  // MarkBroken: the session failed. It is closed, not given back, and so is every idle
-  // connection opened before it: a server restart ends them all, and each would otherwise
-  // cost a failed transaction to find out.
-  void MarkBroken() { broken_ = true; }
-  // Close: closed when given back, not reused (a LISTEN session), the others untouched.
-  void Close() { close_ = true; }
+  void MarkBroken() { how_ = Returned::kBroken; }
+  void Close() {
+    if (how_ == Returned::kReusable) how_ = Returned::kClose;
+  }
 
  private:
   ConnectionPool::Impl* pool_;
   std::unique_ptr<pqxx::connection> pq_;
   uint64_t generation_;
-  bool broken_ = false;
-  bool close_ = false;
+  Returned how_ = Returned::kReusable;
 };
 
 struct ConnectionPool::Impl {
@@ -64,8 +66,7 @@ struct ConnectionPool::Impl {
   // or waits up to `wait` for one to come back. kUnavailable, prefixed with `what`, when
   // none can be opened or none came back in time.
   Result<PooledPq> Borrow(std::string_view what);
-  enum class Returned { kReusable, kClose, kBroken };
-  void GiveBack(std::unique_ptr<pqxx::connection> pq, uint64_t generation, Returned how);
+  void GiveBack(std::unique_ptr<pqxx::connection> pq, uint64_t generation, PooledPq::Returned how);
   PoolStats Stats() const;
 
   const std::string url;
@@ -84,7 +85,7 @@ struct ConnectionPool::Impl {
   size_t in_use_ = 0;
   uint64_t waits_ = 0;
   uint64_t opened_ = 0;
-  uint64_t generation_ = 0;  // connections older than this are closed, not reused
+  uint64_t generation_ = 0;  // connections older than this are closed when given back
 };
 
 class PgConnection {

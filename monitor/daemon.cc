@@ -35,7 +35,7 @@ Result<DaemonSummary> RunDaemon(const Config& config, std::shared_ptr<db::Connec
   std::unique_ptr<db::LogStateStore> store = db::LogStateStoreOn(pool);
   // A one-shot run reports a list it cannot use; the daemon keeps what it followed before.
   FollowedLogs logs(config.logs, *store, log_line, metrics);
-  auto followed = logs.Start(/*keep_previous=*/!once);
+  auto followed = logs.Start(once ? FollowedLogs::OnFailure::kFail : FollowedLogs::OnFailure::kKeepPrevious);
   if (!followed.ok()) return followed.status();
   auto watch = MakeWatched(config.watch);
   if (!watch.ok()) return watch.status();

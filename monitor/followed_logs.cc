@@ -93,15 +93,15 @@ FollowedLogs::FollowedLogs(const LogsConfig& config, db::LogStateStore& store, L
                            alerts::Metrics& metrics)
     : config_(config), store_(store), log_line_(std::move(log_line)), metrics_(metrics) {}
 
-Result<size_t> FollowedLogs::Start(bool keep_previous) {
+Result<size_t> FollowedLogs::Start(OnFailure on_failure) {
   last_attempt_ = std::chrono::steady_clock::now();
   Status failed = ReadAndApply();
   if (failed.ok()) return followed_.size();
-  if (!keep_previous) return failed;
+  if (on_failure == OnFailure::kFail) return failed;
   auto known = store_.ListLogStatus();
   if (!known.ok()) return failed;
   for (const db::LogStatus& log : *known) {
-    if (log.followed) followed_.insert(std::string(log.log.log_id.begin(), log.log.log_id.end()));
+    if (log.followed) followed_.insert(log.log.log_id);
   }
   if (followed_.empty()) return failed;  // nothing to keep: a fresh database
   Failed(failed);
@@ -114,7 +114,7 @@ bool FollowedLogs::RefreshIfDue(std::chrono::steady_clock::time_point now) {
     return false;
   }
   last_attempt_ = now;
-  const std::set<std::string> before = followed_;
+  const std::set<ctlog::LogId> before = followed_;
   if (Status s = ReadAndApply(); !s.ok()) {
     Failed(s);
     return false;
@@ -126,12 +126,12 @@ Status FollowedLogs::ReadAndApply() {
   auto logs = LoadFollowedLogs(config_);
   if (!logs.ok()) return logs.status();
   if (Status s = store_.SyncLogs(*logs); !s.ok()) return s;
-  std::set<std::string> now;
-  for (const db::LogRecord& log : *logs) now.insert(std::string(log.log_id.begin(), log.log_id.end()));
+  std::set<ctlog::LogId> now;
+  for (const db::LogRecord& log : *logs) now.insert(log.log_id);
   if (!followed_.empty() && now != followed_) {
     size_t added = 0, retired = 0;
-    for (const std::string& id : now) added += followed_.count(id) == 0;
-    for (const std::string& id : followed_) retired += now.count(id) == 0;
+    for (const ctlog::LogId& id : now) added += followed_.count(id) == 0;
+    for (const ctlog::LogId& id : followed_) retired += now.count(id) == 0;
     log_line_("log lists: now following " + std::to_string(now.size()) + " logs (" + std::to_string(added) +
               " new, " + std::to_string(retired) + " no longer listed)");
   } else if (!last_failure_.empty()) {

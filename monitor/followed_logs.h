@@ -15,6 +15,7 @@
 
 #include "alerts/metrics.h"
 #include "base/status.h"
+#include "ctlog/loglist.h"
 #include "db/log_state_store.h"
 #include "monitor/config.h"
 
@@ -31,11 +32,14 @@ class FollowedLogs {
   // `store` and `metrics` are borrowed and must outlive this.
   FollowedLogs(const LogsConfig& config, db::LogStateStore& store, LogLine log_line, alerts::Metrics& metrics);
 
-  // Start reads the lists and records them. When they fail and `keep_previous` is set, the
-  // logs an earlier run recorded stay followed (a log list's outage must not stop the
-  // monitoring) and Start succeeds with their count; without any, or without
-  // `keep_previous` (`run --once`), the failure is the error.
-  Result<size_t> Start(bool keep_previous);
+  // What Start does when the lists fail: keep following the logs an earlier run recorded
+  // (the daemon: a log list's outage must not stop the monitoring), or fail (`run --once`).
+  enum class OnFailure { kKeepPrevious, kFail };
+
+  // Start reads the lists and records them, and returns how many logs are followed. When
+  // they fail, with kKeepPrevious and logs recorded, those stay followed; otherwise the
+  // failure is the error.
+  Result<size_t> Start(OnFailure on_failure);
 
   // RefreshIfDue reads the lists again once list_refresh_interval_s has passed since the
   // last attempt (never when it is 0). True when the followed set changed.
@@ -52,7 +56,7 @@ class FollowedLogs {
   db::LogStateStore& store_;
   LogLine log_line_;
   alerts::Metrics& metrics_;
-  std::set<std::string> followed_;  // log ids (bytes) of the reading in force
+  std::set<ctlog::LogId> followed_;  // the reading in force
   std::string last_failure_;        // said once until it changes
   std::chrono::steady_clock::time_point last_attempt_;
 };
