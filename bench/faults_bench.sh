@@ -11,7 +11,8 @@
 #   +short   the faults and the short answers together
 # RUNS rounds of the four (alternating, so a drift of the machine hits all alike). For each
 # it prints pinwatch's entries per CPU-second (user + sys of the pinwatch process, from
-# /usr/bin/time -v) and wall time, as median (min–max), and the ratio to the clean run;
+# /usr/bin/time -v), wall time and peak RSS, as median (min–max), and the ratios to the
+# clean run;
 # and it checks that every run's findings equal the clean run's (kind, severity, names,
 # keys, TBS hash, entries), printing the verdict (exit 1 if they differ).
 #   bench/faults_bench.sh [ENTRIES]        (default 200000; RUNS=3, RETRY_AFTER_S=0, SHORT_BATCH=128)
@@ -101,13 +102,14 @@ YAML
     2>"$work/$name.err" || { echo "$kind run $round failed:"; cat "$work/$name.err"; exit 1; }
   set_faults '{}'
   findings_of "$name" >"$work/$name.findings"
-  local user sys wall
+  local user sys wall rss
   user="$(time_field "$work/$name.time" 'User time')"
+  rss="$(time_field "$work/$name.time" 'Maximum resident set size')"
   sys="$(time_field "$work/$name.time" 'System time')"
   wall="$(wall_seconds "$(time_field "$work/$name.time" 'Elapsed (wall clock)')")"
-  echo "$kind $round $user $sys $wall $(grep -c '"kind"' "$work/$name.findings")" >>"$work/results"
+  echo "$kind $round $user $sys $wall $(grep -c '"kind"' "$work/$name.findings") $rss" >>"$work/results"
   awk -v k="$kind" -v r="$round" -v u="$user" -v s="$sys" -v w="$wall" -v f="$(grep -c '"kind"' "$work/$name.findings")" \
-    'BEGIN { printf "  %-7s round %d: %6.2f CPU-s, %6.1f s wall, %d findings\n", k, r, u + s, w, f }'
+    -v m="$rss" 'BEGIN { printf "  %-7s round %d: %6.2f CPU-s, %6.1f s wall, %d findings, %d MiB peak RSS\n", k, r, u + s, w, f, m / 1024 }'
 }
 
 for round in $(seq 1 "$RUNS"); do
@@ -123,23 +125,25 @@ import statistics, sys
 n, path, same = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 rows = {}
 for line in open(path):
-    kind, _, user, sys_s, wall, findings = line.split()
-    rows.setdefault(kind, []).append((n / (float(user) + float(sys_s)), float(wall), int(findings)))
+    kind, _, user, sys_s, wall, findings, rss_kb = line.split()
+    rows.setdefault(kind, []).append((n / (float(user) + float(sys_s)), float(wall), int(findings),
+                                      int(rss_kb) / 1024))
 def fmt(xs, f):
     return f"{f(statistics.median(xs))} ({f(min(xs))}–{f(max(xs))})"
 clean_rate = statistics.median(r[0] for r in rows["clean"])
 clean_wall = statistics.median(r[1] for r in rows["clean"])
 print(f"\n{n:,} entries, {len(rows['clean'])} runs each; median (min–max)")
-print(f"| run | entries per CPU-second | wall time | CPU per entry vs clean | wall time vs clean | findings |")
-print(f"|---|---|---|---|---|---|")
+print(f"| run | entries per CPU-second | wall time | CPU per entry vs clean | wall time vs clean | peak RSS | findings |")
+print(f"|---|---|---|---|---|---|---|")
 for kind in ("clean", "short", "faults", "+short"):
     if kind not in rows: continue
     rs = rows[kind]
     rate = [r[0] for r in rs]
     wall = [r[1] for r in rs]
+    rss = [r[3] for r in rs]
     print(f"| {kind} | {fmt(rate, lambda x: f'{x:,.0f}')} | {fmt(wall, lambda x: f'{x:.1f} s')} "
           f"| {clean_rate / statistics.median(rate):.2f}x | {statistics.median(wall) / clean_wall:.2f}x "
-          f"| {rs[0][2]} |")
+          f"| {fmt(rss, lambda x: f'{x:.0f} MiB')} | {rs[0][2]} |")
 med = lambda kind, i: statistics.median(r[i] for r in rows[kind])
 if "short" in rows and "+short" in rows: print(f"faults with short answers against short answers alone: {med('short', 0) / med('+short', 0):.2f}x CPU per entry, "
       f"{med('+short', 1) / med('short', 1):.2f}x wall time")

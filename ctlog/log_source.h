@@ -81,6 +81,9 @@ class LogSource {
 struct LogSourceOptions {
   uint64_t entries_per_request = 256;  // RFC 6962 get-entries batch asked for
   size_t max_requests_in_flight = 4;   // per log
+  // How far, in bytes of answers held, the download goes on past a piece that waits out a
+  // retry delay (FetchOptions::retry_lookahead_bytes).
+  size_t retry_lookahead_bytes = kDefaultRetryLookaheadBytes;
   int64_t request_timeout_ms = 30'000;  // whole-request deadline, per attempt
   // A transfer slower than this for this long is aborted and retried (net::HttpOptions).
   int64_t low_speed_bytes_per_s = 1024;

@@ -73,11 +73,17 @@ struct FetchOptions {
   // Each piece's attempts and delays (a piece retries on its own Backoff).
   RetryPolicy retry = {};
   // Requests in flight at once (0 is treated as 1). Beyond the piece at the head of the
-  // range, answers buffered plus requests in flight stay under 2 * max_in_flight.
+  // range, answers buffered plus pieces in flight or waiting stay under a window of
+  // 2 * max_in_flight pieces.
   size_t max_in_flight = 1;
   // The largest body one piece may have (0: the client's default; net::HttpClient::Start).
-  // Memory for a fetch is then at most about 2 * max_in_flight * max_body_bytes.
+  // Memory for a fetch is then at most about 2 * max_in_flight * max_body_bytes, plus the
+  // grown window below.
   size_t max_body_bytes = 0;
+  // While a piece waits out a retry delay the window grows, up to 64 * max_in_flight
+  // pieces, as long as the bodies of the answers buffered stay under this many bytes, so
+  // that the fetch goes on behind a failing piece instead of stalling (0: never grows).
+  size_t retry_lookahead_bytes = kDefaultRetryLookaheadBytes;
 };
 
 namespace ordered_fetch_internal {

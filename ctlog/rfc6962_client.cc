@@ -149,7 +149,8 @@ Status Rfc6962Client::GetEntries(uint64_t start, uint64_t end_exclusive, const E
   return FetchInOrder(http_, clock_,
                       {.retry = options_.retry,
                        .max_in_flight = options_.max_requests_in_flight,
-                       .max_body_bytes = GetEntriesBodyLimit(batch)},
+                       .max_body_bytes = GetEntriesBodyLimit(batch),
+                       .retry_lookahead_bytes = options_.retry_lookahead_bytes},
                       start, end_exclusive, policy);
 }
 

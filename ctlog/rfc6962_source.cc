@@ -24,6 +24,7 @@ class Rfc6962Source final : public LogSource {
                                     .retry = options.retry,
                                     .entries_per_request = options.entries_per_request,
                                     .max_requests_in_flight = options.max_requests_in_flight,
+                                    .retry_lookahead_bytes = options.retry_lookahead_bytes,
                                     .clock = clock_,
                                 }) {}
 

@@ -167,7 +167,8 @@ Status StaticCtClient::FetchTiles(std::optional<unsigned> level, uint64_t first_
   return FetchInOrder(http_, clock_,
                       {.retry = options_.retry,
                        .max_in_flight = options_.max_requests_in_flight,
-                       .max_body_bytes = max_body_bytes},
+                       .max_body_bytes = max_body_bytes,
+                       .retry_lookahead_bytes = options_.retry_lookahead_bytes},
                       first_tile, end_tile_exclusive, policy);
 }
 

@@ -25,6 +25,8 @@ struct StaticCtClientOptions {
   RetryPolicy retry = {};
   // Tile requests kept in flight at once by GetDataTiles/GetHashTiles. 0 is treated as 1.
   size_t max_requests_in_flight = 4;
+  // Bytes of answers held past a piece that waits out a retry delay (FetchOptions).
+  size_t retry_lookahead_bytes = kDefaultRetryLookaheadBytes;
   // Time source for retry delays; nullptr means SystemClock(). Not owned; must outlive
   // the client.
   Clock* clock = nullptr;

@@ -27,6 +27,7 @@ class StaticCtSource final : public LogSource {
                                                .http = log_source_internal::HttpOptionsOf(options),
                                                .retry = options.retry,
                                                .max_requests_in_flight = options.max_requests_in_flight,
+                                               .retry_lookahead_bytes = options.retry_lookahead_bytes,
                                                .clock = clock_,
                                            }) {}
 

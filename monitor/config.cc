@@ -268,8 +268,8 @@ constexpr std::array<std::string_view, 3> kHttpKeys = {"listen", "tls_cert_file"
 constexpr std::array<std::string_view, 5> kAlertsKeys = {"alertmanager_urls", "resend_interval", "timeout",
                                                          "external_url", "send_severities"};
 constexpr std::array<std::string_view, 2> kDatabaseKeys = {"url", "max_connections"};
-constexpr std::array<std::string_view, 12> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
-                                                       "entries_per_request", "requests_in_flight",
+constexpr std::array<std::string_view, 13> kLogsKeys = {"lists", "states", "start", "poll_interval_ms",
+                                                       "entries_per_request", "requests_in_flight", "retry_lookahead_mib",
                                                        "request_timeout_ms", "low_speed_bytes_per_s",
                                                        "low_speed_time_ms", "plain_http_hosts",
                                                        "list_public_keys", "list_refresh_interval_s"};
@@ -402,6 +402,11 @@ Result<LogsConfig> ReadLogs(const Reader& r, const YAML::Node& node, const YAML:
     Result<int64_t> v = r.ReadInt(*f, 1, kMaxThreads);
     if (!v.ok()) return v.status();
     logs.requests_in_flight = static_cast<uint64_t>(*v);
+  }
+  if (const Reader::Field* f = fields->Find("retry_lookahead_mib")) {
+    Result<int64_t> v = r.ReadInt(*f, 0, 4096);
+    if (!v.ok()) return v.status();
+    logs.retry_lookahead_mib = static_cast<uint64_t>(*v);
   }
   if (const Reader::Field* f = fields->Find("request_timeout_ms")) {
     Result<int64_t> v = r.ReadInt(*f, 1, kMaxDurationMs);

@@ -14,8 +14,8 @@
 //     plain_http_hosts: [ctsim]     # logs reachable over plain http besides loopback
 //     list_public_keys: [FILE, ...] # lists must be signed by one of these (RSA, PEM)
 //     list_refresh_interval_s: 3600 # lists re-read while running (0: at start only)
-//     poll_interval_ms, entries_per_request, requests_in_flight, request_timeout_ms,
-//     low_speed_bytes_per_s, low_speed_time_ms   # tuning, see LogsConfig
+//     poll_interval_ms, entries_per_request, requests_in_flight, retry_lookahead_mib,
+//     request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms   # tuning, see LogsConfig
 //   watch:
 //     - name: example.com
 //       include_subdomains: true
@@ -108,6 +108,9 @@ struct LogsConfig {
   int64_t poll_interval_ms = 0;
   uint64_t entries_per_request = 256;  // `logs.entries_per_request`: get-entries batch asked for
   uint64_t requests_in_flight = 4;     // `logs.requests_in_flight`: per log
+  // `logs.retry_lookahead_mib`: while a request waits out a retry delay, a log's download
+  // goes on past it until this many MiB of answers are held (default 64; 0: it stalls).
+  uint64_t retry_lookahead_mib = 64;
   // `logs.request_timeout_ms`: the whole-request deadline, per attempt (default 30 s).
   int64_t request_timeout_ms = 30'000;
   // `logs.low_speed_bytes_per_s` / `logs.low_speed_time_ms`: a transfer slower than this

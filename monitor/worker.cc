@@ -31,6 +31,7 @@ Result<std::unique_ptr<ctlog::LogSource>> LogSourceFor(
   ctlog::LogSourceOptions options;
   options.entries_per_request = config.entries_per_request;
   options.max_requests_in_flight = config.requests_in_flight;
+  options.retry_lookahead_bytes = static_cast<size_t>(config.retry_lookahead_mib) << 20;
   options.request_timeout_ms = config.request_timeout_ms;
   options.low_speed_bytes_per_s = config.low_speed_bytes_per_s;
   options.low_speed_time_ms = config.low_speed_time_ms;

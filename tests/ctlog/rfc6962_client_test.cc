@@ -253,6 +253,32 @@ TEST_F(Rfc6962ClientTest, TooManyRequestsHonoursRetryAfter) {
   EXPECT_EQ(clock_.sleeps[0], milliseconds(2000));
 }
 
+TEST_F(Rfc6962ClientTest, DownloadGoesOnPastARetryWithinTheLookahead) {
+  // The batch at 0 is told to wait 2 s; with one request in flight, how many later batches
+  // are fetched before it is asked again is what retry_lookahead_bytes decides.
+  auto batches_before_the_retry = [&](size_t lookahead_bytes) {
+    log_.AddFault(0, Fault::k429RetryAfter2);
+    const size_t before = server_.targets().size();
+    Rfc6962Client client(server_.url() + "/log/",
+                         {.retry = {.max_attempts = 3, .base_delay_ms = 50, .max_delay_ms = 200},
+                          .entries_per_request = 10,
+                          .max_requests_in_flight = 1,
+                          .retry_lookahead_bytes = lookahead_bytes,
+                          .clock = &clock_});
+    uint64_t delivered_to = 0;
+    Status s = Collect(client, 0, 200, &delivered_to);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(delivered_to, 200u);
+    std::vector<std::string> targets = server_.targets();
+    targets.erase(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(before));
+    auto retry = std::find(targets.begin() + 1, targets.end(), targets.front());
+    EXPECT_NE(retry, targets.end());
+    return retry - targets.begin() - 1;
+  };
+  EXPECT_EQ(batches_before_the_retry(kDefaultRetryLookaheadBytes), 19);  // all the rest
+  EXPECT_EQ(batches_before_the_retry(0), 1);  // the plain window: 2 pieces
+}
+
 TEST_F(Rfc6962ClientTest, ZeroEntriesOnceIsRetried) {
   log_.AddFault(100, Fault::kZeroEntries);
   Rfc6962Client client = Client(100, 2);

@@ -53,6 +53,7 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
                            "  poll_interval_ms: 1500\n"
                            "  entries_per_request: 1000\n"
                            "  requests_in_flight: 8\n"
+                           "  retry_lookahead_mib: 16\n"
                            "  request_timeout_ms: 20000\n"
                            "  low_speed_bytes_per_s: 512\n"
                            "  low_speed_time_ms: 5000\n"
@@ -90,6 +91,7 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
   EXPECT_EQ(config->logs.poll_interval_ms, 1500);
   EXPECT_EQ(config->logs.entries_per_request, 1000u);
   EXPECT_EQ(config->logs.requests_in_flight, 8u);
+  EXPECT_EQ(config->logs.retry_lookahead_mib, 16u);
   EXPECT_EQ(config->logs.request_timeout_ms, 20000);
   EXPECT_EQ(config->logs.low_speed_bytes_per_s, 512);
   EXPECT_EQ(config->logs.low_speed_time_ms, 5000);
@@ -143,6 +145,7 @@ TEST(ConfigTest, EveryDefault) {
     EXPECT_EQ(config->logs.poll_interval_ms, 0);
     EXPECT_EQ(config->logs.entries_per_request, 256u);
     EXPECT_EQ(config->logs.requests_in_flight, 4u);
+    EXPECT_EQ(config->logs.retry_lookahead_mib, 64u);
     EXPECT_EQ(config->logs.request_timeout_ms, 30000);
     EXPECT_EQ(config->logs.low_speed_bytes_per_s, 1024);
     EXPECT_EQ(config->logs.low_speed_time_ms, 10000);
@@ -291,8 +294,8 @@ std::vector<BadCase> BadCases() {
        "c.yaml:4: logs.list_refresh_interval_s: expected an integer from 0 to 31536000, got \"5m\""},
       {"unknown logs key", std::string(kDb) + kWatch + "logs:\n  start: end\n  list: [x]\n",
        "c.yaml:5: logs.list: unknown key, expected one of: lists, states, start, poll_interval_ms, "
-       "entries_per_request, requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, "
-       "plain_http_hosts, list_public_keys, list_refresh_interval_s"},
+       "entries_per_request, requests_in_flight, retry_lookahead_mib, request_timeout_ms, low_speed_bytes_per_s, "
+       "low_speed_time_ms, plain_http_hosts, list_public_keys, list_refresh_interval_s"},
       {"unknown watch key", std::string(kDb) + "watch:\n  - name: a.example\n    include_subdomain: true\n",
        "c.yaml:4: watch[0].include_subdomain: unknown key, expected one of: name, include_subdomains, "
        "allowed_issuers, known_keys"},
@@ -305,7 +308,7 @@ std::vector<BadCase> BadCases() {
        "c.yaml:3: watch: expected a list of watch entries (maps with a name), got a map"},
       {"logs is a list", std::string(kDb) + kWatch + "logs: [a]\n",
        "c.yaml:3: logs: expected a map with keys lists, states, start, poll_interval_ms, entries_per_request, "
-       "requests_in_flight, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, "
+       "requests_in_flight, retry_lookahead_mib, request_timeout_ms, low_speed_bytes_per_s, low_speed_time_ms, "
        "plain_http_hosts, list_public_keys, list_refresh_interval_s, got a list"},
       {"lists is a string", std::string(kDb) + kWatch + "logs:\n  lists: https://example.net/list.json\n",
        "c.yaml:4: logs.lists: expected a list of log list files or URLs, got \"https://example.net/list.json\""},
@@ -393,6 +396,8 @@ std::vector<BadCase> BadCases() {
        "c.yaml:3: run.progress_interval_s: expected a positive integer up to 31536000, got \"0\""},
       {"zero in flight", std::string(kDb) + kWatch + "logs: {requests_in_flight: 0}\n",
        "c.yaml:3: logs.requests_in_flight: expected a positive integer up to 1024, got \"0\""},
+      {"a retry lookahead in GiB", std::string(kDb) + kWatch + "logs: {retry_lookahead_mib: 8192}\n",
+       "c.yaml:3: logs.retry_lookahead_mib: expected an integer from 0 to 4096, got \"8192\""},
       {"zero request timeout", std::string(kDb) + kWatch + "logs: {request_timeout_ms: 0}\n",
        "c.yaml:3: logs.request_timeout_ms: expected a positive integer up to 31536000000, got \"0\""},
       {"low-speed window under a second", std::string(kDb) + kWatch + "logs: {low_speed_time_ms: 500}\n",
