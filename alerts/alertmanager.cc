@@ -51,6 +51,13 @@ std::string SummaryOf(const db::Finding& f) {
       return "Malformed certificate naming " + name;
     case db::FindingKind::kLogMisbehaviour:
       return "CT log " + f.log_description + " misbehaved: " + f.reason;
+    case db::FindingKind::kStalePinset:
+      return "Pinned apps are failing on " + name + ": the pin-set lacks its new key " +
+             (f.certificate && f.certificate->spki_sha256 ? PinText(*f.certificate->spki_sha256) : "");
+    case db::FindingKind::kUnexpectedIssuerServed:
+      return "Certificate for " + name + " from an unexpected CA (" + issuer + ") is being served to users";
+    case db::FindingKind::kInterception:
+      return "Connections to " + f.watched + " are being intercepted on some networks";
   }
   return f.reason;
 }
@@ -83,7 +90,7 @@ std::string DescriptionOf(const db::Finding& f) {
       d += "  and " + std::to_string(f.entries.size() - kMaxEntriesShown) + " more entries\n";
     }
   }
-  if (f.kind == db::FindingKind::kLogMisbehaviour && f.evidence_json != "{}") d += "Evidence: " + f.evidence_json + "\n";
+  if (f.evidence_json != "{}") d += "Evidence: " + f.evidence_json + "\n";
   d += "Finding " + std::to_string(f.id) + ": pinwatch findings --json; pinwatch ack " + std::to_string(f.id) + " ends this alert.";
   return d;
 }
@@ -118,6 +125,9 @@ std::string_view AlertNameOf(db::FindingKind kind) {
     case db::FindingKind::kKnownKey: return "PinwatchKnownKey";
     case db::FindingKind::kMalformed: return "PinwatchMalformedCertificate";
     case db::FindingKind::kLogMisbehaviour: return "PinwatchLogMisbehaviour";
+    case db::FindingKind::kStalePinset: return "PinwatchStalePinset";
+    case db::FindingKind::kUnexpectedIssuerServed: return "PinwatchUnexpectedIssuerServed";
+    case db::FindingKind::kInterception: return "PinwatchInterception";
   }
   return "Pinwatch";
 }

@@ -3,7 +3,8 @@
 // <alertmanager>/api/v2/alerts. The labels are the routing interface operators write
 // Alertmanager routes against (README "Alerts"): extend, never rename.
 //   alertname   PinwatchUnexpectedIssuer | PinwatchUnexpectedKey | PinwatchMalformedCertificate |
-//               PinwatchLogMisbehaviour | PinwatchKnownKey (only if info is sent) | PinwatchTest
+//               PinwatchLogMisbehaviour | PinwatchKnownKey (only if info is sent) | PinwatchTest |
+//               PinwatchStalePinset | PinwatchUnexpectedIssuerServed | PinwatchInterception
 //   severity    critical | warning | info
 //   watched     the watch entry (certificate findings)
 //   log         the log's description (log misbehaviour)

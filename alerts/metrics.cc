@@ -58,9 +58,10 @@ std::string_view OutcomeName(DeliveryOutcome outcome) {
   return "unknown";
 }
 
-constexpr std::array<db::FindingKind, 5> kKinds = {db::FindingKind::kUnexpectedIssuer, db::FindingKind::kUnexpectedKey,
-                                                   db::FindingKind::kKnownKey, db::FindingKind::kMalformed,
-                                                   db::FindingKind::kLogMisbehaviour};
+constexpr std::array<db::FindingKind, 8> kKinds = {
+    db::FindingKind::kUnexpectedIssuer, db::FindingKind::kUnexpectedKey,  db::FindingKind::kKnownKey,
+    db::FindingKind::kMalformed,        db::FindingKind::kLogMisbehaviour, db::FindingKind::kStalePinset,
+    db::FindingKind::kUnexpectedIssuerServed, db::FindingKind::kInterception};
 constexpr std::array<ctlog::Misbehaviour::Kind, 6> kMisbehaviourKinds = {
     ctlog::Misbehaviour::Kind::kBadTreeHeadSignature, ctlog::Misbehaviour::Kind::kRootMismatch,
     ctlog::Misbehaviour::Kind::kForkedTreeHead,       ctlog::Misbehaviour::Kind::kShrunkTree,

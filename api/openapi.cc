@@ -38,7 +38,7 @@ constexpr char kOpenApi[] = R"json({
         "verified": {"type": "boolean"}}},
       "Finding": {"type": "object", "required": ["id", "kind", "severity", "status"], "properties": {
         "id": {"type": "integer"},
-        "kind": {"type": "string", "enum": ["unexpected_issuer", "unexpected_key", "known_key", "malformed", "log_misbehaviour"]},
+        "kind": {"type": "string", "enum": ["unexpected_issuer", "unexpected_key", "known_key", "malformed", "log_misbehaviour", "stale_pinset", "unexpected_issuer_served", "interception"]},
         "severity": {"type": "string", "enum": ["info", "warning", "critical"]},
         "status": {"type": "string", "enum": ["open", "acknowledged", "resolved"]},
         "status_note": {"type": "string", "nullable": true}, "reason": {"type": "string"},

@@ -6,7 +6,8 @@ namespace pinwatch::db {
 namespace {
 
 constexpr std::array kKinds = {FindingKind::kUnexpectedIssuer, FindingKind::kUnexpectedKey, FindingKind::kKnownKey,
-                               FindingKind::kMalformed, FindingKind::kLogMisbehaviour};
+                               FindingKind::kMalformed, FindingKind::kLogMisbehaviour, FindingKind::kStalePinset,
+                               FindingKind::kUnexpectedIssuerServed, FindingKind::kInterception};
 constexpr std::array kSeverities = {Severity::kInfo, Severity::kWarning, Severity::kCritical};
 constexpr std::array kStatuses = {FindingStatus::kOpen, FindingStatus::kAcknowledged, FindingStatus::kResolved};
 
@@ -27,6 +28,9 @@ std::string_view FindingKindName(FindingKind kind) {
     case FindingKind::kKnownKey: return "known_key";
     case FindingKind::kMalformed: return "malformed";
     case FindingKind::kLogMisbehaviour: return "log_misbehaviour";
+    case FindingKind::kStalePinset: return "stale_pinset";
+    case FindingKind::kUnexpectedIssuerServed: return "unexpected_issuer_served";
+    case FindingKind::kInterception: return "interception";
   }
   return "unknown";
 }
@@ -58,9 +62,12 @@ std::optional<FindingStatus> FindingStatusFromName(std::string_view name) {
 Severity SeverityOf(FindingKind kind) {
   switch (kind) {
     case FindingKind::kUnexpectedIssuer:
-    case FindingKind::kLogMisbehaviour: return Severity::kCritical;
+    case FindingKind::kLogMisbehaviour:
+    case FindingKind::kStalePinset:
+    case FindingKind::kUnexpectedIssuerServed: return Severity::kCritical;
     case FindingKind::kUnexpectedKey:
-    case FindingKind::kMalformed: return Severity::kWarning;
+    case FindingKind::kMalformed:
+    case FindingKind::kInterception: return Severity::kWarning;
     case FindingKind::kKnownKey: return Severity::kInfo;
   }
   return Severity::kCritical;

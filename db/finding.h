@@ -7,6 +7,14 @@
 //   known_key         (info)      allowed issuer and a key we hold: recorded, no alert
 //   malformed         (warning)   could concern a watched name but does not parse
 //   log_misbehaviour  (critical)  the log broke its promises (decided by ctlog::TreeVerifier)
+// Raised by pin-failure reports from apps (pinreports/, issue 20):
+//   stale_pinset      (critical)  apps fail on a key CT showed from an allowed CA: the
+//                                 published pin-set lacks it, an outage for its users now
+//   unexpected_issuer_served (critical)  an unexpected_issuer certificate is being served
+//                                 to users (a report carried it): the earlier finding, escalated
+//   interception      (warning)   apps on some networks see a certificate that is not in CT
+//                                 and chains to no root the logs accept: a TLS-inspecting
+//                                 proxy, past the configured number of clients; never a pin
 #pragma once
 
 #include <optional>
@@ -14,15 +22,25 @@
 
 namespace pinwatch::db {
 
-enum class FindingKind { kUnexpectedIssuer, kUnexpectedKey, kKnownKey, kMalformed, kLogMisbehaviour };
+enum class FindingKind {
+  kUnexpectedIssuer,
+  kUnexpectedKey,
+  kKnownKey,
+  kMalformed,
+  kLogMisbehaviour,
+  kStalePinset,
+  kUnexpectedIssuerServed,
+  kInterception,
+};
 // Severity is ordered: kInfo < kWarning < kCritical.
 enum class Severity { kInfo, kWarning, kCritical };
 enum class FindingStatus { kOpen, kAcknowledged, kResolved };
 
 // The stored names, and back (nullopt for a name that is not one of them).
 // FindingKindName: "unexpected_issuer", "unexpected_key", "known_key", "malformed",
-// "log_misbehaviour". SeverityName: "info", "warning", "critical". FindingStatusName:
-// "open", "acknowledged", "resolved".
+// "log_misbehaviour", "stale_pinset", "unexpected_issuer_served", "interception".
+// SeverityName: "info", "warning", "critical". FindingStatusName: "open", "acknowledged",
+// "resolved".
 std::string_view FindingKindName(FindingKind kind);
 std::string_view SeverityName(Severity severity);
 std::string_view FindingStatusName(FindingStatus status);

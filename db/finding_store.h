@@ -35,7 +35,7 @@ struct Finding {
   std::string watched, reason;
   std::string status_note;
   std::string created_at, status_changed_at;  // RFC 3339
-  std::string evidence_json;                 // "{}" unless log_misbehaviour
+  std::string evidence_json;                 // "{}" unless log_misbehaviour or a report kind
   std::optional<CertificateRecord> certificate;
   std::optional<ctlog::LogId> log_id;         // log_misbehaviour
   std::string log_description;

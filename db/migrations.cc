@@ -249,6 +249,66 @@ CREATE TABLE audit_log (
 );
 )sql";
 
+// Version 5: pin-failure reports from apps (issue 20). The roots each followed log accepts
+// (get-roots), which a report's chain is checked against; the report groups and who sent
+// them; the finding kinds reports raise; proposals a report made urgent.
+constexpr const char kPinReports[] = R"sql(
+CREATE TABLE log_roots (
+  log_id       bytea NOT NULL REFERENCES logs (log_id),
+  root_sha256  bytea NOT NULL CHECK (octet_length(root_sha256) = 32),  -- SHA-256 of der
+  der          bytea NOT NULL,
+  fetched_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (log_id, root_sha256)
+);
+
+ALTER TABLE findings DROP CONSTRAINT findings_kind_check;
+ALTER TABLE findings ADD CONSTRAINT findings_kind_check
+  CHECK (kind IN ('unexpected_issuer', 'unexpected_key', 'known_key', 'malformed', 'log_misbehaviour',
+                  'stale_pinset', 'unexpected_issuer_served', 'interception'));
+-- An interception finding is about neither a logged certificate nor a log.
+ALTER TABLE findings DROP CONSTRAINT findings_check;
+ALTER TABLE findings ADD CONSTRAINT findings_check
+  CHECK (certificate_id IS NOT NULL OR log_id IS NOT NULL OR kind = 'interception');
+
+-- Set when a pin-failure report shows that apps fail for want of the proposed pin.
+ALTER TABLE proposals ADD COLUMN urgent_at timestamptz;
+
+-- One row per group of reports that say the same thing: the same name, classification
+-- and keys (group_key, chosen by the classification).
+CREATE TABLE pin_reports (
+  id                  bigserial PRIMARY KEY,
+  group_key           bytea NOT NULL UNIQUE CHECK (octet_length(group_key) = 32),
+  hostname            text NOT NULL,
+  port                integer NOT NULL,
+  watched             text NOT NULL,
+  classification      text NOT NULL CHECK (classification IN ('stale_pinset', 'unexpected_issuer_served',
+                                                              'interception', 'unknown')),
+  reason              text NOT NULL,
+  leaf_spki_sha256    bytea CHECK (octet_length(leaf_spki_sha256) = 32),
+  issuer_spki_sha256  bytea CHECK (octet_length(issuer_spki_sha256) = 32),
+  leaf_tbs_sha256     bytea CHECK (octet_length(leaf_tbs_sha256) = 32),
+  reports             bigint NOT NULL DEFAULT 0,  -- distinct reports, resends merged
+  duplicates          bigint NOT NULL DEFAULT 0,  -- resends merged into them
+  first_seen          timestamptz NOT NULL,       -- the reports' own date-time
+  last_seen           timestamptz NOT NULL,
+  finding_id          bigint REFERENCES findings (id),
+  proposal_id         bigint REFERENCES proposals (id),
+  example             jsonb NOT NULL DEFAULT '{}'  -- the first report: chain, known pins, app
+);
+
+-- Who sent a group's reports: one row per client and identical report (TrustKit's rule:
+-- same noted-hostname, hostname, port, chain, known-pins, validation-result), with when it
+-- last happened; the same one again within 24 h of that is a resend.
+CREATE TABLE pin_report_sightings (
+  report_id      bigint NOT NULL REFERENCES pin_reports (id),
+  client_sha256  bytea NOT NULL CHECK (octet_length(client_sha256) = 32),
+  report_sha256  bytea NOT NULL CHECK (octet_length(report_sha256) = 32),
+  happened_at    timestamptz NOT NULL,
+  PRIMARY KEY (report_id, client_sha256, report_sha256)
+);
+CREATE INDEX pin_report_sightings_recent ON pin_report_sightings (report_id, happened_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -257,6 +317,7 @@ const std::vector<Migration>& Migrations() {
       {2, "replica_log_entries", kReplicaLogEntries},
       {3, "alert_outbox", kAlertOutbox},
       {4, "pinsets", kPinsets},
+      {5, "pin_reports", kPinReports},
   };
   return migrations;
 }
