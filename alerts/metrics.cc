@@ -117,6 +117,13 @@ struct Metrics::Impl {
   Family<Gauge>& outbox_oldest = Register<Gauge>(registry, "pinwatch_alert_outbox_oldest_pending_timestamp_seconds",
                                                  "When the oldest pending outbox alert was recorded");
 
+  // Pin-failure reports.
+  Family<Counter>& pin_reports = Register<Counter>(registry, "pinwatch_pin_reports_total",
+                                                   "Pin-failure reports from apps explained, by classification");
+  Family<Counter>& pin_reports_rejected = Register<Counter>(
+      registry, "pinwatch_pin_reports_rejected_total",
+      "Pin-failure reports refused, by reason (malformed, unwatched, rate_limited, queue_full, media_type, method)");
+
   // Per log (the replica holding the lease).
   Family<Gauge>& tree_size = Register<Gauge>(registry, "pinwatch_log_tree_size",
                                              "Tree size of the newest signed tree head that passed its checks");
@@ -209,6 +216,18 @@ void Metrics::SetDatabasePool(size_t max_connections, size_t open, size_t in_use
     impl_->db_connection_waits.Add({}).Increment(static_cast<double>(waits - impl_->db_waits_exported));
     impl_->db_waits_exported = waits;
   }
+}
+
+void Metrics::AddPinReportSeries(std::span<const std::string_view> classifications,
+                                 std::span<const std::string_view> reasons) {
+  for (std::string_view c : classifications) impl_->pin_reports.Add({{"classification", std::string(c)}});
+  for (std::string_view r : reasons) impl_->pin_reports_rejected.Add({{"reason", std::string(r)}});
+}
+void Metrics::PinReport(std::string_view classification) {
+  impl_->pin_reports.Add({{"classification", std::string(classification)}}).Increment();
+}
+void Metrics::PinReportRejected(std::string_view reason) {
+  impl_->pin_reports_rejected.Add({{"reason", std::string(reason)}}).Increment();
 }
 
 void Metrics::DatabaseError(Code code) {

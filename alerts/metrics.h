@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -66,6 +67,15 @@ class Metrics {
   // by state (idle, in_use), pinwatch_database_connections_max, and the borrows that waited
   // for a free connection, pinwatch_database_connection_waits_total (`waits` is the total).
   void SetDatabasePool(size_t max_connections, size_t open, size_t in_use, uint64_t waits);
+
+  // --- pin-failure reports (api/report_intake.h) ---
+  // AddPinReportSeries creates every series at 0 (so the first report is an increase a rule
+  // sees); PinReport counts one report explained, by classification
+  // (pinwatch_pin_reports_total), PinReportRejected one refused, by reason
+  // (pinwatch_pin_reports_rejected_total).
+  void AddPinReportSeries(std::span<const std::string_view> classifications, std::span<const std::string_view> reasons);
+  void PinReport(std::string_view classification);
+  void PinReportRejected(std::string_view reason);
 
   // --- the alert sender ---
   // AddAlertmanager creates `alertmanager`'s delivery series at 0 (so the first failure is

@@ -47,7 +47,8 @@ constexpr char kEndpoints[] =
     "/metrics  Prometheus metrics\n"
     "/healthz  liveness: 200 while the process serves\n"
     "/readyz   readiness: 200 when the database is reachable at this pinwatch's schema version\n"
-    "/v1/pinsets/NAME.json, NAME.json.sig   published pin-sets (with publish configured)\n";
+    "/v1/pinsets/NAME.json, NAME.json.sig   published pin-sets (with publish configured)\n"
+    "/v1/pin-reports   POST pin-failure reports from apps (TrustKit, RFC 7469, pinwatch)\n";
 
 // kPageCsp is the web page's Content-Security-Policy: nothing but this origin's files and
 // API, no inline script or style, images only from here or data: URLs, never in a frame.
@@ -512,6 +513,24 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     s.Put(kApi, api);
     s.Delete(kApi, api);
     s.Patch(kApi, api);
+  }
+  if (state->probes.pin_reports) {
+    s.Post("/v1/pin-reports", [state](const httplib::Request& req, httplib::Response& res) {
+      ApiRequest request{.method = req.method,
+                         .path = req.path,
+                         .content_type = req.get_header_value("Content-Type"),
+                         .body = req.body,
+                         .remote_address = req.remote_addr};
+      ApiResponse answer = state->probes.pin_reports(request);
+      res.status = answer.status;
+      for (const auto& [name, value] : answer.headers) res.set_header(name, value);
+      res.set_header("Cache-Control", "no-store");
+      if (!answer.body.empty()) res.set_content(answer.body, answer.content_type);
+    });
+    s.Get("/v1/pin-reports", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 405;
+      res.set_header("Allow", "POST");
+    });
   }
   // Errors httplib answers itself (a body over the limit: 413) keep the API's error shape
   // on API paths.

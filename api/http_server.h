@@ -11,7 +11,7 @@
 //   GET /v1/pinsets/NAME.json[.sig]   the published pin-sets (publish.directory), with an
 //                  ETag (If-None-Match gives 304) and Cache-Control: no-cache, so apps
 //                  revalidate cheaply and see a new version at once
-// and the operator API, the web page and the report intake are to join it (issues 17, 20).
+//   POST /v1/pin-reports   pin-failure reports from apps (report_intake.h), no token
 // It knows nothing of the daemon or the metrics library: what it serves comes as functions.
 // Against hostile clients it reads each request whole under its own limits before httplib
 // parses it (a connection per thread up to a limit and per address, one deadline per
@@ -37,6 +37,9 @@ struct Probes {
   std::function<Status()> ready;
   // api answers /api/v1/... (operator_api.h); unset: those paths are 404.
   std::function<ApiResponse(const ApiRequest&)> api;
+  // pin_reports answers POST /v1/pin-reports (report_intake.h), which needs no token;
+  // unset: 404.
+  std::function<ApiResponse(const ApiRequest&)> pin_reports;
 };
 
 // HttpServerOptions says where to listen.

@@ -11,6 +11,7 @@
 #include "db/finding_store.h"
 #include "db/log_state_store.h"
 #include "db/pin_store.h"
+#include "db/report_store.h"
 #include "db/migrations.h"
 
 namespace pinwatch::db {
@@ -22,6 +23,7 @@ Result<std::unique_ptr<LogStateStore>> ConnectLogStateStore(const std::string& u
 Result<std::unique_ptr<FindingStore>> ConnectFindingStore(const std::string& url);
 Result<std::unique_ptr<AlertStore>> ConnectAlertStore(const std::string& url);
 Result<std::unique_ptr<PinStore>> ConnectPinStore(const std::string& url);
+Result<std::unique_ptr<ReportStore>> ConnectReportStore(const std::string& url);
 
 // LogStateStoreOn .. PinStoreOn make a store on a shared pool (the daemon: workers, lease
 // keeper, alert sender, pin-set job and API share database.max_connections). They connect
@@ -30,6 +32,7 @@ std::unique_ptr<LogStateStore> LogStateStoreOn(std::shared_ptr<ConnectionPool> p
 std::unique_ptr<FindingStore> FindingStoreOn(std::shared_ptr<ConnectionPool> pool);
 std::unique_ptr<AlertStore> AlertStoreOn(std::shared_ptr<ConnectionPool> pool);
 std::unique_ptr<PinStore> PinStoreOn(std::shared_ptr<ConnectionPool> pool);
+std::unique_ptr<ReportStore> ReportStoreOn(std::shared_ptr<ConnectionPool> pool);
 
 // MigrateSchema applies the migrations the database is missing (db/migrations.h);
 // CheckSchema is OK only at SchemaVersion() and otherwise says which way to go;

@@ -259,8 +259,10 @@ class Reader {
   std::string_view source_;
 };
 
-constexpr std::array<std::string_view, 8> kTopKeys = {"database", "logs", "watch", "run", "http", "alerts",
-                                                     "pinsets", "publish"};
+constexpr std::array<std::string_view, 9> kTopKeys = {"database", "logs", "watch", "run", "http", "alerts",
+                                                     "pinsets", "publish", "reports"};
+constexpr std::array<std::string_view, 3> kReportsKeys = {"interception_clients", "interception_window_s",
+                                                          "per_address_per_minute"};
 constexpr std::array<std::string_view, 8> kPinsetKeys = {"name", "names", "include_subdomains", "pins", "min_pins",
                                                         "approvals_required", "expiry_days", "remove_grace_days"};
 constexpr std::array<std::string_view, 2> kPublishKeys = {"signing_key", "directory"};
@@ -529,6 +531,29 @@ Result<RunConfig> ReadRun(const Reader& r, const YAML::Node& node, const YAML::M
     if (k.unsigned_out) *k.unsigned_out = static_cast<uint64_t>(*v);
   }
   return run;
+}
+
+// ReadReports reads `reports` (every key optional).
+Result<ReportsConfig> ReadReports(const Reader& r, const YAML::Node& node, const YAML::Mark& mark) {
+  Result<Reader::Fields> fields = r.ReadMap(node, mark, "reports", kReportsKeys);
+  if (!fields.ok()) return fields.status();
+  ReportsConfig reports;
+  if (const Reader::Field* f = fields->Find("interception_clients")) {
+    Result<int64_t> v = r.ReadInt(*f, 1, 1'000'000);
+    if (!v.ok()) return v.status();
+    reports.interception_clients = *v;
+  }
+  if (const Reader::Field* f = fields->Find("interception_window_s")) {
+    Result<int64_t> v = r.ReadInt(*f, 60, 30 * 86400);
+    if (!v.ok()) return v.status();
+    reports.interception_window_s = *v;
+  }
+  if (const Reader::Field* f = fields->Find("per_address_per_minute")) {
+    Result<int64_t> v = r.ReadInt(*f, 1, 100'000);
+    if (!v.ok()) return v.status();
+    reports.per_address_per_minute = *v;
+  }
+  return reports;
 }
 
 // ReadHttp reads `http` (absent or empty: no listener).
@@ -847,6 +872,12 @@ Result<Config> ParseDocument(const Reader& r, const YAML::Node& root, std::strin
   Result<HttpConfig> http_config = http ? ReadHttp(r, http->value, http->mark()) : HttpConfig{};
   if (!http_config.ok()) return http_config.status();
   config.http = *std::move(http_config);
+
+  if (const Reader::Field* f = top->Find("reports")) {
+    Result<ReportsConfig> reports = ReadReports(r, f->value, f->mark());
+    if (!reports.ok()) return reports.status();
+    config.reports = *reports;
+  }
 
   const Reader::Field* alerts = top->Find("alerts");
   Result<AlertsConfig> alerts_config = alerts ? ReadAlerts(r, alerts->value, alerts->mark()) : AlertsConfig{};

@@ -173,6 +173,19 @@ struct AlertsConfig {
   std::vector<db::Severity> send_severities = {db::Severity::kCritical, db::Severity::kWarning};
 };
 
+// ReportsConfig is `reports`: pin-failure reports from apps at POST /v1/pin-reports
+// (api/report_intake.h), served with http.listen.
+struct ReportsConfig {
+  // `reports.interception_clients` / `reports.interception_window_s`: an interception
+  // finding (an alert) once this many distinct clients reported the same interceptor for a
+  // name within the window (default 5 in 3600 s). Below it, the reports are only counted.
+  int64_t interception_clients = 5;
+  int64_t interception_window_s = 3600;
+  // `reports.per_address_per_minute`: reports taken from one address a minute (default 60);
+  // more are answered 429.
+  int64_t per_address_per_minute = 60;
+};
+
 inline constexpr int64_t kMaxDatabaseConnections = 1000;
 
 // Config is the whole file after validation and overrides.
@@ -188,6 +201,7 @@ struct Config {
   RunConfig run;
   HttpConfig http;
   AlertsConfig alerts;
+  ReportsConfig reports;
   std::vector<pins::PinsetPolicy> pinsets;
   pins::PublishConfig publish;
 };

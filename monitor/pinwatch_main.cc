@@ -25,6 +25,7 @@
 #include "alerts/sender.h"
 #include "api/http_server.h"
 #include "api/operator_api.h"
+#include "api/report_intake.h"
 #include "base/time.h"
 #include "db/postgres.h"
 #include "net/http.h"
@@ -32,6 +33,9 @@
 #include "monitor/config.h"
 #include "monitor/pins_cli.h"
 #include "report/findings.h"
+#include "report/reports.h"
+#include "monitor/watched.h"
+#include "pinreports/explain.h"
 #include "monitor/daemon.h"
 #include "monitor/pin_keeper.h"
 
@@ -65,6 +69,7 @@ Commands
   proposals check ID the safety checks of a pending proposal
   operator add NAME [--role approver|viewer] | list | remove NAME
   audit [--json]     every pin-set decision
+  reports [--json] [--limit N]   pin-failure reports from apps, grouped and explained
   keygen --out FILE  make a pin-set signing key (ECDSA P-256)
   help [COMMAND]     this text, or a command's
 
@@ -135,6 +140,17 @@ what it chose: exit 0, or 2 with the error naming the line and key. Touches noth
 no database, no log, no key file. For deploy pipelines and container images.
 )";
 
+constexpr const char kReportsUsage[] = R"(pinwatch --config FILE reports [--json] [--limit N]
+
+The pin-failure reports apps sent to POST /v1/pin-reports, grouped (the same name,
+classification and keys), the most recent first: classification (stale_pinset,
+unexpected_issuer_served, interception, unknown) and its reason, the leaf's and the
+issuer's key, how many reports from how many clients, when (the reports' own times), and
+the finding and proposal each group led to.
+  --json     a JSON array (README "Pin-failure reports")
+  --limit N  at most N groups (default all)
+)";
+
 const char* UsageOf(const std::string& command) {
   if (command == "run") return kRunUsage;
   if (command == "findings") return kFindingsUsage;
@@ -148,6 +164,7 @@ const char* UsageOf(const std::string& command) {
   if (command == "operator") return kOperatorUsage;
   if (command == "audit") return kAuditUsage;
   if (command == "keygen") return kKeygenUsage;
+  if (command == "reports") return kReportsUsage;
   return kUsage;
 }
 
@@ -248,7 +265,39 @@ int Run(const Args& args) {
   alerts::Metrics metrics(alerts::BuildInfoOfThisBinary());
   std::unique_ptr<api::HttpServer> http;
   std::unique_ptr<api::OperatorApi> operator_api;
+  std::unique_ptr<api::ReportIntake> report_intake;
   if (!config.http.listen.empty()) {
+    // Pin-failure reports: their own stores on the pool (one transaction at a time), the
+    // watch list to take only watched names, and the logs' roots from the database.
+    auto watched = MakeWatched(config.watch);
+    if (!watched.ok()) {
+      finish_waiter();
+      std::cerr << "pinwatch: " << watched.status().message() << "\n";
+      return 2;
+    }
+    constexpr std::string_view kClassifications[] = {"stale_pinset", "unexpected_issuer_served", "interception",
+                                                     "unknown"};
+    constexpr std::string_view kRejections[] = {api::ReportIntake::kMalformed, api::ReportIntake::kUnwatched,
+                                                api::ReportIntake::kRateLimited, api::ReportIntake::kQueueFull,
+                                                api::ReportIntake::kMediaType};
+    metrics.AddPinReportSeries(kClassifications, kRejections);
+    std::shared_ptr<db::LogStateStore> roots_store = db::LogStateStoreOn(*pool);
+    report_intake = std::make_unique<api::ReportIntake>(
+        api::ReportIntakeStores{db::ReportStoreOn(*pool), db::PinStoreOn(*pool)},
+        api::ReportIntakeOptions{
+            .watched_entry = [list = std::move(watched->list)](std::string_view host) -> std::optional<std::string> {
+              std::optional<watch::WatchMatch> m = list.MatchName(host);
+              if (!m) return std::nullopt;
+              return list.canonical_name(m->entry_index);
+            },
+            .pinsets = config.pinsets,
+            .accepted_roots = [roots_store] { return roots_store->AcceptedRoots(); },
+            .interception_clients = config.reports.interception_clients,
+            .interception_window_s = config.reports.interception_window_s,
+            .per_address_per_minute = config.reports.per_address_per_minute,
+            .on_explained = [&metrics](std::string_view c) { metrics.PinReport(c); },
+            .on_rejected = [&metrics](std::string_view r) { metrics.PinReportRejected(r); },
+            .log_line = LogToStderr});
     // The operator API's own stores: it meets the workers only in the database.
     operator_api = std::make_unique<api::OperatorApi>(
         api::ApiStores{db::FindingStoreOn(*pool), db::PinStoreOn(*pool), db::LogStateStoreOn(*pool)},
@@ -260,7 +309,8 @@ int Run(const Args& args) {
                              return metrics.Text();
                            },
                        .ready = [&pool] { return db::CheckSchema(*pool); },
-                       .api = [&operator_api](const api::ApiRequest& r) { return operator_api->Handle(r); }};
+                       .api = [&operator_api](const api::ApiRequest& r) { return operator_api->Handle(r); },
+                       .pin_reports = [&report_intake](const api::ApiRequest& r) { return report_intake->Receive(r); }};
     auto server = api::HttpServer::Start(
         {.host = config.http.host,
          .port = config.http.port,
@@ -396,6 +446,35 @@ int Findings(const Args& args) {
   return 0;
 }
 
+int Reports(const Args& args) {
+  bool json = false;
+  size_t limit = 0;
+  for (size_t i = 0; i < args.rest.size(); ++i) {
+    const std::string& a = args.rest[i];
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--limit") {
+      if (i + 1 >= args.rest.size()) UsageError("reports: --limit needs a value");
+      std::optional<int64_t> n = ParseCount(args.rest[++i]);
+      if (!n) UsageError("reports: --limit wants a number from 0 to " + std::to_string(INT64_MAX));
+      limit = static_cast<size_t>(*n);
+    } else {
+      UsageError("reports: unknown option " + a);
+    }
+  }
+  Config config = LoadConfigOrDie(args);
+  CheckSchemaOrDie(config);
+  auto store = db::ConnectReportStore(config.database_url);
+  if (!store.ok()) DieWith(store.status());
+  auto rows = (*store)->List(limit);
+  if (!rows.ok()) {
+    std::cerr << "pinwatch: " << rows.status().message() << "\n";
+    return 2;
+  }
+  std::cout << (json ? report::PinReportsJson(*rows) : report::PinReportsText(*rows));
+  return 0;
+}
+
 int SetStatus(const Args& args, db::FindingStatus status) {
   std::optional<int64_t> id;
   std::string note;
@@ -514,5 +593,6 @@ int main(int argc, char** argv) {
   if (args.command == "operator") return OperatorCommand(args);
   if (args.command == "audit") return AuditCommand(args);
   if (args.command == "keygen") return KeygenCommand(args);
+  if (args.command == "reports") return Reports(args);
   UsageError("unknown command " + args.command);
 }

@@ -5,12 +5,14 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/child_process.h"
@@ -72,6 +74,44 @@ inline std::string LogIdOf(const SimProcess& sim) {
   facts.Parse(text.c_str());
   return facts.IsObject() ? facts["log_id"].GetString() : "";
 }
+
+// Daemon is `pinwatch run` with an HTTP listener, its output drained on a thread of its own
+// (a full pipe must never block it).
+class Daemon {
+ public:
+  explicit Daemon(std::unique_ptr<ChildProcess> child) : child_(std::move(child)) {}
+  ~Daemon() { (void)Stop(); }
+  // StartDraining waits for the "http: serving" line and returns its port (0: no such
+  // line); from then on a thread reads the output.
+  int StartDraining() {
+    auto line = child_->WaitForLine("http: serving http://127.0.0.1:");
+    EXPECT_TRUE(line.ok()) << child_->output();
+    int port = 0;
+    if (line.ok()) {
+      const std::string prefix = "http://127.0.0.1:";
+      port = std::atoi(line->c_str() + line->find(prefix) + prefix.size());
+    }
+    drain_ = std::thread([child = child_.get()] { child->ReadToEnd(); });
+    return port;
+  }
+  // Stop ends the daemon (SIGTERM) and returns everything it wrote.
+  std::string Stop() {
+    if (!child_) return output_;
+    child_->Signal(SIGTERM);
+    if (drain_.joinable()) drain_.join();
+    exit_code_ = child_->Wait();
+    output_ = child_->output();
+    child_.reset();
+    return output_;
+  }
+  int exit_code() const { return exit_code_; }
+
+ private:
+  std::unique_ptr<ChildProcess> child_;
+  std::thread drain_;
+  std::string output_;
+  int exit_code_ = -1;
+};
 
 // Fixture: one PostgreSQL server; each test makes its own database and config files.
 class DaemonTest : public ::testing::Test {

@@ -76,43 +76,6 @@ struct Route {
   bool write = false;
 };
 
-// The daemon, its output drained on a thread of its own (a full pipe must never block it).
-class Daemon {
- public:
-  explicit Daemon(std::unique_ptr<ChildProcess> child) : child_(std::move(child)) {}
-  ~Daemon() { (void)Stop(); }
-  // StartDraining waits for the "http: serving" line and returns its port (0: no such
-  // line); from then on a thread reads the output.
-  int StartDraining() {
-    auto line = child_->WaitForLine("http: serving http://127.0.0.1:");
-    EXPECT_TRUE(line.ok()) << child_->output();
-    int port = 0;
-    if (line.ok()) {
-      const std::string prefix = "http://127.0.0.1:";
-      port = std::atoi(line->c_str() + line->find(prefix) + prefix.size());
-    }
-    drain_ = std::thread([child = child_.get()] { child->ReadToEnd(); });
-    return port;
-  }
-  // Stop ends the daemon (SIGTERM) and returns everything it wrote.
-  std::string Stop() {
-    if (!child_) return output_;
-    child_->Signal(SIGTERM);
-    if (drain_.joinable()) drain_.join();
-    exit_code_ = child_->Wait();
-    output_ = child_->output();
-    child_.reset();
-    return output_;
-  }
-  int exit_code() const { return exit_code_; }
-
- private:
-  std::unique_ptr<ChildProcess> child_;
-  std::thread drain_;
-  std::string output_;
-  int exit_code_ = -1;
-};
-
 class OperatorApiTest : public DaemonTest {
  protected:
   // Send makes one request from `source` (an address of 127.0.0.0/8: the daemon counts
