@@ -22,6 +22,9 @@ expect '^  PinwatchUnexpectedIssuer +critical active +watched=mybank\.test' "the
 expect '^  #[0-9]+ add sha256/[^ ]+ to pin-set api: lead time [0-9]+s' "the proposal line (action, pin, pin-set, lead time)"
 expect '^     checks: min_pins ok, backup_pin ok, valid_certificates_pinned ok, no_unexpected_issuer_key ok, expiry ok$' \
   "the safety checks, all passing"
+expect '^An app.s pin-failure report \(POST /v1/pin-reports, answered 202' "the report, accepted"
+expect '^  stale_pinset on api\.mybank\.test: the server.s key sha256/' "the report's explanation"
+expect '^     1 report\(s\) from 1 client\(s\); finding #[0-9]+; proposal #[0-9]+ now URGENT' "the report's finding and urgent proposal"
 expect 'proposals approve [0-9]+ --operator demo-operator' "the approve command"
 expect 'on the page http://127\.0\.0\.1:[0-9]+/' "the web page's URL"
 expect '^  api version 2, pins: ' "the published pin-set after the approval"
