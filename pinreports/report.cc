@@ -395,6 +395,11 @@ Status ReadChains(const Members& members, PinReport& report) {
   return OkStatus();
 }
 
+// The instants RFC 3339 can write in UTC: years 0000-9999 (date-fullyear = 4DIGIT). An offset
+// can carry a time written at either end outside them, and such a time is not real.
+constexpr int64_t kFirstRfc3339UnixS = -62167219200;  // 0000-01-01T00:00:00Z
+constexpr int64_t kLastRfc3339UnixS = 253402300799;   // 9999-12-31T23:59:59Z
+
 // UnixSecondsFloor: milliseconds to whole seconds, rounding towards the past.
 int64_t UnixSecondsFloor(int64_t ms) { return ms / 1000 - (ms % 1000 < 0 ? 1 : 0); }
 
@@ -473,6 +478,9 @@ Result<PinReport> ParsePinReport(std::string_view body) {
   if (!date_time.ok()) return date_time.status();
   if (*date_time) {
     std::optional<int64_t> ms = ParseRfc3339Ms(**date_time);
+    if (ms && (UnixSecondsFloor(*ms) < kFirstRfc3339UnixS || UnixSecondsFloor(*ms) > kLastRfc3339UnixS)) {
+      return MemberError("date-time", Printable(**date_time) + " is outside years 0000-9999 in UTC");
+    }
     if (!ms) {
       return MemberError("date-time", "expected an RFC 3339 date-time such as \"2026-12-05T10:11:12Z\" (a fraction "
                                       "and a +hh:mm offset allowed), not " + Printable(**date_time));

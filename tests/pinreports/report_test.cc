@@ -447,6 +447,10 @@ std::vector<Refusal> Refusals() {
        "allowed), not \"2026-12-05 10:11:12Z\""},
       {"date-time without an offset", Json(With(tk, "date-time", Str("2026-12-05T10:11:12"))), "date-time: expected", true},
       {"date-time on 30 February", Json(With(tk, "date-time", Str("2026-02-30T10:11:12Z"))), "date-time: expected", true},
+      {"date-time before year 0000 in UTC", Json(With(tk, "date-time", Str("0000-01-01T00:00:00+00:01"))),
+       "date-time: \"0000-01-01T00:00:00+00:01\" is outside years 0000-9999 in UTC"},
+      {"date-time after year 9999 in UTC", Json(With(tk, "date-time", Str("9999-12-31T23:59:59.5-00:01"))),
+       "date-time: \"9999-12-31T23:59:59.5-00:01\" is outside years 0000-9999 in UTC"},
       {"date-time a number", Json(With(tk, "date-time", "1796465472")), "date-time: expected a string"},
 
       // Chains.
@@ -529,6 +533,10 @@ TEST(ParsePinReportTest, BoundsAcceptUpToTheirLimit) {
   std::vector<std::string> pins32(32, DirectivePin(pki.ca));
   EXPECT_EQ(MustParse(Json(With(TrustKitReport(), "known-pins", Arr(pins32)))).known_pins.size(), 1u);
   EXPECT_EQ(MustParse(Json(With(TrustKitReport(), "app-version", Str(std::string(256, '1'))))).app_version.size(), 256u);
+  EXPECT_EQ(MustParse(Json(With(TrustKitReport(), "date-time", Str("0000-01-01T00:00:00Z")))).happened_unix_s,
+            std::optional<int64_t>(-62167219200));
+  EXPECT_EQ(MustParse(Json(With(TrustKitReport(), "date-time", Str("9999-12-31T23:59:59.999Z")))).happened_unix_s,
+            std::optional<int64_t>(253402300799));
   // Nested 4 deep (the object and three arrays) is within kMaxJsonDepth.
   EXPECT_EQ(MustParse(Json(With(TrustKitReport(), "extra", "[[{}]]"))).hostname, "www.example.com");
 }
