@@ -78,7 +78,7 @@ struct PinReport {
 // a pin that is not pin-sha256="BASE64" (or sha256/BASE64 in pinwatch's form) of 32 bytes;
 // a string over kMaxTextBytes (the PEM strings excepted: they are bounded by the body), or
 // one that is not plain UTF-8 text (a control character, a lone surrogate escape); a
-// date-time that does not parse. The form is pinwatch's if "pinwatch-report" is present,
+// date-time that does not parse or lies outside years 0000-9999 in UTC. The form is pinwatch's if "pinwatch-report" is present,
 // else TrustKit's if any TrustKit-only member is, else RFC 7469's if served-certificate-chain
 // or effective-expiration-date is, else TrustKit's if validated-certificate-chain is; each
 // form reads only its own members. Unknown members are ignored (the formats grow), but a name
@@ -86,10 +86,12 @@ struct PinReport {
 // when explaining). Thread-safe; pure.
 Result<PinReport> ParsePinReport(std::string_view body);
 
-// ReportIdentity is TrustKit's duplicate rule as a digest: SHA-256 over noted-hostname,
-// hostname, port, the chain's DER, the known pins (sorted) and validation-result, each
-// length-prefixed so that no two different reports share an encoding. Two reports with the
-// same identity from the same client within 24 h are one report sent twice.
+// ReportIdentity is TrustKit's duplicate rule as a digest: SHA-256 over a version label,
+// noted-hostname, hostname, port, the chain's DER, the known pins (sorted, repeats dropped)
+// and validation-result (absent differs from 0), each length-prefixed so that no two
+// different reports share an encoding. Not in it: served_chain, date-time, include-subdomains,
+// the app and client fields. Two reports with the same identity from the same client within
+// 24 h are one report sent twice. Thread-safe; pure.
 Hash ReportIdentity(const PinReport& report);
 
 }  // namespace pinwatch::pinreports
