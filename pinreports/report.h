@@ -78,10 +78,10 @@ struct PinReport {
 // a pin that is not pin-sha256="BASE64" (or sha256/BASE64 in pinwatch's form) of 32 bytes;
 // a string over kMaxTextBytes (the PEM strings excepted: they are bounded by the body), or
 // one that is not plain UTF-8 text (a control character, a lone surrogate escape); a
-// date-time that does not parse or lies outside years 0000-9999 in UTC. The form is pinwatch's if "pinwatch-report" is present,
-// else TrustKit's if any TrustKit-only member is, else RFC 7469's if served-certificate-chain
-// or effective-expiration-date is, else TrustKit's if validated-certificate-chain is; each
-// form reads only its own members. Unknown members are ignored (the formats grow), but a name
+// date-time that does not parse or lies outside years 0000-9999 in UTC. The form is
+// pinwatch's if "pinwatch-report" is present, else TrustKit's if any TrustKit-only member is,
+// else RFC 7469's if served-certificate-chain or effective-expiration-date is, else
+// TrustKit's if validated-certificate-chain is; each form reads only its own members. Unknown members are ignored (the formats grow), but a name
 // given twice is refused whatever it is. Certificate DER is not parsed here (x509 does that
 // when explaining). Thread-safe; pure.
 Result<PinReport> ParsePinReport(std::string_view body);
