@@ -30,10 +30,12 @@ namespace pinwatch::pinreports {
 
 // Bounds of one report. A real report is a few KiB: a chain of 2-4 certificates.
 inline constexpr size_t kMaxReportBytes = 64 * 1024;
-inline constexpr int kMaxJsonDepth = 4;           // the object, an array, nothing deeper
+// Objects and arrays open at once, the root object counting 1. A report needs 2 (the object,
+// a chain or pin array); 2 more leave room for members the formats may add.
+inline constexpr int kMaxJsonDepth = 4;
 inline constexpr size_t kMaxChainCertificates = 10;
 inline constexpr size_t kMaxKnownPins = 32;
-inline constexpr size_t kMaxTextBytes = 256;      // hostname, app ids, validation-result...
+inline constexpr size_t kMaxTextBytes = 256;      // hostname, app ids, date-time...
 
 enum class ReportFormat { kTrustKit, kRfc7469, kPinwatch };
 // ReportFormatName: "trustkit", "rfc7469", "pinwatch".
@@ -69,19 +71,27 @@ struct PinReport {
 // ParsePinReport parses one report body (a JSON object, UTF-8). kMalformed, naming the member
 // and what is wrong, for: a body over kMaxReportBytes; not JSON, or not an object; nesting
 // deeper than kMaxJsonDepth; a member twice; a known member of the wrong type; no hostname, or
-// one that is not a hostname (x509::IsHostname rules, wildcard not allowed) or an IP literal;
-// a port outside 1-65535; no chain, or more than kMaxChainCertificates certificates, or a
+// one that is not a hostname (x509::IsHostname rules, wildcard not allowed, last label not
+// all digits) or an IP literal (IPv6 also in URL brackets); the same for noted-hostname; a
+// port outside 1-65535; no chain, or more than kMaxChainCertificates certificates, or a
 // chain string that is not exactly one PEM CERTIFICATE block; more than kMaxKnownPins pins or
 // a pin that is not pin-sha256="BASE64" (or sha256/BASE64 in pinwatch's form) of 32 bytes;
-// a string over kMaxTextBytes (the PEM strings excepted: they are bounded by the body); a
-// date-time that does not parse. Unknown members are ignored (the formats grow). Certificate
-// DER is not parsed here (x509 does that when explaining). Thread-safe; pure.
+// a string over kMaxTextBytes (the PEM strings excepted: they are bounded by the body), or
+// one that is not plain UTF-8 text (a control character, a lone surrogate escape); a
+// date-time that does not parse or lies outside years 0000-9999 in UTC. The form is
+// pinwatch's if "pinwatch-report" is present, else TrustKit's if any TrustKit-only member is,
+// else RFC 7469's if served-certificate-chain or effective-expiration-date is, else
+// TrustKit's if validated-certificate-chain is; each form reads only its own members. Unknown members are ignored (the formats grow), but a name
+// given twice is refused whatever it is. Certificate DER is not parsed here (x509 does that
+// when explaining). Thread-safe; pure.
 Result<PinReport> ParsePinReport(std::string_view body);
 
-// ReportIdentity is TrustKit's duplicate rule as a digest: SHA-256 over noted-hostname,
-// hostname, port, the chain's DER, the known pins (sorted) and validation-result, each
-// length-prefixed so that no two different reports share an encoding. Two reports with the
-// same identity from the same client within 24 h are one report sent twice.
+// ReportIdentity is TrustKit's duplicate rule as a digest: SHA-256 over a version label,
+// noted-hostname, hostname, port, the chain's DER, the known pins (sorted, repeats dropped)
+// and validation-result (absent differs from 0), each length-prefixed so that no two
+// different reports share an encoding. Not in it: served_chain, date-time, include-subdomains,
+// the app and client fields. Two reports with the same identity from the same client within
+// 24 h are one report sent twice. Thread-safe; pure.
 Hash ReportIdentity(const PinReport& report);
 
 }  // namespace pinwatch::pinreports

@@ -58,7 +58,7 @@ forbid() {
 # not include the pattern.
 only_in() {
   local pattern=$1 what=$2 allowed=$3 home=$4
-  for folder in base net ctlog x509 watch db monitor alerts pins report api sim; do
+  for folder in base net ctlog x509 watch db monitor alerts pins pinreports report api sim; do
     while IFS= read -r line; do
       [ -n "$line" ] || continue
       local file=${line%%:*}
@@ -97,6 +97,8 @@ forbid api '"monitor/' "the daemon (monitor/): api/ meets the workers only in th
 # the store's interface, the watch list's matching rules and the vocabulary, nothing more.
 project_includes_only pins base db watch x509 ctlog pins
 forbid pins "<pqxx|<libpq" "libpqxx (db/ implements the store)"
+# pinreports/ parses untrusted bytes (reports anyone can send): never the database, HTTP server or daemon.
+project_includes_only pinreports base x509 pinreports
 # report/ prints records: the store's interfaces and the pin-set vocabulary, never the daemon.
 project_includes_only report base db ctlog pins report
 # base/ is vocabulary: it depends on no other folder.

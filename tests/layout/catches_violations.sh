@@ -8,7 +8,7 @@ curl_binary=${2:?a binary that links libcurl}
 check=$src/scripts/check-layout.sh
 tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
-mkdir -p "$tree"/{base,net,ctlog,x509,watch,db,monitor,alerts,api,sim}
+mkdir -p "$tree"/{base,net,ctlog,x509,watch,db,monitor,alerts,api,sim,pinreports}
 
 # A clean tree passes.
 printf '#include "base/status.h"\n#include <openssl/x509.h>\n' >"$tree/x509/ok.cc"
@@ -26,6 +26,7 @@ printf '#include "ctlog/leaf.h"\n' >"$tree/net/bad.h"
 printf '#include <httplib.h>\n#include <curl/curl.h>\n' >"$tree/monitor/bad_server.cc"
 printf '#include "monitor/worker.h"\n' >"$tree/api/bad.cc"
 printf '#include <pqxx/pqxx>\n#include <prometheus/counter.h>\n' >"$tree/monitor/bad.cc"
+printf '#include "x509/identity.h"\n#include "db/store.h"\n#include <httplib.h>\n' >"$tree/pinreports/bad.cc"
 
 set +e
 out=$("$check" "$tree" "$curl_binary")
@@ -46,6 +47,8 @@ want=(
   'base/bad.h:1: base/ may include only base/, not "ctlog/leaf.h"'
   'monitor/bad.cc: libpqxx/libpq belongs only in db/'
   'monitor/bad.cc: prometheus-cpp belongs only in alerts/'
+  'pinreports/bad.cc:2: pinreports/ may include only base/ x509/ pinreports/, not "db/store.h"'
+  'pinreports/bad.cc: an HTTP server belongs only in api/ (and sim/)'
 )
 status=0
 [ "$rc" -eq 1 ] || { echo "FAIL: exit $rc, want 1"; status=1; }
