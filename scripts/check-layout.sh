@@ -58,7 +58,7 @@ forbid() {
 # not include the pattern.
 only_in() {
   local pattern=$1 what=$2 allowed=$3 home=$4
-  for folder in base net ctlog x509 watch db monitor alerts pins report api sim; do
+  for folder in base net ctlog x509 watch db monitor alerts pins pinreports report api sim; do
     while IFS= read -r line; do
       [ -n "$line" ] || continue
       local file=${line%%:*}
@@ -99,6 +99,9 @@ project_includes_only pins base db watch x509 ctlog pins
 forbid pins "<pqxx|<libpq" "libpqxx (db/ implements the store)"
 # report/ prints records: the store's interfaces and the pin-set vocabulary, never the daemon.
 project_includes_only report base db ctlog pins report
+# pinreports/ judges pin-failure reports from their bytes (and the roots handed in): the
+# vocabulary and certificates, nothing of the database, the logs or the daemon.
+project_includes_only pinreports base x509 pinreports
 # base/ is vocabulary: it depends on no other folder.
 project_includes_only base base
 # One home each.
