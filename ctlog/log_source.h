@@ -73,6 +73,16 @@ class LogSource {
   // RFC 6962 entries carry their chains: kFailedPrecondition there.
   virtual Result<std::vector<uint8_t>> Issuer(const Hash& fingerprint) = 0;
 
+  // FetchRoots fetches the DER certificates the log accepts as roots (RFC 6962 §4.7
+  // get-roots; a static-ct-api log serves the same endpoint under its submission prefix,
+  // <submission_url>ct/v1/get-roots). Returns at most kMaxRoots certificates, each one DER
+  // SEQUENCE (not parsed as X.509), in the log's order; possibly empty (the caller decides
+  // what an empty answer means). Retried like the other calls; then kUnavailable (the log
+  // stayed unreachable), kFailedPrecondition (it refused: 4xx other than 429) or kMalformed
+  // (every answer was over kMaxResponseBytes, not the JSON RFC 6962 prescribes, held more
+  // than kMaxRoots certificates or one that is not base64 DER). Messages name the URL.
+  virtual Result<std::vector<std::vector<uint8_t>>> FetchRoots() = 0;
+
   // Description names the log in messages, e.g. its URL.
   virtual const std::string& Description() const = 0;
 };
@@ -133,10 +143,11 @@ std::unique_ptr<LogSource> NewRfc6962Source(std::string url, LogKey key, LogSour
 // "log.example/2025h1").
 std::string DefaultOrigin(std::string_view submission_url);
 
-// NewStaticCtSource returns a source for a static-ct-api log at `monitoring_url`. The
-// checkpoint's origin must equal `origin` (by convention the submission URL without scheme
-// and trailing slash).
-std::unique_ptr<LogSource> NewStaticCtSource(std::string monitoring_url, std::string origin, LogKey key,
-                                             LogSourceOptions options = {});
+// NewStaticCtSource returns a source for a static-ct-api log read at `monitoring_url`,
+// whose write side (where get-roots is served) is `submission_url` (the log list's
+// "submission_url"; the same as monitoring_url for logs that serve both at one prefix). The
+// checkpoint's origin must equal `origin` (by convention DefaultOrigin(submission_url)).
+std::unique_ptr<LogSource> NewStaticCtSource(std::string monitoring_url, std::string submission_url,
+                                             std::string origin, LogKey key, LogSourceOptions options = {});
 
 }  // namespace pinwatch::ctlog

@@ -9,6 +9,7 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/error/en.h>
 
+#include "base/byte_reader.h"
 #include "base/encoding.h"
 
 namespace pinwatch::ctlog {
@@ -251,6 +252,41 @@ Result<GetEntryAndProofResponse> ParseGetEntryAndProofResponse(std::string_view 
   return out;
 }
 
+namespace {
+
+// CheckOneDerSequence checks that `der` is exactly one DER SEQUENCE TLV (X.690 §8.9, §10.1):
+//   tag 0x30, then a definite length in minimal form (short form below 128; long form of
+//   1-4 octets, no leading zero, at least 128), then exactly that many content octets.
+// Only the outer frame: the contents are not looked at (ctlog knows nothing of X.509).
+Status CheckOneDerSequence(Bytes der, const std::string& field) {
+  ByteReader r(der);
+  auto tag = r.U8();  // Certificate ::= SEQUENCE
+  if (!tag) return MalformedError(field + ": empty, not a DER certificate");
+  if (*tag != 0x30) return MalformedError(field + ": not a DER SEQUENCE (tag " + std::to_string(*tag) + ")");
+  auto first = r.U8();
+  if (!first) return r.Fail(field + ": DER length missing");
+  uint64_t length = *first;
+  if (*first & 0x80) {
+    const unsigned octets = *first & 0x7f;
+    if (octets == 0 || octets > 4) return r.Fail(field + ": DER length of " + std::to_string(octets) + " octets");
+    length = 0;
+    for (unsigned i = 0; i < octets; ++i) {
+      auto b = r.U8();
+      if (!b) return r.Fail(field + ": DER length cut short");
+      if (i == 0 && *b == 0) return r.Fail(field + ": DER length not minimal");
+      length = (length << 8) | *b;
+    }
+    if (length < 0x80) return r.Fail(field + ": DER length not minimal");
+  }
+  if (length != r.remaining()) {
+    return MalformedError(field + ": DER SEQUENCE of " + std::to_string(length) + " content bytes in " +
+                          std::to_string(r.remaining()) + " bytes");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
 Result<std::vector<std::vector<uint8_t>>> ParseGetRootsResponse(std::string_view body) {
   rapidjson::Document doc;
   if (Status s = ParseDocument("get-roots", body, doc); !s.ok()) return s;
@@ -259,6 +295,10 @@ Result<std::vector<std::vector<uint8_t>>> ParseGetRootsResponse(std::string_view
   if (!v.ok()) return v.status();
   if (!(*v)->IsArray()) return MalformedError("get-roots: certificates: not an array");
   const auto arr = (*v)->GetArray();
+  if (arr.Size() > kMaxRoots) {
+    return MalformedError("get-roots: certificates: " + std::to_string(arr.Size()) + " certificates, more than " +
+                          std::to_string(kMaxRoots));
+  }
   std::vector<std::vector<uint8_t>> out;
   out.reserve(arr.Size());
   for (rapidjson::SizeType i = 0; i < arr.Size(); ++i) {
@@ -266,6 +306,7 @@ Result<std::vector<std::vector<uint8_t>>> ParseGetRootsResponse(std::string_view
     if (!arr[i].IsString()) return MalformedError(elem + ": not a string");
     auto der = DecodeBase64(std::string_view(arr[i].GetString(), arr[i].GetStringLength()), elem);
     if (!der.ok()) return der.status();
+    if (Status s = CheckOneDerSequence(*der, elem); !s.ok()) return s;
     out.push_back(*std::move(der));
   }
   return out;

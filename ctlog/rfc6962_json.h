@@ -103,10 +103,17 @@ struct GetEntryAndProofResponse {
 // Returns the owning, decoded response; kMalformed naming the field otherwise. Thread-safe.
 Result<GetEntryAndProofResponse> ParseGetEntryAndProofResponse(std::string_view body);
 
+// kMaxRoots bounds the certificates of one get-roots answer. Real logs accept a few
+// hundred roots (Argon/Xenon about 150-250, the largest lists under 1,000); 10,000 leaves
+// room while bounding what one log makes every report check look at.
+inline constexpr size_t kMaxRoots = 10'000;
+
 // ParseGetRootsResponse parses a get-roots body (RFC 6962 §4.7):
 //   { "certificates": [ base64(DER certificate), ... ] }
-// Returns the decoded DER bytes (not parsed as X.509); kMalformed naming the field and
-// index otherwise. Thread-safe.
+// Returns the decoded DER bytes. Each must be one DER SEQUENCE (the Certificate's outer
+// TLV, definite minimal length) that fills the decoded bytes exactly; what is inside is not
+// parsed as X.509. kMalformed naming the field and index otherwise, and for more than
+// kMaxRoots certificates. An empty array is valid. Thread-safe.
 Result<std::vector<std::vector<uint8_t>>> ParseGetRootsResponse(std::string_view body);
 
 // RawEntry is one get-entries element, still base64. Both views ALIAS the buffer passed

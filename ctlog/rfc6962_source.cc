@@ -1,5 +1,5 @@
-// LogSource over the RFC 6962 HTTP API (§4): get-sth, get-sth-consistency, get-entries, and
-// get-entry-and-proof to start at the end of a log.
+// LogSource over the RFC 6962 HTTP API (§4): get-sth, get-sth-consistency, get-entries,
+// get-entry-and-proof to start at the end of a log, and get-roots.
 #include <string>
 #include <utility>
 
@@ -55,6 +55,8 @@ class Rfc6962Source final : public LogSource {
                                 return DecodeBatch(first_index, raw, sink);
                               });
   }
+
+  Result<std::vector<std::vector<uint8_t>>> FetchRoots() override { return client_.GetRoots(); }
 
   Result<std::vector<uint8_t>> Issuer(const Hash&) override {
     return FailedPreconditionError(description_ + ": this log serves no issuer certificates");

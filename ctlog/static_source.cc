@@ -1,5 +1,5 @@
 // LogSource over the C2SP static-ct-api: a signed checkpoint, data tiles, hash tiles (to
-// start at the end of a log) and issuers.
+// start at the end of a log), issuers, and get-roots on the submission side.
 #include <algorithm>
 #include <array>
 #include <string>
@@ -9,6 +9,7 @@
 
 #include "ctlog/checkpoint.h"
 #include "ctlog/log_source.h"
+#include "ctlog/rfc6962_client.h"
 #include "ctlog/static_client.h"
 #include "ctlog/tile.h"
 
@@ -17,10 +18,13 @@ namespace {
 
 class StaticCtSource final : public LogSource {
  public:
-  StaticCtSource(std::string monitoring_url, std::string origin, LogKey key, const LogSourceOptions& options)
+  StaticCtSource(std::string monitoring_url, std::string submission_url, std::string origin, LogKey key,
+                 const LogSourceOptions& options)
       : stop_clock_(),
         clock_(log_source_internal::ClockOf(options, stop_clock_)),
         description_(monitoring_url),
+        submission_url_(std::move(submission_url)),
+        options_(options),
         origin_(std::move(origin)),
         key_(std::move(key)),
         client_(std::move(monitoring_url), StaticCtClientOptions{
@@ -143,6 +147,19 @@ class StaticCtSource final : public LogSource {
     return der.status();
   }
 
+  // FetchRoots asks the submission prefix: static-ct-api logs keep RFC 6962's get-roots on
+  // their write side (c2sp.org/static-ct-api, "Submission APIs"), not among the tiles.
+  Result<std::vector<std::vector<uint8_t>>> FetchRoots() override {
+    if (!roots_client_) {
+      roots_client_.emplace(submission_url_, Rfc6962ClientOptions{
+                                                 .http = log_source_internal::HttpOptionsOf(options_),
+                                                 .retry = options_.retry,
+                                                 .clock = clock_,
+                                             });
+    }
+    return roots_client_->GetRoots();
+  }
+
   const std::string& Description() const override { return description_; }
 
  private:
@@ -160,9 +177,12 @@ class StaticCtSource final : public LogSource {
   std::optional<StopAwareClock> stop_clock_;  // before the client, which borrows it
   Clock* clock_;                              // nullptr: the system clock
   std::string description_;
+  std::string submission_url_;
+  LogSourceOptions options_;  // for the get-roots client, made on first use
   std::string origin_;
   LogKey key_;
   StaticCtClient client_;
+  std::optional<Rfc6962Client> roots_client_;  // <submission_url>ct/v1/get-roots
   Sha256 sha_;
   std::vector<LogEntry> entries_;
 };
@@ -177,10 +197,10 @@ std::string DefaultOrigin(std::string_view submission_url) {
   return std::string(submission_url);
 }
 
-std::unique_ptr<LogSource> NewStaticCtSource(std::string monitoring_url, std::string origin, LogKey key,
-                                             LogSourceOptions options) {
-  return std::make_unique<StaticCtSource>(std::move(monitoring_url), std::move(origin), std::move(key),
-                                          options);
+std::unique_ptr<LogSource> NewStaticCtSource(std::string monitoring_url, std::string submission_url,
+                                             std::string origin, LogKey key, LogSourceOptions options) {
+  return std::make_unique<StaticCtSource>(std::move(monitoring_url), std::move(submission_url), std::move(origin),
+                                          std::move(key), options);
 }
 
 }  // namespace pinwatch::ctlog

@@ -139,6 +139,22 @@ class LogStateStore {
   // RecordError keeps the last error a worker met, for `status`.
   virtual Status RecordError(const ctlog::LogId& log_id, const std::string& message) = 0;
 
+  // --- the roots each log accepts (RFC 6962 §4.7 get-roots), for pin-failure reports ---
+  // RecordRoots makes `roots` (DER certificates, in any order, duplicates allowed) the set
+  // the log accepts, in one transaction: rows of roots no longer in the set are deleted, new
+  // ones inserted, and every row of the set gets fetched_at = now() (so fetched_at is when
+  // the log last served that root). Rows are keyed by SHA-256 of the DER. Not fenced by the
+  // lease: whoever fetched the roots may record them (concurrent calls for one log are
+  // serialised on the log's row, and the last to commit wins). An empty `roots` empties the
+  // set: callers that take an empty answer as "nothing learnt" do not call it. Idempotent,
+  // so kInDoubt (the COMMIT's outcome unknown) and kUnavailable are settled by calling it
+  // again; server rollbacks are retried here. kFailedPrecondition for a log not in the
+  // database.
+  virtual Status RecordRoots(const ctlog::LogId& log, const std::vector<std::vector<uint8_t>>& roots) = 0;
+  // AcceptedRoots returns the distinct root DERs recorded for all logs (followed or not),
+  // one per SHA-256, ordered by SHA-256. Empty when no log's roots were ever recorded.
+  virtual Result<std::vector<std::vector<uint8_t>>> AcceptedRoots() = 0;
+
   // --- reads for the CLI ---
   virtual Result<std::vector<LogStatus>> ListLogStatus() = 0;
   // EntriesCommittedBy returns how many entries each replica has committed, over all logs

@@ -1,11 +1,13 @@
 // The PostgreSQL LogStateStore (db/log_state_store.h).
 #include <algorithm>
+#include <map>
 #include <pqxx/binarystring>
 #include <pqxx/connection>
 #include <pqxx/result>
 #include <pqxx/transaction>
 
 #include "base/encoding.h"
+#include "ctlog/sha256.h"
 #include "db/finding.h"
 #include "db/pg_connection.h"
 #include "db/pg_rows.h"
@@ -35,6 +37,8 @@ class PgLogStateStore final : public LogStateStore {
                             const ctlog::Misbehaviour& evidence, const std::optional<TreeState>& rewind_to,
                             Alerting alerting) override;
   Status RecordError(const ctlog::LogId& log_id, const std::string& message) override;
+  Status RecordRoots(const ctlog::LogId& log, const std::vector<std::vector<uint8_t>>& roots) override;
+  Result<std::vector<std::vector<uint8_t>>> AcceptedRoots() override;
   Result<std::vector<LogStatus>> ListLogStatus() override;
   Result<std::vector<std::pair<std::string, uint64_t>>> EntriesCommittedBy() override;
 
@@ -315,6 +319,51 @@ Status PgLogStateStore::RecordError(const ctlog::LogId& log_id, const std::strin
     tx.exec_params("UPDATE logs SET last_error = $2, last_error_at = now() WHERE log_id = $1", Bin(log_id), message);
     tx.commit();
     return OkStatus();
+  });
+}
+
+Status PgLogStateStore::RecordRoots(const ctlog::LogId& log, const std::vector<std::vector<uint8_t>>& roots) {
+  // One row per distinct DER, keyed and ordered by its SHA-256: two transactions touching
+  // the same rows do so in the same order.
+  std::map<ctlog::Hash, const std::vector<uint8_t>*> by_sha256;
+  for (const std::vector<uint8_t>& der : roots) by_sha256.emplace(ctlog::Sha256Of(der), &der);
+  return RetryRollbacks([&] {
+    return db_->Guarded("record log roots", [&]() -> Status {
+      pqxx::work tx(db_->pq());
+      // The log's row, locked: concurrent replacements of one log's set happen one after the
+      // other, never interleaved row by row.
+      if (tx.exec_params("SELECT 1 FROM logs WHERE log_id = $1 FOR UPDATE", Bin(log)).empty()) {
+        return FailedPreconditionError("log " + Base64Encode(log) + " is not in the database");
+      }
+      for (const pqxx::row& r : tx.exec_params("SELECT root_sha256 FROM log_roots WHERE log_id = $1 ORDER BY root_sha256",
+                                               Bin(log))) {
+        auto sha256 = HashOf(r[0], "log_roots.root_sha256");
+        if (!sha256.ok()) return sha256.status();
+        if (by_sha256.count(*sha256) == 0) {
+          tx.exec_params("DELETE FROM log_roots WHERE log_id = $1 AND root_sha256 = $2", Bin(log), Bin(*sha256));
+        }
+      }
+      for (const auto& [sha256, der] : by_sha256) {
+        tx.exec_params(
+            R"sql(INSERT INTO log_roots (log_id, root_sha256, der) VALUES ($1, $2, $3)
+                  ON CONFLICT (log_id, root_sha256) DO UPDATE SET fetched_at = now())sql",
+            Bin(log), Bin(sha256), Bin(*der));
+      }
+      tx.commit();
+      return OkStatus();
+    });
+  });
+}
+
+Result<std::vector<std::vector<uint8_t>>> PgLogStateStore::AcceptedRoots() {
+  return db_->Guarded("read log roots", [&]() -> Result<std::vector<std::vector<uint8_t>>> {
+    pqxx::read_transaction tx(db_->pq());
+    std::vector<std::vector<uint8_t>> out;
+    for (const pqxx::row& r :
+         tx.exec("SELECT DISTINCT ON (root_sha256) der FROM log_roots ORDER BY root_sha256, log_id")) {
+      out.push_back(BytesOf(r[0]));
+    }
+    return out;
   });
 }
 

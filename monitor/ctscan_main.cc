@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
     source = NewRfc6962Source(url, *key, source_options);
   } else {
     if (origin.empty()) origin = DefaultOrigin(url);
-    source = NewStaticCtSource(url, origin, *key, source_options);
+    // ctscan never asks get-roots, so the submission URL is not needed: the monitoring URL stands in.
+    source = NewStaticCtSource(url, url, origin, *key, source_options);
   }
 
   auto watch = watch::WatchList::Create(watch_entries);

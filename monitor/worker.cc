@@ -39,7 +39,8 @@ Result<std::unique_ptr<ctlog::LogSource>> LogSourceFor(
   options.on_http = std::move(on_http);
   options.stop = stop;
   if (log.api == ctlog::LogApi::kRfc6962) return ctlog::NewRfc6962Source(log.url, *key, options);
-  return ctlog::NewStaticCtSource(log.url, ctlog::DefaultOrigin(log.submission_url), *key, options);
+  return ctlog::NewStaticCtSource(log.url, log.submission_url, ctlog::DefaultOrigin(log.submission_url), *key,
+                                  options);
 }
 
 LogWorker::LogWorker(db::LogRecord log, const Config& config, const Watched& watched, watch::MatchPool& pool,

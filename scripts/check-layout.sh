@@ -101,6 +101,9 @@ forbid pins "<pqxx|<libpq" "libpqxx (db/ implements the store)"
 project_includes_only pinreports base x509 pinreports
 # report/ prints records: the store's interfaces and the pin-set vocabulary, never the daemon.
 project_includes_only report base db ctlog pins report
+# pinreports/ judges pin-failure reports from their bytes (and the roots handed in): the
+# vocabulary and certificates, nothing of the database, the logs or the daemon.
+project_includes_only pinreports base x509 pinreports
 # base/ is vocabulary: it depends on no other folder.
 project_includes_only base base
 # One home each.

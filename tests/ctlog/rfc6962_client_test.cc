@@ -145,7 +145,7 @@ class Rfc6962ClientTest : public ::testing::Test {
   void SetUp() override {
     log_.Install(server_.server());
     server_.server().Get("/log/ct/v1/get-roots", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(R"({"certificates":["AQID","BAUG"]})", "application/json");
+      res.set_content(R"({"certificates":["MAA=","MAMCAQE="]})", "application/json");
     });
     server_.server().Get("/log/ct/v1/get-sth", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"tree_size":1,"timestamp":2,"sha256_root_hash":"AA==")", "application/json");
@@ -440,7 +440,7 @@ TEST_F(Rfc6962ClientTest, GetRootsAndPersistentlyMalformedSth) {
   Rfc6962Client client(server_.url() + "/log", {.retry = {.max_attempts = 2}, .clock = &clock_});
   auto roots = client.GetRoots();
   ASSERT_TRUE(roots.ok()) << roots.status().ToString();
-  EXPECT_EQ(*roots, (std::vector<std::vector<uint8_t>>{{1, 2, 3}, {4, 5, 6}}));
+  EXPECT_EQ(*roots, (std::vector<std::vector<uint8_t>>{{0x30, 0x00}, {0x30, 0x03, 0x02, 0x01, 0x01}}));
   Result<SignedTreeHead> sth = client.GetSth();
   EXPECT_EQ(sth.status().code(), Code::kMalformed);
   EXPECT_NE(sth.status().message().find("/log/ct/v1/get-sth: "), std::string::npos)

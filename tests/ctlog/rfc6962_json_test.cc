@@ -265,6 +265,45 @@ TEST(GetRoots, ParsesAndRejectsBadElements) {
   ExpectMalformed(ParseGetRootsResponse(R"({"certs":[]})").status(), "certificates: missing");
 }
 
+TEST(GetRoots, EveryRootIsOneDerSequence) {
+  // A DER SEQUENCE whose length takes the long form: 0x30 0x81 0x80 and 128 content bytes.
+  std::vector<uint8_t> long_form = {0x30, 0x81, 0x80};
+  long_form.resize(3 + 128, 0x05);
+  auto roots = ParseGetRootsResponse(R"({"certificates":[")" + Base64Encode(long_form) + R"("]})");
+  ASSERT_TRUE(roots.ok()) << roots.status().ToString();
+  EXPECT_EQ(roots->at(0), long_form);
+  EXPECT_TRUE(ParseGetRootsResponse(R"({"certificates":[]})").ok());  // a log that accepts nothing
+
+  // Base64 of bytes that are not one DER SEQUENCE filling them exactly.
+  const std::vector<std::pair<std::vector<uint8_t>, std::string>> cases = {
+      {{}, "certificates[0]: empty"},
+      {{0x31, 0x00}, "certificates[0]: not a DER SEQUENCE"},                    // a SET
+      {{0x30}, "certificates[0]: DER length missing"},
+      {{0x30, 0x03, 0x02, 0x01}, "certificates[0]: DER SEQUENCE of 3 content bytes in 2"},  // cut short
+      {{0x30, 0x00, 0x00}, "certificates[0]: DER SEQUENCE of 0 content bytes in 1"},      // trailing byte
+      {{0x30, 0x81, 0x01, 0x00}, "certificates[0]: DER length not minimal"},
+      {{0x30, 0x82, 0x00, 0x80}, "certificates[0]: DER length not minimal"},
+      {{0x30, 0x80, 0x00, 0x00}, "certificates[0]: DER length of 0 octets"},  // BER indefinite length
+      {{0x30, 0x85, 1, 0, 0, 0, 0}, "certificates[0]: DER length of 5 octets"},
+  };
+  for (const auto& [der, want] : cases) {
+    SCOPED_TRACE(HexEncode(der));
+    ExpectMalformed(ParseGetRootsResponse(R"({"certificates":[")" + Base64Encode(der) + R"("]})").status(), want);
+  }
+}
+
+TEST(GetRoots, AtMostTenThousandRoots) {
+  auto body = [](size_t n) {
+    std::string b = R"({"certificates":[)";
+    for (size_t i = 0; i < n; ++i) b += i == 0 ? R"("MAA=")" : R"(,"MAA=")";
+    return b + "]}";
+  };
+  auto most = ParseGetRootsResponse(body(kMaxRoots));
+  ASSERT_TRUE(most.ok()) << most.status().ToString();
+  EXPECT_EQ(most->size(), kMaxRoots);
+  ExpectMalformed(ParseGetRootsResponse(body(kMaxRoots + 1)).status(), "certificates: 10001 certificates, more than 10000");
+}
+
 // ParseEntries parses a copy of `body`: only for errors and counts (the views die with it).
 Status ParseEntries(std::string body, std::vector<RawEntry>& out, size_t max_entries = SIZE_MAX) {
   return ParseGetEntriesResponse(body, out, max_entries);

@@ -72,6 +72,7 @@ class FakeSource : public LogSource {
   }
   Result<CompactRange> TreeRangeAt(const SignedTreeHead&) override { return UnavailableError("unused"); }
   Result<std::vector<uint8_t>> Issuer(const Hash&) override { return FailedPreconditionError("unused"); }
+  Result<std::vector<std::vector<uint8_t>>> FetchRoots() override { return FailedPreconditionError("unused"); }
   const std::string& Description() const override { return description_; }
 
   MerkleTree tree_;

@@ -1,4 +1,4 @@
-// LogSource::TreeRangeAt and Issuer against a scripted HTTP server, for what ctsim cannot show:
+// LogSource::TreeRangeAt, Issuer and FetchRoots against a scripted HTTP server, for what ctsim cannot show:
 // how many tiles the static-ct source fetches, that it copes with a log that deleted its
 // partial tiles, a log serving a wrong issuer, and a get-entry-and-proof of the wrong length.
 #include <gtest/gtest.h>
@@ -67,7 +67,7 @@ class TiledLog {
   std::unique_ptr<LogSource> Source() {
     auto key = LogKey::FromBase64(kKey);
     EXPECT_TRUE(key.ok()) << key.status().ToString();
-    return NewStaticCtSource(server_.url() + "/log/", "log.example", *key, FastOptions());
+    return NewStaticCtSource(server_.url() + "/log/", server_.url() + "/log/", "log.example", *key, FastOptions());
   }
   // Head returns an (unsigned) tree head of tree_size with the true root.
   SignedTreeHead Head(uint64_t tree_size) const { return {.tree_size = tree_size, .root_hash = tree_.Root(tree_size)}; }
@@ -158,7 +158,7 @@ TEST(StaticCtIssuer, DerMustHashToTheFingerprint) {
   server.Start();
   auto key = LogKey::FromBase64(kKey);
   ASSERT_TRUE(key.ok());
-  auto source = NewStaticCtSource(server.url() + "/log/", "log.example", *key, FastOptions());
+  auto source = NewStaticCtSource(server.url() + "/log/", server.url() + "/log/", "log.example", *key, FastOptions());
 
   auto der = source->Issuer(good_fingerprint);
   ASSERT_TRUE(der.ok()) << der.status().ToString();
@@ -204,6 +204,46 @@ TEST(Rfc6962TreeRangeAt, AuditPathOfTheWrongLengthIsMalformed) {
   auto short_path = source->TreeRangeAt(head);
   ASSERT_FALSE(short_path.ok());
   EXPECT_EQ(short_path.status().code(), Code::kMalformed) << short_path.status().ToString();
+}
+
+// get-roots: an RFC 6962 log serves it beside its other endpoints; a static-ct-api log under
+// its submission prefix, which may be another host than its tiles. An answer that holds a
+// certificate that is not DER is retried like any garbled body, then refused as kMalformed.
+TEST(FetchRoots, AskTheRightPrefixAndRefuseWhatIsNotDer) {
+  std::atomic<bool> garbled = false;
+  TestHttpServer server;
+  for (const char* path : {"/rfc6962/ct/v1/get-roots", "/submit/ct/v1/get-roots"}) {
+    server.server().Get(path, [&](const httplib::Request&, httplib::Response& res) {
+      res.set_content(garbled ? R"({"certificates":["MAA=","AQID"]})" : R"({"certificates":["MAA=","MAMCAQE="]})",
+                      "application/json");
+    });
+  }
+  server.Start();
+  auto key = LogKey::FromBase64(kKey);
+  ASSERT_TRUE(key.ok());
+  auto rfc6962 = NewRfc6962Source(server.url() + "/rfc6962/", *key, FastOptions());
+  auto tiled = NewStaticCtSource(server.url() + "/monitor/", server.url() + "/submit/", "log.example", *key,
+                                 FastOptions());
+  const std::vector<std::vector<uint8_t>> want = {{0x30, 0x00}, {0x30, 0x03, 0x02, 0x01, 0x01}};
+  for (LogSource* source : {rfc6962.get(), tiled.get()}) {
+    auto roots = source->FetchRoots();
+    ASSERT_TRUE(roots.ok()) << roots.status().ToString();
+    EXPECT_EQ(*roots, want);
+  }
+  EXPECT_EQ(server.requests("/rfc6962/ct/v1/get-roots"), 1);
+  EXPECT_EQ(server.requests("/submit/ct/v1/get-roots"), 1);
+  EXPECT_EQ(server.requests("/monitor/ct/v1/get-roots"), 0);
+
+  garbled = true;
+  for (LogSource* source : {rfc6962.get(), tiled.get()}) {
+    auto roots = source->FetchRoots();
+    ASSERT_FALSE(roots.ok());
+    EXPECT_EQ(roots.status().code(), Code::kMalformed) << roots.status().ToString();
+    EXPECT_NE(roots.status().message().find("certificates[1]: not a DER SEQUENCE"), std::string::npos)
+        << roots.status().message();
+  }
+  EXPECT_EQ(server.requests("/rfc6962/ct/v1/get-roots"), 1 + 2);  // FastOptions: two attempts
+  EXPECT_EQ(server.requests("/submit/ct/v1/get-roots"), 1 + 2);
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ TEST(MatchEndToEnd, PlantsAreFoundWithTheirFactsOverBothApis) {
 
   for (bool tiled : {false, true}) {
     SCOPED_TRACE(tiled ? "static-ct" : "rfc6962");
-    auto source = tiled ? ctlog::NewStaticCtSource(url, origin, *key) : ctlog::NewRfc6962Source(url, *key);
+    auto source = tiled ? ctlog::NewStaticCtSource(url, url, origin, *key) : ctlog::NewRfc6962Source(url, *key);
     ctlog::TreeVerifier verifier({}, std::nullopt);
     watch::Matcher matcher(*watch);
     std::map<uint64_t, Found> found;

@@ -101,7 +101,7 @@ TEST_P(SimLogListTest, ListDescribesTheRunningLog) {
   ASSERT_TRUE(key.ok()) << key.status().ToString();
   std::unique_ptr<LogSource> source;
   if (tiled) {
-    source = NewStaticCtSource(log.monitoring_url, DefaultOrigin(log.submission_url), *key);
+    source = NewStaticCtSource(log.monitoring_url, log.submission_url, DefaultOrigin(log.submission_url), *key);
   } else {
     source = NewRfc6962Source(log.monitoring_url, *key);
   }

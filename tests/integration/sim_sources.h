@@ -25,7 +25,7 @@ inline std::unique_ptr<LogSource> NewSimSource(const testing::SimProcess& sim, A
   EXPECT_TRUE(key.ok()) << key.status().ToString();
   if (api == Api::kRfc6962) return NewRfc6962Source(sim.url(), *key, options);
   // ctsim's default checkpoint origin is HOST:PORT, the URL without scheme and slash.
-  return NewStaticCtSource(sim.url(), DefaultOrigin(sim.url()), *key, options);
+  return NewStaticCtSource(sim.url(), sim.url(), DefaultOrigin(sim.url()), *key, options);
 }
 
 // StartSim starts ctsim with `args`, or fails the test and returns nullptr.

@@ -750,6 +750,115 @@ TEST_F(StoreTest, RecordMisbehaviourStoresEvidenceOnceAndRewinds) {
   EXPECT_EQ(r1->log->LoadProgress(a.log_id)->position, std::optional<uint64_t>(4));
 }
 
+// --- 5b. the roots each log accepts ---
+
+// RootRowsSql lists log_roots as psql sees them, one line per row, ordered:
+// "<log description>|<hex root_sha256>|<whether root_sha256 is SHA-256 of der>".
+std::string RootRowsSql() {
+  return "SELECT l.description || '|' || encode(r.root_sha256, 'hex') || '|' || "
+         "(r.root_sha256 = sha256(r.der)) FROM log_roots r JOIN logs l USING (log_id) "
+         "ORDER BY l.description, r.root_sha256";
+}
+
+TEST_F(StoreTest, RecordRootsReplacesOneLogsSetAndAcceptedRootsAreDistinct) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  LogRecord a = MakeLog(1, "Alpha"), b = MakeLog(2, "Beta");
+  ASSERT_TRUE(store->log->SyncLogs({a, b}).ok());
+  const std::vector<uint8_t> r1 = DerOf(1, "root"), r2 = DerOf(2, "root"), r3 = DerOf(3, "root"),
+                             r4 = DerOf(4, "root");
+  auto sorted = [](std::vector<std::vector<uint8_t>> roots) {
+    std::sort(roots.begin(), roots.end(),
+              [](const auto& x, const auto& y) { return ctlog::Sha256Of(x) < ctlog::Sha256Of(y); });
+    return roots;
+  };
+  auto row = [](const std::string& log, const std::vector<uint8_t>& der) {
+    return log + "|" + HexEncode(ctlog::Sha256Of(der)) + "|true";
+  };
+  auto rows = [&](std::vector<std::pair<std::string, std::vector<uint8_t>>> want) {
+    std::sort(want.begin(), want.end(), [](const auto& x, const auto& y) {
+      return std::pair(x.first, ctlog::Sha256Of(x.second)) < std::pair(y.first, ctlog::Sha256Of(y.second));
+    });
+    std::string out;
+    for (const auto& [log, der] : want) out += (out.empty() ? "" : "\n") + row(log, der);
+    return out;
+  };
+
+  auto none = store->log->AcceptedRoots();
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+
+  // A duplicate in the answer is one row.
+  ASSERT_TRUE(store->log->RecordRoots(a.log_id, {r1, r2, r2}).ok());
+  ASSERT_TRUE(store->log->RecordRoots(b.log_id, {r3, r2}).ok());
+  EXPECT_EQ(Sql(RootRowsSql()), rows({{"Alpha", r1}, {"Alpha", r2}, {"Beta", r2}, {"Beta", r3}}));
+  auto three = store->log->AcceptedRoots();
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  EXPECT_EQ(*three, sorted({r1, r2, r3}));  // r2, accepted by both, once
+
+  // Alpha's next answer drops r2 and adds r4: r2 stays Beta's; r1, unchanged, is refreshed.
+  Sql("UPDATE log_roots SET fetched_at = 'epoch'");
+  ASSERT_TRUE(store->log->RecordRoots(a.log_id, {r4, r1}).ok());
+  EXPECT_EQ(Sql(RootRowsSql()), rows({{"Alpha", r1}, {"Alpha", r4}, {"Beta", r2}, {"Beta", r3}}));
+  EXPECT_EQ(Sql("SELECT l.description || '|' || bool_and(r.fetched_at > now() - interval '1 hour') "
+                "FROM log_roots r JOIN logs l USING (log_id) GROUP BY l.description ORDER BY 1"),
+            "Alpha|true\nBeta|false");
+  auto four = store->log->AcceptedRoots();
+  ASSERT_TRUE(four.ok());
+  EXPECT_EQ(*four, sorted({r1, r2, r3, r4}));
+
+  // Recording the same set again changes nothing but fetched_at.
+  ASSERT_TRUE(store->log->RecordRoots(a.log_id, {r1, r4}).ok());
+  EXPECT_EQ(Count("log_roots"), 4);
+
+  // A log the database does not know is refused, and nothing is written.
+  Status unknown = store->log->RecordRoots(MakeLog(9, "unknown").log_id, {r1});
+  EXPECT_EQ(unknown.code(), Code::kFailedPrecondition) << unknown.ToString();
+  EXPECT_TRUE(Contains(unknown.message(), Base64Encode(MakeLog(9, "unknown").log_id))) << unknown.message();
+  EXPECT_EQ(Count("log_roots"), 4);
+
+  // An empty set empties the log's set (the worker never records an empty answer).
+  ASSERT_TRUE(store->log->RecordRoots(b.log_id, {}).ok());
+  EXPECT_EQ(Sql(RootRowsSql()), rows({{"Alpha", r1}, {"Alpha", r4}}));
+  EXPECT_EQ(*store->log->AcceptedRoots(), sorted({r1, r4}));
+}
+
+TEST_F(StoreTest, ConcurrentRecordRootsLeaveOneWholeSet) {
+  // Two replicas record different answers of one log at once (a lease handed over while a
+  // fetch was running): the set ends as one of the answers, never a mix of both.
+  auto one = Open();
+  auto two = Open(false);
+  ASSERT_TRUE(one && two);
+  LogRecord a = MakeLog(1, "Alpha");
+  ASSERT_TRUE(one->log->SyncLogs({a}).ok());
+  std::vector<std::vector<uint8_t>> x, y;
+  for (uint8_t i = 0; i < 20; ++i) (i % 2 == 0 ? x : y).push_back(DerOf(i, "root"));
+  x.push_back(DerOf(100, "root"));  // in both: the two answers overlap
+  y.push_back(DerOf(100, "root"));
+  auto set_of = [](std::vector<std::vector<uint8_t>> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  for (int round = 0; round < 10; ++round) {
+    SCOPED_TRACE(round);
+    std::latch start(2);
+    auto record = [&](LogStateStore& store, const std::vector<std::vector<uint8_t>>& roots) {
+      start.arrive_and_wait();
+      EXPECT_TRUE(store.RecordRoots(a.log_id, roots).ok());
+    };
+    // Each round starts from the other answer, so both transactions have rows to delete.
+    ASSERT_TRUE(one->log->RecordRoots(a.log_id, round % 2 == 0 ? x : y).ok());
+    std::thread t1(record, std::ref(*one->log), std::cref(x));
+    std::thread t2(record, std::ref(*two->log), std::cref(y));
+    t1.join();
+    t2.join();
+    auto got = one->log->AcceptedRoots();
+    ASSERT_TRUE(got.ok());
+    EXPECT_TRUE(set_of(*got) == set_of(x) || set_of(*got) == set_of(y)) << got->size() << " roots";
+    EXPECT_EQ(Count("log_roots"), 11);
+  }
+}
+
 // --- 6. findings ---
 
 TEST_F(StoreTest, ListFindingsFiltersAndSetFindingStatus) {

@@ -92,6 +92,8 @@ class RecordingStore : public db::LogStateStore {
     return OkStatus();
   }
   Status RecordError(const ctlog::LogId&, const std::string&) override { return OkStatus(); }
+  Status RecordRoots(const ctlog::LogId&, const std::vector<std::vector<uint8_t>>&) override { return OkStatus(); }
+  Result<std::vector<std::vector<uint8_t>>> AcceptedRoots() override { return std::vector<std::vector<uint8_t>>{}; }
   Result<std::vector<db::LogStatus>> ListLogStatus() override { return std::vector<db::LogStatus>{}; }
   Result<std::vector<std::pair<std::string, uint64_t>>> EntriesCommittedBy() override {
     return std::vector<std::pair<std::string, uint64_t>>{};
