@@ -10,7 +10,6 @@
 #include "base/pem.h"
 #include "base/pin.h"
 #include "pinreports/explain.h"
-#include "pinreports/roots.h"
 #include "pins/matching.h"
 #include "x509/identity.h"
 
@@ -151,11 +150,14 @@ void ReportIntake::Work() {
   }
 }
 
-const std::vector<std::vector<uint8_t>>& ReportIntake::Roots(int64_t now_s) {
-  if (options_.accepted_roots && (roots_at_s_ < 0 || now_s - roots_at_s_ >= options_.roots_refresh_s)) {
+const pinreports::AcceptedRootSet& ReportIntake::Roots(int64_t now_s) {
+  // None known yet (a worker fetches them when it starts following its log): ask again at
+  // every report until some come.
+  const bool due = roots_at_s_ < 0 || roots_.size() == 0 || now_s - roots_at_s_ >= options_.roots_refresh_s;
+  if (options_.accepted_roots && due) {
     Result<std::vector<std::vector<uint8_t>>> roots = options_.accepted_roots();
     if (roots.ok()) {
-      roots_ = std::move(*roots);
+      roots_ = pinreports::AcceptedRootSet::Of(*roots);
       roots_at_s_ = now_s;
     } else {
       options_.log_line("pin-failure reports: the logs' roots could not be read: " + roots.status().message());
@@ -193,7 +195,7 @@ Status ReportIntake::Explain(const Queued& q) {
     auto with_key = stores_.reports->CertificateWithKey(leaf->spki_sha256, r.hostname);
     if (!with_key.ok()) return with_key.status();
     if (*with_key) facts.same_key_from_allowed_ca = to_facts(**with_key);
-    pinreports::RootCheck roots = pinreports::CheckChainAgainstRoots(r.chain, Roots(q.received_s));
+    pinreports::RootCheck roots = Roots(q.received_s).Check(r.chain);
     facts.reaches_accepted_root = roots.reaches_accepted_root;
     facts.root_reason = roots.reason;
   } else {

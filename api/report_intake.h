@@ -29,6 +29,7 @@
 #include "db/pin_store.h"
 #include "db/report_store.h"
 #include "pinreports/report.h"
+#include "pinreports/roots.h"
 #include "pins/pinset.h"
 
 namespace pinwatch::api {
@@ -89,7 +90,7 @@ class ReportIntake {
   bool AllowAddress(const std::string& address, int64_t now_s);
   void Work();
   Status Explain(const Queued& q);
-  const std::vector<std::vector<uint8_t>>& Roots(int64_t now_s);
+  const pinreports::AcceptedRootSet& Roots(int64_t now_s);
 
   ReportIntakeStores stores_;
   ReportIntakeOptions options_;
@@ -103,7 +104,8 @@ class ReportIntake {
   bool stopping_ = false;
   std::thread worker_;
 
-  std::vector<std::vector<uint8_t>> roots_;  // the worker's cache
+  // The worker's cache, parsed once per refresh (the logs' roots change rarely).
+  pinreports::AcceptedRootSet roots_ = pinreports::AcceptedRootSet::Of({});
   int64_t roots_at_s_ = -1;
 };
 

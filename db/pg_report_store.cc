@@ -117,8 +117,8 @@ class PgReportStore final : public ReportStore {
       pqxx::row counts = tx.exec_params1(
           R"sql(SELECT r.reports,
                        (SELECT count(DISTINCT s.client_sha256) FROM pin_report_sightings s
-                         WHERE s.report_id = r.id AND s.happened_at > to_timestamp($2 - $3)
-                           AND s.happened_at <= to_timestamp($2 + $3))
+                         WHERE s.report_id = r.id AND s.happened_at > to_timestamp($2::bigint - $3::bigint)
+                           AND s.happened_at <= to_timestamp($2::bigint + $3::bigint))
                   FROM pin_reports r WHERE r.id = $1)sql",
           out.report_id, n.happened_unix_s, n.window_s);
       out.reports = counts[0].as<int64_t>();

@@ -133,12 +133,15 @@ class PinReportsTest : public DaemonTest {
   // a thread of its own after answering 202), and returns it.
   rapidjson::Document Reports(const std::string& config, const std::function<bool(const rapidjson::Document&)>& done) {
     rapidjson::Document doc;
+    std::string last;
     for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
          std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
-      doc = Json(config, {"reports", "--json"});
+      CommandResult r = Pinwatch(config, {"reports", "--json"});
+      last = r.out + r.err;
+      doc.Parse(r.out.c_str());
       if (doc.IsArray() && done(doc)) return doc;
     }
-    ADD_FAILURE() << "reports --json never got there";
+    ADD_FAILURE() << "reports --json never got there; last:\n" << last;
     return doc;
   }
 
@@ -209,18 +212,18 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   EXPECT_EQ(accepted.body, "");  // nothing the store knows goes back to the sender
   rapidjson::Document doc = Reports(config, [](const auto& d) { return Group(d, "stale_pinset") != nullptr; });
   const rapidjson::Value* g = Group(doc, "stale_pinset");
-  ASSERT_NE(g, nullptr);
-  EXPECT_STREQ(g["hostname"].GetString(), "api.mybank.test");
-  EXPECT_EQ(g["leaf_spki_sha256"].GetString(), b);
-  EXPECT_EQ(g["issuer_spki_sha256"].GetString(), plants.at(2000).issuer_pin);
-  EXPECT_EQ(g["count"].GetInt64(), 1);
-  EXPECT_EQ(g["distinct_clients"].GetInt64(), 1);
-  EXPECT_STREQ(g["first_seen"].GetString(), "2026-12-05T10:11:12Z");  // the report's time, not arrival
-  ASSERT_TRUE(g["proposal_id"].IsInt64()) << g["reason"].GetString();
-  EXPECT_EQ(g["proposal_id"].GetInt64(), add_b);
-  EXPECT_TRUE(g["proposal_urgent"].GetBool());
-  ASSERT_TRUE(g["finding_id"].IsInt64());
-  const int64_t stale_finding = g["finding_id"].GetInt64();
+  ASSERT_NE(g, nullptr) << daemon.Stop();
+  EXPECT_STREQ((*g)["hostname"].GetString(), "api.mybank.test");
+  EXPECT_EQ((*g)["leaf_spki_sha256"].GetString(), b);
+  EXPECT_EQ((*g)["issuer_spki_sha256"].GetString(), plants.at(2000).issuer_pin);
+  EXPECT_EQ((*g)["count"].GetInt64(), 1);
+  EXPECT_EQ((*g)["distinct_clients"].GetInt64(), 1);
+  EXPECT_STREQ((*g)["first_seen"].GetString(), "2026-12-05T10:11:12Z");  // the report's time, not arrival
+  ASSERT_TRUE((*g)["proposal_id"].IsInt64()) << (*g)["reason"].GetString();
+  EXPECT_EQ((*g)["proposal_id"].GetInt64(), add_b);
+  EXPECT_TRUE((*g)["proposal_urgent"].GetBool());
+  ASSERT_TRUE((*g)["finding_id"].IsInt64());
+  const int64_t stale_finding = (*g)["finding_id"].GetInt64();
 
   // TrustKit's resend (hours later by its background session, same report): merged.
   EXPECT_EQ(Post("127.0.1.1", TrustKitReport("api.mybank.test", b_chain, {a, kBackupPin}, "device-1",
@@ -234,10 +237,10 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   });
   g = Group(doc, "stale_pinset");
   ASSERT_NE(g, nullptr);
-  EXPECT_EQ(g["count"].GetInt64(), 2);
-  EXPECT_EQ(g["duplicates"].GetInt64(), 1);
-  EXPECT_EQ(g["distinct_clients"].GetInt64(), 2);
-  EXPECT_EQ(g["finding_id"].GetInt64(), stale_finding);
+  EXPECT_EQ((*g)["count"].GetInt64(), 2);
+  EXPECT_EQ((*g)["duplicates"].GetInt64(), 1);
+  EXPECT_EQ((*g)["distinct_clients"].GetInt64(), 2);
+  EXPECT_EQ((*g)["finding_id"].GetInt64(), stale_finding);
 
   // The rogue certificate, served to an app: its finding escalated.
   const std::vector<std::string> c_chain = ChainOfX509Entry((*sim)->url(), 2500);
@@ -245,10 +248,10 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   doc = Reports(config, [](const auto& d) { return Group(d, "unexpected_issuer_served") != nullptr; });
   g = Group(doc, "unexpected_issuer_served");
   ASSERT_NE(g, nullptr);
-  EXPECT_NE(std::string(g["reason"].GetString()).find("finding " + std::to_string(rogue_finding)), std::string::npos)
-      << g["reason"].GetString();
-  ASSERT_TRUE(g["finding_id"].IsInt64());
-  EXPECT_TRUE(g["proposal_id"].IsNull());
+  EXPECT_NE(std::string((*g)["reason"].GetString()).find("finding " + std::to_string(rogue_finding)), std::string::npos)
+      << (*g)["reason"].GetString();
+  ASSERT_TRUE((*g)["finding_id"].IsInt64());
+  EXPECT_TRUE((*g)["proposal_id"].IsNull());
 
   rapidjson::Document findings = FindingsJson(config);
   std::map<std::string, const rapidjson::Value*> by_kind;
@@ -262,9 +265,11 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
 
   // An interceptor: a TLS-inspection CA of its own, a leaf for the name. Two clients are
   // below the threshold of 3: counted, no finding; the third raises one. Never a proposal.
-  testing::ThrowawayCa inspection = testing::ThrowawayCa::Make("Corporate TLS Inspection CA");
-  const std::vector<std::string> i_chain = {EncodePem("CERTIFICATE", inspection.IssueLeaf({"api.mybank.test"})),
-                                            EncodePem("CERTIFICATE", inspection.der())};
+  auto inspection = testing::MakeThrowawayCa("Corporate TLS Inspection CA");
+  ASSERT_TRUE(inspection.ok()) << inspection.status().ToString();
+  auto intercepted = testing::MakeThrowawayLeaf(*inspection, {"api.mybank.test"});
+  ASSERT_TRUE(intercepted.ok()) << intercepted.status().ToString();
+  const std::vector<std::string> i_chain = {testing::CertificatePem(*intercepted), testing::CertificatePem(*inspection)};
   for (int client = 1; client <= 2; ++client) {
     EXPECT_EQ(Post("127.0.2." + std::to_string(client),
                    TrustKitReport("api.mybank.test", i_chain, {a, kBackupPin}, "laptop-" + std::to_string(client)))
@@ -277,9 +282,9 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   });
   g = Group(doc, "interception");
   ASSERT_NE(g, nullptr);
-  EXPECT_EQ(g["distinct_clients"].GetInt64(), 2);
-  EXPECT_TRUE(g["finding_id"].IsNull());
-  EXPECT_TRUE(g["proposal_id"].IsNull());
+  EXPECT_EQ((*g)["distinct_clients"].GetInt64(), 2);
+  EXPECT_TRUE((*g)["finding_id"].IsNull());
+  EXPECT_TRUE((*g)["proposal_id"].IsNull());
   EXPECT_EQ(Post("127.0.2.3", TrustKitReport("api.mybank.test", i_chain, {a, kBackupPin}, "laptop-3")).status, 202);
   doc = Reports(config, [](const auto& d) {
     const rapidjson::Value* s = Group(d, "interception");
@@ -287,9 +292,9 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   });
   g = Group(doc, "interception");
   ASSERT_NE(g, nullptr);
-  EXPECT_EQ(g["distinct_clients"].GetInt64(), 3);
-  EXPECT_TRUE(g["proposal_id"].IsNull());
-  const std::string interceptor_key = g["leaf_spki_sha256"].GetString();
+  EXPECT_EQ((*g)["distinct_clients"].GetInt64(), 3);
+  EXPECT_TRUE((*g)["proposal_id"].IsNull());
+  const std::string interceptor_key = (*g)["leaf_spki_sha256"].GetString();
   proposals = Json(config, {"proposals", "--json"});
   for (const auto& p : proposals.GetArray()) EXPECT_NE(p["pin"].GetString(), interceptor_key);
   EXPECT_EQ(proposals.Size(), 1u);
@@ -321,7 +326,7 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   });
   g = Group(doc, "stale_pinset");
   ASSERT_NE(g, nullptr);
-  EXPECT_EQ(g["count"].GetInt64(), 3);
+  EXPECT_EQ((*g)["count"].GetInt64(), 3);
   EXPECT_EQ(RowCount("pin_reports"), groups);
   EXPECT_EQ(RowCount("pin_report_sightings"), sightings + 1);
   const std::string out = daemon.Stop();
@@ -344,7 +349,7 @@ TEST_F(PinReportsTest, ABurstOfReportsDuringABackfillLeavesItIntact) {
                             plants.at(100).chain_pins.at(1) + "\"]\n    known_keys: [\"" + a + "\"]\n";
   const std::string rest = "http:\n  listen: 127.0.0.1:0\nreports:\n  per_address_per_minute: 100000\n";
   const std::string config = WriteConfig("burst", NewDatabase("pin_reports_burst"), {(*sim)->LogListPath()}, watch,
-                                         rest + "run:\n  commit_every_entries: 2000\n");
+                                         "  commit_every_entries: 2000\n" + rest);  // after the fixture's run:
   ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
   const std::vector<std::string> chain = ChainOfX509Entry((*sim)->url(), 100);
 
