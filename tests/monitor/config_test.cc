@@ -76,7 +76,11 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
                            "  commit_every_entries: 1000\n"
                            "  commit_interval_ms: 500\n"
                            "  match_threads: 6\n"
-                           "  progress_interval_s: 3\n";
+                           "  progress_interval_s: 3\n"
+                           "reports:\n"
+                           "  interception_clients: 12\n"
+                           "  interception_window_s: 7200\n"
+                           "  per_address_per_minute: 30\n";
   Result<Config> config = ParseConfig(yaml, "full.yaml", Env());
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->source, "full.yaml");
@@ -88,6 +92,9 @@ TEST(ConfigTest, FullConfigFillsEveryField) {
   EXPECT_EQ(config->logs.list_public_keys, (std::vector<std::string>{"/etc/pinwatch/google_log_list_pubkey.pem"}));
   EXPECT_EQ(config->logs.list_refresh_interval_s, 600);
   EXPECT_EQ(config->database_max_connections, 20u);
+  EXPECT_EQ(config->reports.interception_clients, 12);
+  EXPECT_EQ(config->reports.interception_window_s, 7200);
+  EXPECT_EQ(config->reports.per_address_per_minute, 30);
   EXPECT_EQ(config->logs.poll_interval_ms, 1500);
   EXPECT_EQ(config->logs.entries_per_request, 1000u);
   EXPECT_EQ(config->logs.requests_in_flight, 8u);
@@ -146,6 +153,9 @@ TEST(ConfigTest, EveryDefault) {
     EXPECT_EQ(config->logs.entries_per_request, 256u);
     EXPECT_EQ(config->logs.requests_in_flight, 4u);
     EXPECT_EQ(config->logs.retry_lookahead_mib, 64u);
+    EXPECT_EQ(config->reports.interception_clients, 5);
+    EXPECT_EQ(config->reports.interception_window_s, 3600);
+    EXPECT_EQ(config->reports.per_address_per_minute, 60);
     EXPECT_EQ(config->logs.request_timeout_ms, 30000);
     EXPECT_EQ(config->logs.low_speed_bytes_per_s, 1024);
     EXPECT_EQ(config->logs.low_speed_time_ms, 10000);
@@ -229,9 +239,9 @@ std::vector<BadCase> BadCases() {
   const std::string url_safe = "sha256/-__7__v_-__7__v_-__7__v_-__7__v_-__7__v_-_8=";
   return {
       {"top level is a list", "- a\n- b\n",
-       "c.yaml:1: expected a map with keys database, logs, watch, run, http, alerts, pinsets, publish, got a list"},
+       "c.yaml:1: expected a map with keys database, logs, watch, run, http, alerts, pinsets, publish, reports, got a list"},
       {"unknown top-level key", std::string(kDb) + kWatch + "wtach: []\n",
-       "c.yaml:3: wtach: unknown key, expected one of: database, logs, watch, run, http, alerts, pinsets, publish"},
+       "c.yaml:3: wtach: unknown key, expected one of: database, logs, watch, run, http, alerts, pinsets, publish, reports"},
       {"pin-set name not covered by a watch entry", std::string(kDb) + kWatch + "pinsets:\n  - name: api\n    names: [api.example.org]\n    pins: [" + kPinEmpty + ", " + kPinCount + "]\n",
        "c.yaml:5: pinsets[0].names[0]: \"api.example.org\" is not covered by a watch entry: pinwatch would not see its certificates"},
       {"pin-set subdomains not covered", std::string(kDb) + kWatch + "pinsets:\n  - name: api\n    names: [example.com]\n    include_subdomains: true\n    pins: [" + kPinEmpty + ", " + kPinCount + "]\n",
@@ -396,6 +406,13 @@ std::vector<BadCase> BadCases() {
        "c.yaml:3: run.progress_interval_s: expected a positive integer up to 31536000, got \"0\""},
       {"zero in flight", std::string(kDb) + kWatch + "logs: {requests_in_flight: 0}\n",
        "c.yaml:3: logs.requests_in_flight: expected a positive integer up to 1024, got \"0\""},
+      {"reports: a window under a minute", std::string(kDb) + kWatch + "reports: {interception_window_s: 5}\n",
+       "c.yaml:3: reports.interception_window_s: expected an integer from 60 to 2592000, got \"5\""},
+      {"reports: no clients", std::string(kDb) + kWatch + "reports:\n  interception_clients: 0\n",
+       "c.yaml:4: reports.interception_clients: expected a positive integer up to 1000000, got \"0\""},
+      {"reports: unknown key", std::string(kDb) + kWatch + "reports:\n  per_minute: 5\n",
+       "c.yaml:4: reports.per_minute: unknown key, expected one of: interception_clients, interception_window_s, "
+       "per_address_per_minute"},
       {"a retry lookahead in GiB", std::string(kDb) + kWatch + "logs: {retry_lookahead_mib: 8192}\n",
        "c.yaml:3: logs.retry_lookahead_mib: expected an integer from 0 to 4096, got \"8192\""},
       {"zero request timeout", std::string(kDb) + kWatch + "logs: {request_timeout_ms: 0}\n",
