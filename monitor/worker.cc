@@ -1,7 +1,9 @@
 #include "monitor/worker.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 
 #include "base/encoding.h"
 #include "base/time.h"
@@ -19,6 +21,45 @@ db::TreeState TreeStateOf(const ctlog::TreeVerifier& v) {
 }
 
 using SteadyClock = std::chrono::steady_clock;
+
+// RootsGate lets at most kMaxRootsFetchesAtOnce get-roots fetches of the process run at
+// once (worker.h says why). One per process: the bound is on the process's memory.
+class RootsGate {
+ public:
+  // Enter waits for a free place; false (without one) if `stop` is stopped first.
+  bool Enter(const StopSignal& stop) {
+    const uint64_t waker = stop.AddWaker([this] {
+      std::lock_guard lock(mu_);
+      changed_.notify_all();
+    });
+    bool entered = false;
+    {
+      std::unique_lock lock(mu_);
+      changed_.wait(lock, [&] { return free_ > 0 || stop.stopped(); });
+      if (!stop.stopped()) {
+        --free_;
+        entered = true;
+      }
+    }
+    stop.RemoveWaker(waker);
+    return entered;
+  }
+  void Leave() {
+    std::lock_guard lock(mu_);
+    ++free_;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int free_ = kMaxRootsFetchesAtOnce;
+};
+
+RootsGate& TheRootsGate() {
+  static RootsGate gate;
+  return gate;
+}
 
 }  // namespace
 
@@ -59,7 +100,9 @@ LogWorker::LogWorker(db::LogRecord log, const Config& config, const Watched& wat
       committer_(std::move(store), std::move(replica_id), outage, Committer::kMaxQueuedBatches,
                  [this](const db::BatchCommit& batch, const Status& result, double seconds) {
                    OnCommit(batch, result, seconds);
-                 }) {}
+                 }) {
+  roots_waker_ = stop_.AddWaker([this] { roots_stop_.Stop(); });
+}
 
 void LogWorker::OnCommit(const db::BatchCommit& batch, const Status& result, double seconds) {
   if (!result.ok()) {
@@ -73,7 +116,62 @@ void LogWorker::OnCommit(const db::BatchCommit& batch, const Status& result, dou
   metrics_.Committed(batch.tree.position(), batch.tree.verified_range.end(), verified_timestamp_ms, seconds);
 }
 
-LogWorker::~LogWorker() = default;
+LogWorker::~LogWorker() {
+  // The roots thread uses the committer and its source: it ends before they go.
+  stop_.RemoveWaker(roots_waker_);
+  roots_stop_.Stop();
+  if (roots_fetch_.valid()) roots_fetch_.wait();
+}
+
+void LogWorker::RefreshRootsIfDue(SteadyClock::time_point now) {
+  if (!roots_source_) return;
+  if (roots_fetch_.valid()) {
+    if (roots_fetch_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;  // in flight
+    roots_fetch_.get();
+    if (roots_failed_) roots_due_ = roots_started_ + kRootsRetryInterval;
+  }
+  if (now < roots_due_) return;
+  roots_started_ = now;
+  roots_due_ = now + kRootsRefreshInterval;
+  roots_failed_ = false;
+  roots_fetch_ = std::async(std::launch::async, [this] { FetchAndRecordRoots(); });
+}
+
+void LogWorker::FetchAndRecordRoots() {
+  if (!TheRootsGate().Enter(roots_stop_)) return;
+  auto roots = roots_source_->FetchRoots();
+  TheRootsGate().Leave();
+  if (!roots.ok()) {
+    if (roots_stop_.stopped()) return;  // stopping, or --once stopped waiting: not the log's fault
+    roots_failed_ = true;
+    log_line_(log_.description + ": get-roots: " + roots.status().ToString());
+    return;
+  }
+  if (roots->empty()) {
+    log_line_(log_.description + ": get-roots answered no roots; the roots recorded before are kept");
+    return;
+  }
+  Status recorded = committer_.Call<Status>(
+      [&](db::LogStateStore& store) { return store.RecordRoots(log_.log_id, *roots); });
+  if (!recorded.ok()) {
+    roots_failed_ = true;
+    log_line_(log_.description + ": recording the roots from get-roots: " + recorded.ToString());
+    return;
+  }
+  log_line_(log_.description + ": " + std::to_string(roots->size()) + " accepted roots recorded (get-roots)");
+}
+
+void LogWorker::FinishRoots(std::chrono::milliseconds wait) {
+  if (!roots_fetch_.valid()) return;
+  if (roots_fetch_.wait_for(wait) != std::future_status::ready) {
+    char waited[32];
+    std::snprintf(waited, sizeof waited, "%.1f", std::chrono::duration<double>(wait).count());
+    log_line_(log_.description + ": get-roots did not finish within " + waited +
+              " s; not waiting for it (fetched again at the next start)");
+    roots_stop_.Stop();
+  }
+  roots_fetch_.get();
+}
 
 std::chrono::milliseconds LogWorker::PollInterval() const {
   if (config_.logs.poll_interval_ms > 0) return std::chrono::milliseconds(config_.logs.poll_interval_ms);
@@ -237,7 +335,13 @@ Result<RoundResult> LogWorker::Round() {
       if (second.ok()) issuer_source_ = std::move(*second);
     }
     issuers_ = IssuerCache(issuer_source_.get());
+    // The roots' source reports no retries (ReportRetry is the worker thread's): the fetch
+    // says once how it ended.
+    if (auto roots = LogSourceFor(log_, config_.logs, &roots_stop_, nullptr, on_http); roots.ok()) {
+      roots_source_ = std::move(*roots);
+    }
   }
+  RefreshRootsIfDue(SteadyClock::now());
   if (!verifier_) {
     auto progress = Database(committer_.Call<Result<db::LogProgress>>(
         [&](db::LogStateStore& store) { return store.LoadProgress(log_.log_id); }));
@@ -297,6 +401,7 @@ Result<RoundResult> LogWorker::Round() {
     round_.matches += matched;
     metrics_.Processed(batch.size(), matched, malformed);
     const auto now = SteadyClock::now();
+    RefreshRootsIfDue(now);  // a backfill's round may last days
     const uint64_t position = verifier_->pending_end();
     if (round_head_) {
       if (auto line = progress_.Line(position, round_head_->tree_size, now)) log_line_(log_.description + ": " + *line);
@@ -328,6 +433,14 @@ Result<RoundResult> LogWorker::Round() {
 }
 
 FollowResult LogWorker::Follow(FollowMode mode) {
+  FollowResult out = FollowRounds(mode);
+  // A --once run records the roots too, if the log answers get-roots within one request's
+  // deadline; otherwise they are fetched at the next start.
+  if (mode == FollowMode::kOnce) FinishRoots(std::chrono::milliseconds(config_.logs.request_timeout_ms));
+  return out;
+}
+
+FollowResult LogWorker::FollowRounds(FollowMode mode) {
   constexpr auto kFirstBackoff = std::chrono::milliseconds(1000);
   constexpr auto kMaxBackoff = std::chrono::milliseconds(300'000);
   const bool once = mode == FollowMode::kOnce;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <random>
@@ -80,7 +81,10 @@ class LogWorker {
   // Follow runs rounds until `stop`, waiting the poll interval at the tip, probing the
   // database every kDatabaseProbeInterval while it is unreachable and backing off after
   // other errors; it returns on kAborted (lease lost), kFailedPrecondition or when stopped,
-  // and with FollowMode::kOnce as that says.
+  // and with FollowMode::kOnce as that says. Beside the rounds it keeps the log's accepted
+  // roots (get-roots) in the database: fetched once the source exists and again every
+  // kRootsRefreshInterval, on a thread of their own (see RefreshRootsIfDue). With kOnce it
+  // waits for a fetch in flight for up to one request deadline before returning.
   FollowResult Follow(FollowMode mode);
 
   const db::LogRecord& log() const { return log_; }
@@ -109,6 +113,19 @@ class LogWorker {
   void OnCommit(const db::BatchCommit& batch, const Status& result, double seconds);
   std::chrono::milliseconds PollInterval() const;
   std::chrono::milliseconds JitteredPollInterval();
+
+  FollowResult FollowRounds(FollowMode mode);
+  // RefreshRootsIfDue starts fetching the log's accepted roots on a thread of its own when
+  // no fetch is in flight and the last one started kRootsRefreshInterval ago
+  // (kRootsRetryInterval after a failure; at once for a new worker), so a slow or failing
+  // get-roots never holds up entries. On the worker's thread; cheap when nothing is due.
+  void RefreshRootsIfDue(std::chrono::steady_clock::time_point now);
+  // FetchAndRecordRoots is the roots thread: get-roots, then RecordRoots through the
+  // committer; an empty answer is not recorded (the set recorded before stays), and what
+  // went wrong is said in one line naming the log.
+  void FetchAndRecordRoots();
+  // FinishRoots waits up to `wait` for a fetch in flight, then stops it.
+  void FinishRoots(std::chrono::milliseconds wait);
 
   db::LogRecord log_;
   const Config& config_;
@@ -140,7 +157,28 @@ class LogWorker {
   RoundResult round_;
   bool database_error_ = false;  // this round failed in a store call
   std::chrono::steady_clock::time_point last_retry_report_{};
+
+  // The roots fetch (issue 20). Its source has a stop signal of its own, stopped with
+  // stop_ (a waker) and by the destructor, which waits for the thread before anything it
+  // uses (the committer, the source) goes.
+  StopSignal roots_stop_;
+  uint64_t roots_waker_ = 0;
+  std::unique_ptr<ctlog::LogSource> roots_source_;  // its own HTTP client: sources are one-thread
+  std::future<void> roots_fetch_;                   // valid while a fetch runs or is not yet collected
+  bool roots_failed_ = false;                       // written by the roots thread, read after roots_fetch_
+  std::chrono::steady_clock::time_point roots_started_{};
+  std::chrono::steady_clock::time_point roots_due_{};  // the epoch: at once
 };
+
+// kRootsRefreshInterval is how often a worker fetches its log's accepted roots again: logs
+// change their root lists rarely (a CA program adds or removes a root a few times a year).
+inline constexpr auto kRootsRefreshInterval = std::chrono::hours(24);
+// kRootsRetryInterval is how soon a failed fetch (or a failed recording) is tried again.
+inline constexpr auto kRootsRetryInterval = std::chrono::hours(1);
+// kMaxRootsFetchesAtOnce bounds the get-roots fetches running at once in the process: a
+// daemon that takes 100 leases at start would otherwise hold 100 answers of up to a few
+// MiB (a big log's roots are ~1.5 MiB of JSON, copied while parsed) at the same moment.
+inline constexpr int kMaxRootsFetchesAtOnce = 4;
 
 // LogSourceFor builds the source for a stored log (RFC 6962 or static-ct-api) as `config`
 // tunes it; `stop` and `on_retry` as in ctlog::LogSourceOptions.

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
+#include "base/encoding.h"
 #include "base/time.h"
 #include "tests/integration/daemon_fixture.h"
 
@@ -131,6 +133,55 @@ TEST_F(DaemonTest, StaticCtLogGivesTheSameFindings) {
   }
   CommandResult status = Pinwatch(config, {"status", "--json"});
   EXPECT_NE(status.out.find("\"api\": \"static-ct\""), std::string::npos) << status.out;
+}
+
+// The roots each followed log accepts (issue 20) are in log_roots after one `run --once`:
+// exactly what the log's get-roots serves (static-ct-api: under its submission URL, which
+// ctsim's log list gives as its serving URL), keyed by the SHA-256 of the DER.
+TEST_F(DaemonTest, RunOnceRecordsTheRootsTheLogAccepts) {
+  for (const char* api : {"rfc6962", "static"}) {
+    SCOPED_TRACE(api);
+    auto sim = SimProcess::Start({"--entries", "1000", "--seed", std::string("roots-") + api, "--log-list-api", api});
+    ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+    const std::string database = std::string("roots_") + api;
+    const std::string config = WriteConfig(std::string("roots-") + api, NewDatabase(database),
+                                           {(*sim)->LogListPath()}, "  - name: mybank.test\n");
+    ASSERT_EQ(Pinwatch(config, {"migrate"}).exit_code, 0);
+
+    // What the log serves, as any client sees it: "<DER hex>|true|<log id>" per root.
+    auto served_body = (*sim)->Get("/ct/v1/get-roots");
+    ASSERT_TRUE(served_body.ok()) << served_body.status().ToString();
+    rapidjson::Document served_doc;
+    served_doc.Parse(served_body->c_str());
+    ASSERT_TRUE(served_doc.IsObject() && served_doc.HasMember("certificates") && served_doc["certificates"].IsArray())
+        << *served_body;
+    std::set<std::string> served;
+    for (const auto& c : served_doc["certificates"].GetArray()) {
+      auto der = Base64Decode(c.GetString());
+      ASSERT_TRUE(der.has_value()) << c.GetString();
+      served.insert(HexEncode(*der) + "|true|" + LogIdOf(**sim));
+    }
+    ASSERT_FALSE(served.empty());
+
+    // What the database holds after a run, and after another (refreshed, not duplicated).
+    for (int run_number = 1; run_number <= 2; ++run_number) {
+      CommandResult run = Pinwatch(config, {"run", "--once"});
+      ASSERT_EQ(run.exit_code, 0) << run.err;
+      EXPECT_NE(run.err.find(std::to_string(served.size()) + " accepted roots recorded (get-roots)"), std::string::npos)
+          << run.err;
+      auto rows = pg_->Psql(
+          "SELECT encode(der, 'hex') || '|' || (root_sha256 = sha256(der)) || '|' || encode(log_id, 'base64') "
+          "FROM log_roots",
+          database);
+      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+      std::set<std::string> stored;
+      std::istringstream lines(*rows);
+      for (std::string line; std::getline(lines, line);) {
+        if (!line.empty()) stored.insert(line);
+      }
+      EXPECT_EQ(stored, served) << "run " << run_number;
+    }
+  }
 }
 
 TEST_F(DaemonTest, StartAtEndSkipsHistoryThenFollowsNewEntries) {

@@ -112,4 +112,15 @@ Result<std::string> SimProcess::Post(const std::string& path, const std::string&
   return res->body;
 }
 
+Result<std::string> SimProcess::Get(const std::string& path) const {
+  httplib::Client client(url_.substr(0, url_.size() - 1));
+  client.set_read_timeout(std::chrono::minutes(30));  // as Post: only for a ctsim that hangs
+  auto res = client.Get(path.c_str());
+  if (!res) return UnavailableError("GET " + path + " failed: " + httplib::to_string(res.error()));
+  if (res->status != 200) {
+    return UnavailableError("GET " + path + " failed: HTTP " + std::to_string(res->status) + ": " + res->body);
+  }
+  return res->body;
+}
+
 }  // namespace pinwatch::testing

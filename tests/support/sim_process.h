@@ -36,6 +36,9 @@ class SimProcess {
   // Post sends an admin request (e.g. "/sim/grow?n=10" or "/sim/faults" with a JSON body)
   // and returns the response body; kUnavailable unless the answer is 200.
   Result<std::string> Post(const std::string& path, const std::string& body = "") const;
+  // Get fetches `path` (e.g. "/ct/v1/get-roots", what a monitor would see; faults apply)
+  // and returns the body; kUnavailable unless the answer is 200.
+  Result<std::string> Get(const std::string& path) const;
 
  private:
   SimProcess() = default;
