@@ -171,10 +171,11 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   auto sim = SimProcess::Start({"--entries", "3000", "--seed", "pin-reports", "--epoch-ms",
                                 std::to_string((NowS() - 10 * 86400) * 1000), "--plant",
                                 "100:x509:e1:key-a:api.mybank.test", "--plant", "2000:both:e1:key-b:api.mybank.test",
-                                "--plant", "2500:x509:rogue:key-c:pay.mybank.test"});
+                                "--plant", "2500:x509:rogue:key-c:pay.mybank.test", "--plant",
+                                "2800:x509:e1:key-d:www.elsewhere.test"});
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();
   auto plants = PlantsOf(**sim);
-  ASSERT_EQ(plants.size(), 3u);
+  ASSERT_EQ(plants.size(), 4u);
   const std::string a = plants.at(100).leaf_pin, b = plants.at(2000).leaf_pin, c = plants.at(2500).leaf_pin;
   const std::string root = plants.at(100).chain_pins.at(1);
   const std::string watch = "  - name: mybank.test\n    include_subdomains: true\n    allowed_issuers: [\"" + root +
@@ -298,6 +299,19 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   proposals = Json(config, {"proposals", "--json"});
   for (const auto& p : proposals.GetArray()) EXPECT_NE(p["pin"].GetString(), interceptor_key);
   EXPECT_EQ(proposals.Size(), 1u);
+
+  // A certificate pinwatch never stored (its name is not watched) from the log's own CA,
+  // reported for a watched name: not in the CT pinwatch saw, but its chain reaches a root
+  // the log accepts (get-roots, recorded by the worker): unknown, not interception.
+  const std::vector<std::string> d_chain = ChainOfX509Entry((*sim)->url(), 2800);
+  EXPECT_EQ(Post("127.0.1.4", TrustKitReport("www.mybank.test", d_chain, {a, kBackupPin}, "device-4")).status, 202);
+  doc = Reports(config, [](const auto& d) { return Group(d, "unknown") != nullptr; });
+  g = Group(doc, "unknown");
+  ASSERT_NE(g, nullptr);
+  EXPECT_NE(std::string((*g)["reason"].GetString()).find("the accepted root CN=Pinwatch Sim Root"), std::string::npos)
+      << (*g)["reason"].GetString();
+  EXPECT_TRUE((*g)["finding_id"].IsNull());
+  EXPECT_TRUE((*g)["proposal_id"].IsNull());
 
   // Refusals store nothing.
   const int64_t groups = RowCount("pin_reports"), sightings = RowCount("pin_report_sightings");
