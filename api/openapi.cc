@@ -55,7 +55,10 @@ constexpr char kOpenApi[] = R"json({
         "approvals": {"type": "integer"}, "approvals_required": {"type": "integer"},
         "decisions": {"type": "array", "items": {"type": "object"}},
         "checks": {"type": "array", "items": {"$ref": "#/components/schemas/Check"}}, "checks_pass": {"type": "boolean"},
-        "lead_time_s": {"type": "integer", "nullable": true}, "evidence": {"type": "array", "items": {"type": "object"}}}},
+        "lead_time_s": {"type": "integer", "nullable": true},
+        "urgent": {"type": "boolean", "description": "pin-failure reports show apps failing for want of this pin"},
+        "urgent_at": {"type": "string", "nullable": true}, "pin_reports": {"type": "array", "items": {"type": "integer"}},
+        "evidence": {"type": "array", "items": {"type": "object"}}}},
       "Pinset": {"type": "object", "properties": {
         "name": {"type": "string"}, "current_version": {"type": "integer", "nullable": true},
         "versions": {"type": "array", "items": {"type": "object", "properties": {

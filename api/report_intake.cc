@@ -282,6 +282,17 @@ Status ReportIntake::Explain(const Queued& q) {
            .dedupe = std::to_string(*e.certificate_id)});
       if (!f.ok()) return f.status();
       finding_id = *f;
+      // An operator who acknowledged or resolved the rogue certificate's finding (a
+      // mis-issuance never used, say) hears of it again: it is in use now.
+      auto earlier = stores_.findings->ListFindings({.ids = {*e.escalated_finding_id}});
+      if (!earlier.ok()) return earlier.status();
+      if (!earlier->empty() && earlier->front().status != db::FindingStatus::kOpen) {
+        Status reopened = stores_.findings->SetFindingStatus(
+            *e.escalated_finding_id, db::FindingStatus::kOpen,
+            "reopened: being served to users (pin-failure report group " + std::to_string(recorded->report_id) +
+                ", finding " + std::to_string(*finding_id) + ")");
+        if (!reopened.ok()) return reopened;
+      }
       break;
     }
     case pinreports::Classification::kInterception:

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "api/request.h"
+#include "db/finding_store.h"
 #include "db/pin_store.h"
 #include "db/report_store.h"
 #include "pinreports/report.h"
@@ -61,6 +62,7 @@ struct ReportIntakeOptions {
 struct ReportIntakeStores {
   std::unique_ptr<db::ReportStore> reports;
   std::unique_ptr<db::PinStore> pins;
+  std::unique_ptr<db::FindingStore> findings;  // to reopen a finding a served certificate escalates
 };
 
 class ReportIntake {

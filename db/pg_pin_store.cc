@@ -335,7 +335,9 @@ class PgPinStore final : public PinStore {
                                  THEN (SELECT min(e.timestamp_ms) FROM certificates c JOIN certificate_entries e ON e.certificate_id = c.id
                                         WHERE c.spki_sha256 = p.pin AND e.entry_type = 'x509')
                                  ELSE (SELECT min(e.timestamp_ms) FROM certificates c JOIN certificate_entries e ON e.certificate_id = c.id
-                                        WHERE c.issuer_spki_sha256 = p.pin AND e.entry_type = 'x509') END
+                                        WHERE c.issuer_spki_sha256 = p.pin AND e.entry_type = 'x509') END,
+                            coalesce(to_char(p.urgent_at AT TIME ZONE 'UTC', $1), ''),
+                            (SELECT coalesce(string_agg(r.id::text, ',' ORDER BY r.id), '') FROM pin_reports r WHERE r.proposal_id = p.id)
                        FROM proposals p
                       WHERE ($2::text[] IS NULL OR p.status = ANY($2::text[]))
                         AND ($3::bigint[] IS NULL OR p.id = ANY($3::bigint[]))
@@ -356,6 +358,14 @@ class PgPinStore final : public PinStore {
         p.decided_at = r[10].as<std::string>();
         if (!r[11].is_null()) p.first_precert_ms = r[11].as<int64_t>();
         if (!r[12].is_null()) p.first_certificate_ms = r[12].as<int64_t>();
+        p.urgent_at = r[13].as<std::string>();
+        const std::string report_ids = r[14].as<std::string>();
+        for (size_t at = 0; at < report_ids.size();) {
+          size_t end = report_ids.find(',', at);
+          if (end == std::string::npos) end = report_ids.size();
+          p.pin_report_ids.push_back(std::stoll(report_ids.substr(at, end - at)));
+          at = end + 1;
+        }
         out.push_back(std::move(p));
       }
       // Decisions and evidence ids of every listed proposal in one query each: the proposer

@@ -112,6 +112,10 @@ struct Proposal {
   // Earliest precertificate and certificate entry timestamps of any certificate with the
   // pinned key (leaf role): lead time = first_certificate - first_precert, when both known.
   std::optional<int64_t> first_precert_ms, first_certificate_ms;
+  // Set when pin-failure reports showed apps failing for want of this pin (RFC 3339; empty
+  // otherwise), with the report groups that did (`pinwatch reports`).
+  std::string urgent_at;
+  std::vector<int64_t> pin_report_ids;
   std::vector<Decision> decisions;
   std::vector<int64_t> evidence_ids;       // the certificates behind it, by id (always filled)
   std::vector<ProposalEvidence> evidence;  // their facts and entries (ProposalFilter::with_evidence)

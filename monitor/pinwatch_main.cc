@@ -283,7 +283,7 @@ int Run(const Args& args) {
     metrics.AddPinReportSeries(kClassifications, kRejections);
     std::shared_ptr<db::LogStateStore> roots_store = db::LogStateStoreOn(*pool);
     report_intake = std::make_unique<api::ReportIntake>(
-        api::ReportIntakeStores{db::ReportStoreOn(*pool), db::PinStoreOn(*pool)},
+        api::ReportIntakeStores{db::ReportStoreOn(*pool), db::PinStoreOn(*pool), db::FindingStoreOn(*pool)},
         api::ReportIntakeOptions{
             .watched_entry = [list = std::move(watched->list)](std::string_view host) -> std::optional<std::string> {
               std::optional<watch::WatchMatch> m = list.MatchName(host);

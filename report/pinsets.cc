@@ -140,6 +140,14 @@ void WriteProposal(Writer& w, const ProposalView& v) {
   Str(w, p.created_at);
   w.Key("decided_at");
   StrOrNull(w, p.decided_at);
+  w.Key("urgent");
+  w.Bool(!p.urgent_at.empty());
+  w.Key("urgent_at");
+  StrOrNull(w, p.urgent_at);
+  w.Key("pin_reports");
+  w.StartArray();
+  for (int64_t id : p.pin_report_ids) w.Int64(id);
+  w.EndArray();
   w.Key("evidence");
   w.StartArray();
   for (const db::ProposalEvidence& e : p.evidence) {

@@ -32,7 +32,8 @@ Result<std::vector<ProposalView>> ProposalViews(db::PinStore& store, const std::
 // approvals_required, decisions [{operator, decision, reason, at}], checks [{name, ok,
 // detail}], checks_pass, lead_time_s (when a precertificate and a certificate with the key
 // were both seen), first_precertificate_at, first_certificate_at, base_version,
-// applied_version, created_at, decided_at, evidence [{certificate_id, names, subject,
+// applied_version, created_at, decided_at, urgent (pin-failure reports showed apps failing
+// for want of the pin), urgent_at, pin_reports (their groups' ids), evidence [{certificate_id, names, subject,
 // issuer, serial, not_before, not_after, spki_sha256, issuer_spki_sha256, tbs_sha256,
 // entries [{log_id, log, index, entry_type, timestamp, verified}], finding_ids}].
 std::string ProposalsJson(const std::vector<ProposalView>& proposals);

@@ -233,9 +233,16 @@
       reject.addEventListener('click', () => decide('reject'));
 
       const checksPass = !!p.checks_pass;
-      return el('article', { className: 'card proposal', dataset: { proposalId: id, pinset: String(p.pinset) } },
+      // Pin-failure reports showed apps failing for want of this pin: an outage now.
+      const urgent = p.urgent
+        ? el('p', { className: 'urgent', text: 'Urgent: pinned apps are failing without this pin since ' + p.urgent_at +
+            ' (pin-failure reports ' + (p.pin_reports || []).map((r) => '#' + r).join(', ') + ').' })
+        : null;
+      return el('article', { className: 'card proposal' + (p.urgent ? ' critical' : ''), dataset: { proposalId: id, pinset: String(p.pinset) } },
         el('h3', {}, el('span', { className: 'badge ' + (checksPass ? 'ok' : 'failed'), text: checksPass ? 'checks pass' : 'checks fail' }),
+          p.urgent ? el('span', { className: 'badge critical', text: 'urgent' }) : '',
           '#' + id + ' ' + p.action + ' to pin-set ' + p.pinset),
+        urgent,
         el('p', { text: p.reason }),
         facts([['Pin', p.pin, true], ['Role', p.role], ['Approvals', p.approvals + ' of ' + p.approvals_required],
           ['Lead time', p.lead_time_s === null || p.lead_time_s === undefined

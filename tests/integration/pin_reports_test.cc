@@ -199,6 +199,9 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   }
   ASSERT_GT(rogue_finding, 0);
 
+  // An operator judged the rogue certificate harmless (a mis-issuance never used).
+  ASSERT_EQ(Pinwatch(config, {"ack", std::to_string(rogue_finding), "--note", "never used"}).exit_code, 0);
+
   auto child = ChildProcess::Start({PinwatchPath(), "--config", config, "run"});
   ASSERT_TRUE(child.ok()) << child.status().ToString();
   Daemon daemon(std::move(*child));
@@ -223,6 +226,11 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   ASSERT_TRUE((*g)["proposal_id"].IsInt64()) << (*g)["reason"].GetString();
   EXPECT_EQ((*g)["proposal_id"].GetInt64(), add_b);
   EXPECT_TRUE((*g)["proposal_urgent"].GetBool());
+  rapidjson::Document urgent = Json(config, {"proposals", "--json"});
+  ASSERT_TRUE(urgent.IsArray() && urgent.Size() == 1);
+  EXPECT_TRUE(urgent[0]["urgent"].GetBool());
+  ASSERT_TRUE(urgent[0]["pin_reports"].IsArray() && urgent[0]["pin_reports"].Size() == 1);
+  EXPECT_EQ(urgent[0]["pin_reports"][0].GetInt64(), (*g)["id"].GetInt64());
   ASSERT_TRUE((*g)["finding_id"].IsInt64());
   const int64_t stale_finding = (*g)["finding_id"].GetInt64();
 
@@ -260,6 +268,13 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   ASSERT_TRUE(by_kind.contains("stale_pinset"));
   EXPECT_STREQ((*by_kind["stale_pinset"])["severity"].GetString(), "critical");
   EXPECT_EQ((*by_kind["stale_pinset"])["spki_sha256"].GetString(), b);
+  // The acknowledged rogue finding is open again, saying why.
+  for (const auto& f : findings.GetArray()) {
+    if (f["id"].GetInt64() != rogue_finding) continue;
+    EXPECT_STREQ(f["status"].GetString(), "open");
+    EXPECT_NE(std::string(f["status_note"].GetString()).find("being served to users"), std::string::npos)
+        << f["status_note"].GetString();
+  }
   ASSERT_TRUE(by_kind.contains("unexpected_issuer_served"));
   EXPECT_STREQ((*by_kind["unexpected_issuer_served"])["severity"].GetString(), "critical");
   EXPECT_EQ((*by_kind["unexpected_issuer_served"])["spki_sha256"].GetString(), c);
