@@ -227,23 +227,7 @@ proposal=$(pw proposals --json --status pending | python3 -c 'import json,sys; p
 
 # An app that still pins key-a and the backup connects to api.mybank.test, which now serves
 # key-b (the certificate at entry 2001), fails, and sends TrustKit's report.
-python3 - "$url_rfc6962" "$key_pin" "$backup_pin" > "$work/report.json" <<'PY'
-import base64, json, sys, urllib.request
-url, pins = sys.argv[1], sys.argv[2:]
-e = json.load(urllib.request.urlopen(url + "ct/v1/get-entries?start=2001&end=2001"))["entries"][0]
-leaf, extra = base64.b64decode(e["leaf_input"]), base64.b64decode(e["extra_data"])
-u24 = lambda b, i: int.from_bytes(b[i:i + 3], "big")
-pem = lambda der: "-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der).decode().replace("\n", "") + "\n-----END CERTIFICATE-----\n"
-chain, at = [pem(leaf[15:15 + u24(leaf, 12)])], 3
-while at + 3 <= len(extra):
-    n = u24(extra, at); chain.append(pem(extra[at + 3:at + 3 + n])); at += 3 + n
-print(json.dumps({"app-bundle-id": "com.mybank.app", "app-version": "5.2", "app-vendor-id": "demo-phone",
-                  "app-platform": "IOS", "trustkit-version": "3.0.3", "hostname": "api.mybank.test", "port": 443,
-                  "noted-hostname": "api.mybank.test", "include-subdomains": False, "enforce-pinning": True,
-                  "validated-certificate-chain": chain, "validation-result": 1,
-                  "known-pins": ['pin-sha256="%s"' % p[len("sha256/"):] for p in pins],
-                  "date-time": __import__("datetime").datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}))
-PY
+scripts/trustkit-report.py "$url_rfc6962" 2001 api.mybank.test "$key_pin" "$backup_pin" > "$work/report.json"
 report_status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
   --data-binary "@$work/report.json" "http://127.0.0.1:$http_port/v1/pin-reports")
 explained() { pw reports --json | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin) else 1)'; }
