@@ -192,7 +192,8 @@ TEST_F(PinReportsTest, ReportsAreExplainedFromWhatCtShowed) {
   ASSERT_EQ(proposals[0]["pin"].GetString(), b);
   const int64_t add_b = proposals[0]["id"].GetInt64();
   int64_t rogue_finding = 0;
-  for (const auto& f : FindingsJson(config).GetArray()) {
+  const rapidjson::Document before = FindingsJson(config);  // named: a loop over a temporary's array reads freed memory
+  for (const auto& f : before.GetArray()) {
     if (std::string(f["kind"].GetString()) == "unexpected_issuer" && f["spki_sha256"].GetString() == c) {
       rogue_finding = f["id"].GetInt64();
     }
@@ -419,7 +420,8 @@ TEST_F(PinReportsTest, ABurstOfReportsDuringABackfillLeavesItIntact) {
   // in CT, after it they are stale_pinset; the findings they raise are of the report kinds,
   // which are left out here.
   std::multiset<std::string> kinds;
-  for (const auto& f : FindingsJson(config).GetArray()) {
+  const rapidjson::Document after = FindingsJson(config);
+  for (const auto& f : after.GetArray()) {
     const std::string kind = f["kind"].GetString();
     if (kind == "stale_pinset" || kind == "interception" || kind == "unexpected_issuer_served") continue;
     kinds.insert(kind + " " + f["spki_sha256"].GetString());
