@@ -1,5 +1,8 @@
 #include "api/http_server.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <httplib.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -24,6 +27,10 @@
 
 namespace pinwatch::api {
 namespace {
+
+// kConnectionNice is the scheduling niceness of each connection's thread (the process's
+// own is 0): under CPU contention the log workers run first (bench/pin_reports_bench.sh).
+constexpr int kConnectionNice = 10;
 
 // kMaxRequestBodyBytes: nothing served today takes a body; the API's limit (64 KiB) is the
 // most any route will.
@@ -289,6 +296,9 @@ class ConnectionThreads : public httplib::TaskQueue {
         sigemptyset(&pipe);
         sigaddset(&pipe, SIGPIPE);
         pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+        // Clients yield the CPU to the log workers: a flood of requests (pin-failure reports
+        // come from anyone) must not slow the download. Best effort; a failure changes nothing.
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kConnectionNice);
         fn();
         fn = nullptr;
         Done();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -116,15 +118,21 @@ ApiResponse ReportIntake::Receive(const ApiRequest& request) {
   if (type != "application/json" && type != "application/reports+json" && type != "text/plain" && !type.empty()) {
     return Refuse(415, kMediaType, "a report is JSON (application/json)");
   }
+  // The cheap refusals first, so that a flood costs little more than reading it: a full
+  // queue, then the sender's rate (malformed reports count against it too), then parsing.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.size() >= options_.queue_limit) return Refuse(503, kQueueFull, "too many reports queued");
+  }
+  const int64_t now_s = options_.now_s();
+  if (!AllowAddress(request.remote_address, now_s)) {
+    return Refuse(429, kRateLimited, "too many reports from this address; try again in a minute");
+  }
   Result<pinreports::PinReport> report = pinreports::ParsePinReport(request.body);
   if (!report.ok()) return Refuse(400, kMalformed, report.status().message());
   std::optional<std::string> watched =
       options_.watched_entry ? options_.watched_entry(report->hostname) : std::nullopt;
   if (!watched) return Refuse(422, kUnwatched, "pinwatch does not watch " + report->hostname);
-  const int64_t now_s = options_.now_s();
-  if (!AllowAddress(request.remote_address, now_s)) {
-    return Refuse(429, kRateLimited, "too many reports from this address; try again in a minute");
-  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.size() >= options_.queue_limit) return Refuse(503, kQueueFull, "too many reports queued");
@@ -135,6 +143,8 @@ ApiResponse ReportIntake::Receive(const ApiRequest& request) {
 }
 
 void ReportIntake::Work() {
+  // Explaining yields the CPU to the log workers, as the listener's threads do.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   for (;;) {
     Queued q;
     {
