@@ -649,8 +649,12 @@ TEST_F(CrashAnywhereTest, TwentyKillsAnywhereEndWhereAnUninterruptedRunEnds) {
     switch (m) {
       case Moment::kRandom: {
         // Drawn over this kill's share of the backfill still expected (and the start), so
-        // the random kills spread over all of it.
-        const double share_s = remaining / entries_per_s * 2 / static_cast<double>(plan.size() + 1);
+        // the random kills spread over all of it, less the 2,000 entries each aimed kill
+        // that needs a backfill will want: a long random delay must not leave them none
+        // (with a faster download it did, at seed 1319935012).
+        const uint64_t reserved = needing_backfill * 2000;
+        const uint64_t spare = remaining > reserved ? remaining - reserved : 0;
+        const double share_s = spare / entries_per_s * 2 / static_cast<double>(plan.size() + 1);
         const auto delay =
             milliseconds(std::uniform_int_distribution<int64_t>(0, static_cast<int64_t>((share_s + 0.5) * 1000))(rng));
         start();
