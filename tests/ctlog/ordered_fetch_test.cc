@@ -143,24 +143,22 @@ TEST_F(OrderedFetchTest, PersistentJudgeErrorKeepsItsCodeAfterAllAttempts) {
 }
 
 TEST_F(OrderedFetchTest, WindowGrowsWhileAPieceWaitsOutItsRetryWithinAByteBudget) {
-  // Unit 0 fails once. With one request in flight the window is 2 pieces while nothing
-  // waits, and while unit 0 waits it grows to 64 as long as the answers buffered are under
-  // the budget: the fetch goes on behind unit 0 instead of stalling after unit 2.
+  // Unit 0 is told to come back in a second (429, Retry-After: 1: a delay no jitter draw
+  // can shorten to nothing). With one request in flight the window is 2 pieces while
+  // nothing waits, and while unit 0 waits it grows to 64 as long as the answers buffered
+  // are under the budget: the fetch goes on behind unit 0 instead of stalling after unit 2.
   auto targets_with_budget = [&](size_t budget) {
     std::vector<uint64_t> delivered;
     FetchPolicy<std::string> policy = Policy(delivered);
-    bool failed_once = false;
-    auto judge = policy.judge;
-    policy.judge = [&](const FetchPiece& p, const std::string& url,
-                       std::string&& body) -> Result<AcceptedPiece<std::string>> {
-      if (p.start == 0 && !failed_once) {
-        failed_once = true;
-        return MalformedError(url + ": garbled");
-      }
-      return judge(p, url, std::move(body));
-    };
     TestHttpServer server;  // a fresh one, so that each budget's requests are its own
-    server.server().Get(R"(/u/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
+    bool told_to_wait = false;
+    server.server().Get(R"(/u/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
+      if (req.matches[1].str() == "0" && !told_to_wait) {
+        told_to_wait = true;
+        res.status = 429;
+        res.set_header("Retry-After", "1");
+        return;
+      }
       res.set_content(req.matches[1].str(), "text/plain");
     });
     server.Start();
